@@ -1,0 +1,359 @@
+//! The rule-matching primitives every check shares: security groups, network ACLs, routes.
+
+use super::Index;
+use crate::net::{AddressSet, Ipv4Cidr, PortRange, Protocol};
+use crate::snapshot::{
+    NaclEntry, NetworkAcl, Peer, Route, RouteDestination, RouteTable, RuleAction, SecurityGroup,
+    SgRule,
+};
+
+/// The far side of a connection as a security group rule can name it.
+#[derive(Debug, Clone, Default)]
+pub struct PeerSpec<'x> {
+    /// Every address that must be allowed (each may be matched by a different rule).
+    pub addresses: Vec<AddressSet>,
+    /// Security groups the peer carries (a rule referencing one of them matches).
+    pub groups: &'x [String],
+    /// The prefix list the destination belongs to (a rule referencing it matches).
+    pub prefix_list: Option<&'x str>,
+}
+
+/// The rules (group, rule) that together allow `protocol`/`ports` to every address of the peer,
+/// or `None` when some address is not allowed by any rule of any group.
+pub fn sg_allows<'a>(
+    index: &Index<'a>,
+    groups: &[&'a SecurityGroup],
+    egress: bool,
+    peer: &PeerSpec,
+    protocol: Protocol,
+    ports: &PortRange,
+) -> Option<Vec<(&'a SecurityGroup, &'a SgRule)>> {
+    let rules: Vec<(&'a SecurityGroup, &'a SgRule)> = groups
+        .iter()
+        .flat_map(|group| {
+            let rules = if egress {
+                &group.egress
+            } else {
+                &group.ingress
+            };
+            rules.iter().map(move |rule| (*group, rule))
+        })
+        .filter(|(_, rule)| rule.allows(protocol, ports))
+        .collect();
+    if let Some(whole) = rules.iter().find(|(_, rule)| match &rule.peer {
+        Peer::SecurityGroup(id) => peer.groups.contains(id),
+        Peer::PrefixList(id) => Some(id.as_str()) == peer.prefix_list,
+        _ => false,
+    }) {
+        return Some(vec![*whole]);
+    }
+    let mut matched = Vec::new();
+    for address in &peer.addresses {
+        let rule = *rules.iter().find(|(_, rule)| match &rule.peer {
+            Peer::Cidr(cidr) => address.covered_by(cidr),
+            Peer::PrefixList(id) => index
+                .prefix_list_cidrs(id)
+                .is_some_and(|cidrs| cidrs.iter().any(|cidr| address.covered_by(cidr))),
+            _ => false,
+        })?;
+        if !matched.contains(&rule) {
+            matched.push(rule);
+        }
+    }
+    (!matched.is_empty()).then_some(matched)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NaclDecision {
+    /// Every port allowed; the rule numbers that allowed them.
+    Allowed(Vec<u16>),
+    /// Some port denied by this rule (`None`: the implicit `*` deny at the end).
+    Denied {
+        rule: Option<u16>,
+        ports: PortRange,
+        partial: bool,
+    },
+}
+
+/// Evaluates a network ACL the way AWS does: lowest rule number first, first match decides,
+/// implicit deny at the end. Every port of `ports` must be allowed for every peer address.
+pub fn nacl_decision(
+    acl: &NetworkAcl,
+    egress: bool,
+    peer: &AddressSet,
+    protocol: Protocol,
+    ports: PortRange,
+) -> NaclDecision {
+    let mut entries: Vec<&NaclEntry> = acl
+        .entries
+        .iter()
+        .filter(|entry| entry.egress == egress)
+        .collect();
+    entries.sort_by_key(|entry| entry.rule_number);
+    let mut undecided = vec![ports];
+    let mut allowed_by = Vec::new();
+    for entry in entries {
+        let Some(cidr) = entry.cidr else { continue };
+        if !entry.protocol.includes(protocol) {
+            continue;
+        }
+        let entry_ports = if entry.protocol == Protocol::All {
+            PortRange::ALL
+        } else {
+            entry.port_range.unwrap_or(PortRange::ALL)
+        };
+        let hit = undecided
+            .iter()
+            .find_map(|range| range.intersection(&entry_ports));
+        let Some(hit) = hit else { continue };
+        let covers = peer.covered_by(&cidr);
+        match entry.action {
+            RuleAction::Deny if covers || peer.touched_by(&cidr) => {
+                return NaclDecision::Denied {
+                    rule: Some(entry.rule_number),
+                    ports: hit,
+                    partial: !covers,
+                };
+            }
+            RuleAction::Allow if covers => {
+                undecided = undecided
+                    .iter()
+                    .flat_map(|range| subtract(*range, entry_ports))
+                    .collect();
+                allowed_by.push(entry.rule_number);
+                if undecided.is_empty() {
+                    return NaclDecision::Allowed(allowed_by);
+                }
+            }
+            _ => {}
+        }
+    }
+    NaclDecision::Denied {
+        rule: None,
+        ports: undecided[0],
+        partial: false,
+    }
+}
+
+fn subtract(range: PortRange, cut: PortRange) -> Vec<PortRange> {
+    let Some(overlap) = range.intersection(&cut) else {
+        return vec![range];
+    };
+    let mut rest = Vec::new();
+    if overlap.from > range.from {
+        rest.push(PortRange {
+            from: range.from,
+            to: overlap.from - 1,
+        });
+    }
+    if overlap.to < range.to {
+        rest.push(PortRange {
+            from: overlap.to + 1,
+            to: range.to,
+        });
+    }
+    rest
+}
+
+/// Longest-prefix match of `block` in the table; prefix-list routes count as their CIDRs.
+pub fn route_for<'a>(index: &Index, table: &'a RouteTable, block: &Ipv4Cidr) -> Option<&'a Route> {
+    table
+        .routes
+        .iter()
+        .filter_map(|route| {
+            let length = match &route.destination {
+                RouteDestination::Cidr(cidr) => cidr.contains(block).then_some(cidr.prefix_len()),
+                RouteDestination::PrefixList(id) => index
+                    .prefix_list_cidrs(id)?
+                    .iter()
+                    .filter(|cidr| cidr.contains(block))
+                    .map(Ipv4Cidr::prefix_len)
+                    .max(),
+                RouteDestination::Ipv6(_) => None,
+            }?;
+            Some((length, route))
+        })
+        .max_by_key(|(length, _)| *length)
+        .map(|(_, route)| route)
+}
+
+/// The route that carries traffic to an arbitrary public address: the default route.
+pub fn route_for_public<'a>(index: &Index, table: &'a RouteTable) -> Option<&'a Route> {
+    route_for(index, table, &Ipv4Cidr::ANY)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(
+        rule_number: u16,
+        egress: bool,
+        action: RuleAction,
+        cidr: &str,
+        ports: Option<(u16, u16)>,
+    ) -> NaclEntry {
+        NaclEntry {
+            rule_number,
+            egress,
+            protocol: if ports.is_some() {
+                Protocol::Tcp
+            } else {
+                Protocol::All
+            },
+            action,
+            cidr: Some(cidr.parse().unwrap()),
+            port_range: ports.map(|(from, to)| PortRange { from, to }),
+        }
+    }
+
+    fn acl(entries: Vec<NaclEntry>) -> NetworkAcl {
+        NetworkAcl {
+            id: "acl-1".into(),
+            vpc_id: "vpc-1".into(),
+            is_default: false,
+            subnet_ids: vec![],
+            entries,
+        }
+    }
+
+    fn host(ip: &str) -> AddressSet {
+        AddressSet::Block(ip.parse().unwrap())
+    }
+
+    #[test]
+    fn lowest_rule_number_wins() {
+        let acl = acl(vec![
+            entry(200, true, RuleAction::Allow, "0.0.0.0/0", None),
+            entry(100, true, RuleAction::Deny, "10.0.0.0/8", Some((443, 443))),
+        ]);
+        assert_eq!(
+            nacl_decision(
+                &acl,
+                true,
+                &host("10.0.3.4"),
+                Protocol::Tcp,
+                PortRange::HTTPS
+            ),
+            NaclDecision::Denied {
+                rule: Some(100),
+                ports: PortRange::HTTPS,
+                partial: false
+            }
+        );
+        assert_eq!(
+            nacl_decision(
+                &acl,
+                true,
+                &host("52.1.1.1"),
+                Protocol::Tcp,
+                PortRange::HTTPS
+            ),
+            NaclDecision::Allowed(vec![200])
+        );
+    }
+
+    #[test]
+    fn ephemeral_range_needs_every_port() {
+        let narrow = acl(vec![entry(
+            100,
+            false,
+            RuleAction::Allow,
+            "0.0.0.0/0",
+            Some((49152, 65535)),
+        )]);
+        assert_eq!(
+            nacl_decision(
+                &narrow,
+                false,
+                &host("10.0.3.4"),
+                Protocol::Tcp,
+                PortRange::LINUX_EPHEMERAL
+            ),
+            NaclDecision::Denied {
+                rule: None,
+                ports: PortRange {
+                    from: 32768,
+                    to: 49151
+                },
+                partial: false
+            }
+        );
+        let split = acl(vec![
+            entry(
+                100,
+                false,
+                RuleAction::Allow,
+                "0.0.0.0/0",
+                Some((1024, 40000)),
+            ),
+            entry(
+                110,
+                false,
+                RuleAction::Allow,
+                "10.0.0.0/16",
+                Some((40001, 65535)),
+            ),
+        ]);
+        assert_eq!(
+            nacl_decision(
+                &split,
+                false,
+                &host("10.0.3.4"),
+                Protocol::Tcp,
+                PortRange::LINUX_EPHEMERAL
+            ),
+            NaclDecision::Allowed(vec![100, 110])
+        );
+    }
+
+    #[test]
+    fn a_deny_touching_part_of_a_subnet_blocks_it() {
+        let acl = acl(vec![
+            entry(50, true, RuleAction::Deny, "10.0.1.128/25", None),
+            entry(100, true, RuleAction::Allow, "0.0.0.0/0", None),
+        ]);
+        assert_eq!(
+            nacl_decision(
+                &acl,
+                true,
+                &AddressSet::Block("10.0.1.0/24".parse().unwrap()),
+                Protocol::Tcp,
+                PortRange::HTTPS
+            ),
+            NaclDecision::Denied {
+                rule: Some(50),
+                ports: PortRange::HTTPS,
+                partial: true
+            }
+        );
+        assert!(matches!(
+            nacl_decision(
+                &acl,
+                true,
+                &AddressSet::Public,
+                Protocol::Tcp,
+                PortRange::HTTPS
+            ),
+            NaclDecision::Allowed(_)
+        ));
+    }
+
+    #[test]
+    fn subtraction() {
+        assert_eq!(
+            subtract(
+                PortRange { from: 10, to: 20 },
+                PortRange { from: 12, to: 15 }
+            ),
+            vec![
+                PortRange { from: 10, to: 11 },
+                PortRange { from: 16, to: 20 }
+            ]
+        );
+        assert_eq!(
+            subtract(PortRange { from: 10, to: 20 }, PortRange::ALL),
+            vec![]
+        );
+    }
+}

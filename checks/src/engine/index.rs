@@ -1,0 +1,165 @@
+//! Lookups over a snapshot, built once so that a sweep of a thousand services stays linear.
+
+use std::collections::HashMap;
+
+use crate::net::Ipv4Cidr;
+use crate::snapshot::*;
+
+pub struct Index<'a> {
+    pub snapshot: &'a Snapshot,
+    vpcs: HashMap<&'a str, &'a Vpc>,
+    dhcp: HashMap<&'a str, &'a DhcpOptions>,
+    subnets: HashMap<&'a str, &'a Subnet>,
+    route_table_of_subnet: HashMap<&'a str, &'a RouteTable>,
+    main_route_table: HashMap<&'a str, &'a RouteTable>,
+    nacl_of_subnet: HashMap<&'a str, &'a NetworkAcl>,
+    security_groups: HashMap<&'a str, &'a SecurityGroup>,
+    prefix_lists: HashMap<&'a str, &'a PrefixList>,
+    endpoints_by_vpc: HashMap<&'a str, Vec<&'a VpcEndpoint>>,
+    nat_gateways: HashMap<&'a str, &'a NatGateway>,
+    internet_gateways: HashMap<&'a str, &'a InternetGateway>,
+    task_definitions: HashMap<&'a str, &'a TaskDefinition>,
+    roles: HashMap<&'a str, &'a IamRole>,
+}
+
+fn by_key<'a, T>(items: &'a [T], key: impl Fn(&'a T) -> &'a str) -> HashMap<&'a str, &'a T> {
+    items.iter().map(|item| (key(item), item)).collect()
+}
+
+impl<'a> Index<'a> {
+    pub fn new(snapshot: &'a Snapshot) -> Self {
+        let mut route_table_of_subnet = HashMap::new();
+        let mut main_route_table = HashMap::new();
+        for table in &snapshot.route_tables {
+            if table.main {
+                main_route_table.insert(table.vpc_id.as_str(), table);
+            }
+            for subnet in &table.subnet_ids {
+                route_table_of_subnet.insert(subnet.as_str(), table);
+            }
+        }
+        let mut nacl_of_subnet = HashMap::new();
+        for acl in &snapshot.network_acls {
+            for subnet in &acl.subnet_ids {
+                nacl_of_subnet.insert(subnet.as_str(), acl);
+            }
+        }
+        let mut endpoints_by_vpc: HashMap<&str, Vec<&VpcEndpoint>> = HashMap::new();
+        for endpoint in &snapshot.vpc_endpoints {
+            endpoints_by_vpc
+                .entry(endpoint.vpc_id.as_str())
+                .or_default()
+                .push(endpoint);
+        }
+        Index {
+            snapshot,
+            vpcs: by_key(&snapshot.vpcs, |v| &v.id),
+            dhcp: by_key(&snapshot.dhcp_options, |d| &d.id),
+            subnets: by_key(&snapshot.subnets, |s| &s.id),
+            route_table_of_subnet,
+            main_route_table,
+            nacl_of_subnet,
+            security_groups: by_key(&snapshot.security_groups, |g| &g.id),
+            prefix_lists: by_key(&snapshot.prefix_lists, |p| &p.id),
+            endpoints_by_vpc,
+            nat_gateways: by_key(&snapshot.nat_gateways, |n| &n.id),
+            internet_gateways: by_key(&snapshot.internet_gateways, |i| &i.id),
+            task_definitions: by_key(&snapshot.task_definitions, |t| &t.arn),
+            roles: by_key(&snapshot.iam_roles, |r| &r.arn),
+        }
+    }
+
+    pub fn vpc(&self, id: &str) -> Option<&'a Vpc> {
+        self.vpcs.get(id).copied()
+    }
+
+    pub fn dhcp_options(&self, vpc: &Vpc) -> Option<&'a DhcpOptions> {
+        vpc.dhcp_options_id
+            .as_deref()
+            .and_then(|id| self.dhcp.get(id).copied())
+    }
+
+    pub fn subnet(&self, id: &str) -> Option<&'a Subnet> {
+        self.subnets.get(id).copied()
+    }
+
+    /// The subnet's explicitly associated table, else its VPC's main table.
+    pub fn route_table_for(&self, subnet: &Subnet) -> Option<&'a RouteTable> {
+        self.route_table_of_subnet
+            .get(subnet.id.as_str())
+            .or_else(|| self.main_route_table.get(subnet.vpc_id.as_str()))
+            .copied()
+    }
+
+    pub fn nacl_for(&self, subnet_id: &str) -> Option<&'a NetworkAcl> {
+        self.nacl_of_subnet.get(subnet_id).copied().or_else(|| {
+            let subnet = self.subnet(subnet_id)?;
+            self.snapshot
+                .network_acls
+                .iter()
+                .find(|acl| acl.is_default && acl.vpc_id == subnet.vpc_id)
+        })
+    }
+
+    pub fn security_group(&self, id: &str) -> Option<&'a SecurityGroup> {
+        self.security_groups.get(id).copied()
+    }
+
+    pub fn prefix_list(&self, id: &str) -> Option<&'a PrefixList> {
+        self.prefix_lists.get(id).copied()
+    }
+
+    pub fn prefix_list_named(&self, name: &str) -> Option<&'a PrefixList> {
+        self.snapshot
+            .prefix_lists
+            .iter()
+            .find(|list| list.name == name)
+    }
+
+    pub fn endpoints_in(&self, vpc_id: &str) -> &[&'a VpcEndpoint] {
+        self.endpoints_by_vpc
+            .get(vpc_id)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+
+    pub fn nat_gateway(&self, id: &str) -> Option<&'a NatGateway> {
+        self.nat_gateways.get(id).copied()
+    }
+
+    pub fn internet_gateway(&self, id: &str) -> Option<&'a InternetGateway> {
+        self.internet_gateways.get(id).copied()
+    }
+
+    pub fn task_definition(&self, arn: &str) -> Option<&'a TaskDefinition> {
+        self.task_definitions.get(arn).copied()
+    }
+
+    pub fn role(&self, arn: &str) -> Option<&'a IamRole> {
+        self.roles.get(arn).copied()
+    }
+
+    /// The collection gap for an API call (`ec2:DescribeNetworkAcls`), if the collector recorded one.
+    pub fn gap(&self, api: &str) -> Option<&'a CollectionGap> {
+        self.snapshot
+            .gaps
+            .iter()
+            .find(|gap| gap.api.eq_ignore_ascii_case(api))
+    }
+
+    /// The CIDRs a prefix list stands for, or `None` when the list is not in the snapshot.
+    pub fn prefix_list_cidrs(&self, id: &str) -> Option<&'a [Ipv4Cidr]> {
+        self.prefix_list(id).map(|list| list.cidrs.as_slice())
+    }
+
+    /// Does `destination` (a route or rule's prefix list or CIDR) include the block?
+    pub fn destination_contains(&self, destination: &RouteDestination, block: &Ipv4Cidr) -> bool {
+        match destination {
+            RouteDestination::Cidr(cidr) => cidr.contains(block),
+            RouteDestination::PrefixList(id) => self
+                .prefix_list_cidrs(id)
+                .is_some_and(|cidrs| cidrs.iter().any(|cidr| cidr.contains(block))),
+            RouteDestination::Ipv6(_) => false,
+        }
+    }
+}

@@ -1,0 +1,641 @@
+//! Enumerates the paths a flow could take and walks each one hop by hop.
+
+use std::net::Ipv4Addr;
+
+use serde::Serialize;
+
+use super::Index;
+use super::eval::{route_for, route_for_public};
+use super::targets::{Placement, TargetInput};
+use crate::finding::{Finding, Severity};
+use crate::flows::{Flow, FlowKind, required_flows};
+use crate::net::{AddressSet, Ipv4Cidr};
+use crate::reason::{Classification, classify};
+use crate::report::{FlowReport, FlowVerdict, TargetReport, TargetVerdict};
+use crate::rules;
+use crate::snapshot::{
+    EndpointInterface, EndpointType, LaunchType, RouteState, RouteTargetKind, SecurityGroup,
+    VpcEndpoint,
+};
+
+/// The hops of a path, in the order traffic meets them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Hop {
+    Dns,
+    Endpoint,
+    Route,
+    Gateway,
+    TaskEgress,
+    TaskNaclOutbound,
+    TaskNaclReturn,
+    EndpointNaclInbound,
+    EndpointNaclReturn,
+    EndpointIngress,
+    Policy,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HopStatus {
+    Pass,
+    Block,
+    Unknown,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HopRecord {
+    pub hop: Hop,
+    pub status: HopStatus,
+    pub evidence: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub check: Option<&'static str>,
+}
+
+/// What a check says about one hop.
+#[derive(Debug)]
+pub enum Verdict {
+    /// The hop lets the flow through; the string is the evidence.
+    Pass(String),
+    Block(Finding),
+    /// The snapshot cannot decide (a gap, a transit gateway, custom DNS).
+    Unknown(Finding),
+}
+
+/// Everything a check may look at while walking one flow of one target in one subnet.
+pub struct PathContext<'a, 'b> {
+    pub index: &'b Index<'a>,
+    pub target: &'b TargetInput<'a>,
+    pub placement: &'b Placement<'a>,
+    pub flow: &'b Flow,
+    /// The address the stopped reason says the task dialled for this flow, if any.
+    pub dialled: Option<Ipv4Addr>,
+}
+
+impl<'a> PathContext<'a, '_> {
+    /// The task's security groups found in the snapshot, and the ids that were not.
+    pub fn task_groups(&self) -> (Vec<&'a SecurityGroup>, Vec<&str>) {
+        let mut found = Vec::new();
+        let mut missing = Vec::new();
+        for id in &self.placement.security_group_ids {
+            match self.index.security_group(id) {
+                Some(group) => found.push(group),
+                None => missing.push(id.as_str()),
+            }
+        }
+        (found, missing)
+    }
+
+    pub fn execution_role(&self) -> Option<&'a str> {
+        self.target
+            .definition
+            .and_then(|definition| definition.execution_role_arn.as_deref())
+    }
+
+    /// The DHCP option set's resolvers when they are not the Amazon-provided resolver.
+    pub fn custom_dns_servers(&self) -> Vec<&'a str> {
+        let vpc = self.placement.vpc;
+        let Some(options) = self.index.dhcp_options(vpc) else {
+            return Vec::new();
+        };
+        let amazon_resolvers: Vec<String> = vpc
+            .cidr_blocks
+            .iter()
+            .map(|cidr| cidr.nth_address(2).to_string())
+            .chain([
+                "169.254.169.253".to_string(),
+                "amazonprovideddns".to_string(),
+            ])
+            .collect();
+        let servers: Vec<&str> = options
+            .domain_name_servers
+            .iter()
+            .map(String::as_str)
+            .collect();
+        if servers.is_empty()
+            || servers
+                .iter()
+                .all(|server| amazon_resolvers.contains(&server.to_ascii_lowercase()))
+        {
+            Vec::new()
+        } else {
+            servers
+        }
+    }
+
+    /// The S3 prefix list of the flow's region, when the snapshot holds it.
+    pub fn s3_prefix_list(&self) -> Option<&'a crate::snapshot::PrefixList> {
+        self.index
+            .prefix_list_named(&format!("com.amazonaws.{}.s3", self.flow.region))
+    }
+
+    /// The addresses a public path must reach: the S3 prefix list's CIDRs for layers, the
+    /// address the task dialled when the stopped reason names it, else "some public address".
+    pub fn public_destinations(&self) -> Vec<AddressSet> {
+        if self.flow.kind == FlowKind::S3Layers
+            && let Some(list) = self.s3_prefix_list().filter(|list| !list.cidrs.is_empty())
+        {
+            return list.cidrs.iter().copied().map(AddressSet::Block).collect();
+        }
+        match self
+            .dialled
+            .map(Ipv4Cidr::host)
+            .filter(|ip| !ip.is_non_public())
+        {
+            Some(ip) => vec![AddressSet::Block(ip)],
+            None => vec![AddressSet::Public],
+        }
+    }
+
+    pub fn subnet_id(&self) -> &'a str {
+        &self.placement.subnet.id
+    }
+}
+
+/// One candidate path after its walk.
+struct PathResult {
+    description: String,
+    /// False for a path whose first piece does not exist (no endpoint, no default route).
+    present: bool,
+    hops: Vec<(HopRecord, Option<Finding>)>,
+    advisories: Vec<Finding>,
+}
+
+impl PathResult {
+    fn new(description: String, present: bool) -> Self {
+        PathResult {
+            description,
+            present,
+            hops: Vec::new(),
+            advisories: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, hop: Hop, verdict: Verdict) {
+        let record = match verdict {
+            Verdict::Pass(evidence) => (
+                HopRecord {
+                    hop,
+                    status: HopStatus::Pass,
+                    evidence,
+                    check: None,
+                },
+                None,
+            ),
+            Verdict::Block(finding) => (
+                HopRecord {
+                    hop,
+                    status: HopStatus::Block,
+                    evidence: finding.title.clone(),
+                    check: Some(finding.check),
+                },
+                Some(finding),
+            ),
+            Verdict::Unknown(mut finding) => {
+                if finding.severity == Severity::Error {
+                    finding.severity = Severity::Warning;
+                }
+                (
+                    HopRecord {
+                        hop,
+                        status: HopStatus::Unknown,
+                        evidence: finding.title.clone(),
+                        check: Some(finding.check),
+                    },
+                    Some(finding),
+                )
+            }
+        };
+        self.hops.push(record);
+    }
+
+    fn advise(&mut self, finding: Option<Finding>) {
+        self.advisories.extend(finding);
+    }
+
+    fn count(&self, status: HopStatus) -> usize {
+        self.hops
+            .iter()
+            .filter(|(record, _)| record.status == status)
+            .count()
+    }
+
+    fn verdict(&self) -> FlowVerdict {
+        if self.count(HopStatus::Block) > 0 {
+            FlowVerdict::Blocked
+        } else if self.count(HopStatus::Unknown) > 0 {
+            FlowVerdict::Unknown
+        } else {
+            FlowVerdict::Ok
+        }
+    }
+}
+
+pub fn evaluate_target(index: &Index, target: &TargetInput) -> (TargetReport, Vec<Finding>) {
+    let mut findings = Vec::new();
+    let mut flow_reports = Vec::new();
+    let classifications: Vec<Classification> = target
+        .reasons
+        .iter()
+        .map(|reason| classify(reason))
+        .collect();
+    let mut verdict = TargetVerdict::Ok;
+    match preconditions(index, target) {
+        Err(finding) => {
+            verdict = if finding.severity == Severity::Error {
+                TargetVerdict::Blocked
+            } else {
+                TargetVerdict::Unknown
+            };
+            findings.push(finding);
+        }
+        Ok(definition) => {
+            findings.extend(rules::legacy_platform::check(target));
+            let launch_type = target.launch_type.unwrap_or(LaunchType::Fargate);
+            let flows = required_flows(
+                definition,
+                &index.snapshot.region,
+                &index.snapshot.account_id,
+                launch_type,
+                target.legacy_platform(),
+            );
+            for placement in &target.placements {
+                for flow in &flows {
+                    let dialled = classifications
+                        .iter()
+                        .find(|c| c.flow == Some(flow.kind) && c.ip.is_some())
+                        .and_then(|c| c.ip);
+                    let context = PathContext {
+                        index,
+                        target,
+                        placement,
+                        flow,
+                        dialled,
+                    };
+                    let (report, flow_findings) = evaluate_flow(&context);
+                    findings.extend(
+                        flow_findings
+                            .into_iter()
+                            .map(|finding| finding.flow(flow.kind)),
+                    );
+                    flow_reports.push(report);
+                }
+            }
+            for report in &flow_reports {
+                verdict = verdict.combine(report.verdict);
+            }
+        }
+    }
+    findings.extend(rules::stopped_reason::correlate(
+        index,
+        target,
+        &classifications,
+        &flow_reports,
+    ));
+    for finding in &mut findings {
+        finding.target.get_or_insert_with(|| target.id.clone());
+    }
+    let report = TargetReport {
+        target: target.id.clone(),
+        kind: target.kind,
+        name: target.name.clone(),
+        task_definition: target.task_definition_arn.clone(),
+        verdict,
+        flows: flow_reports,
+    };
+    (report, findings)
+}
+
+/// What must hold before any flow can be walked: a task definition, a launch type whose
+/// network we model, and at least one known subnet.
+fn preconditions<'a>(
+    index: &Index<'a>,
+    target: &TargetInput<'a>,
+) -> Result<&'a crate::snapshot::TaskDefinition, Finding> {
+    if target.launch_type == Some(LaunchType::Ec2)
+        || target.launch_type == Some(LaunchType::External)
+    {
+        return Err(rules::launch_type::finding(target));
+    }
+    let Some(definition) = target.definition else {
+        return Err(rules::target_incomplete::missing_definition(index, target));
+    };
+    if definition.network_mode != "awsvpc" || target.placements.is_empty() {
+        return Err(rules::target_incomplete::missing_network(
+            index, target, definition,
+        ));
+    }
+    Ok(definition)
+}
+
+fn evaluate_flow(context: &PathContext) -> (FlowReport, Vec<Finding>) {
+    let task_region = &context.index.snapshot.region;
+    let service = context.flow.endpoint_service(task_region);
+    let mut paths = Vec::new();
+    let endpoints: Vec<&VpcEndpoint> = match &service {
+        Some(service) => context
+            .index
+            .endpoints_in(&context.placement.vpc.id)
+            .iter()
+            .copied()
+            .filter(|ep| &ep.service_name == service)
+            .collect(),
+        None => Vec::new(),
+    };
+    for endpoint in &endpoints {
+        match endpoint.endpoint_type {
+            EndpointType::Interface => paths.push(walk_interface(context, endpoint)),
+            EndpointType::Gateway => paths.push(walk_gateway(context, endpoint)),
+            EndpointType::GatewayLoadBalancer => {}
+        }
+    }
+    if let Some(service) = &service
+        && endpoints
+            .iter()
+            .all(|ep| ep.endpoint_type == EndpointType::GatewayLoadBalancer)
+    {
+        let mut missing = PathResult::new(format!("VPC endpoint {service} (missing)"), false);
+        missing.push(
+            Hop::Endpoint,
+            rules::endpoint_missing::check(context, service),
+        );
+        paths.push(missing);
+    }
+    if !shadowed_by_private_dns(context, &endpoints)
+        && let Some(internet) = walk_internet(context)
+    {
+        paths.push(internet);
+    }
+    let chosen = choose(&paths);
+    let path = &paths[chosen];
+    let verdict = path.verdict();
+    let mut findings: Vec<Finding> = path
+        .hops
+        .iter()
+        .filter_map(|(_, finding)| finding.clone())
+        .collect();
+    findings.extend(path.advisories.iter().cloned());
+    if verdict == FlowVerdict::Blocked {
+        findings.extend(rules::endpoint_cannot_serve::check(context));
+    }
+    let report = FlowReport {
+        flow: context.flow.kind,
+        host: context.flow.host.clone(),
+        subnet: context.placement.subnet.id.clone(),
+        verdict,
+        path: path.description.clone(),
+        hops: path.hops.iter().map(|(record, _)| record.clone()).collect(),
+    };
+    (report, findings)
+}
+
+/// A working path wins; else a path the snapshot cannot decide; else the most plausible broken
+/// one: a path whose resources exist, with the fewest blocking hops, endpoints first.
+fn choose(paths: &[PathResult]) -> usize {
+    let rank = |path: &PathResult| {
+        let verdict_rank = match path.verdict() {
+            FlowVerdict::Ok => 0,
+            FlowVerdict::Unknown => 1,
+            FlowVerdict::Blocked => 2,
+        };
+        (verdict_rank, !path.present, path.count(HopStatus::Block))
+    };
+    (0..paths.len())
+        .min_by_key(|&index| rank(&paths[index]))
+        .unwrap_or(0)
+}
+
+/// With private DNS on and the Amazon resolver in use, the service's name resolves to the
+/// interface endpoint, so no other path is ever taken for it.
+fn shadowed_by_private_dns(context: &PathContext, endpoints: &[&VpcEndpoint]) -> bool {
+    let vpc = context.placement.vpc;
+    vpc.enable_dns_support
+        && vpc.enable_dns_hostnames
+        && context.custom_dns_servers().is_empty()
+        && endpoints
+            .iter()
+            .any(|ep| ep.endpoint_type == EndpointType::Interface && ep.private_dns_enabled)
+}
+
+fn walk_interface(context: &PathContext, endpoint: &VpcEndpoint) -> PathResult {
+    let mut path = PathResult::new(
+        format!(
+            "interface endpoint {} ({})",
+            endpoint.id,
+            endpoint.short_service()
+        ),
+        true,
+    );
+    path.push(
+        Hop::Dns,
+        rules::dns_support::check(context, endpoint.private_dns_enabled),
+    );
+    path.push(Hop::Dns, rules::dns_hostnames::check(context, endpoint));
+    path.push(Hop::Dns, rules::private_dns::check(context, endpoint));
+    path.push(Hop::Dns, rules::custom_dns::check(context, endpoint));
+    path.push(
+        Hop::Endpoint,
+        rules::endpoint_state::check(context, endpoint),
+    );
+    let task_az = &context.placement.subnet.availability_zone;
+    let mut interfaces: Vec<&EndpointInterface> = endpoint.network_interfaces.iter().collect();
+    interfaces.sort_by_key(|eni| (&eni.availability_zone != task_az, eni.id.clone()));
+    let mut chosen: Option<Vec<(Hop, Verdict)>> = None;
+    for eni in interfaces {
+        let hops = interface_hops(context, endpoint, eni);
+        let works = hops
+            .iter()
+            .all(|(_, verdict)| matches!(verdict, Verdict::Pass(_)));
+        if works || chosen.is_none() {
+            chosen = Some(hops);
+        }
+        if works {
+            break;
+        }
+    }
+    for (hop, verdict) in chosen.into_iter().flatten() {
+        path.push(hop, verdict);
+    }
+    path.push(
+        Hop::Policy,
+        rules::endpoint_policy::check(context, endpoint),
+    );
+    path.advise(rules::endpoint_az_coverage::check(context, endpoint));
+    path.advise(rules::endpoint_sg_open::check(context, endpoint));
+    path
+}
+
+fn interface_hops(
+    context: &PathContext,
+    endpoint: &VpcEndpoint,
+    eni: &EndpointInterface,
+) -> Vec<(Hop, Verdict)> {
+    let eni_address = AddressSet::Block(Ipv4Cidr::host(eni.private_ip));
+    let mut hops = vec![
+        (Hop::Route, rules::route_beyond::check_local(context, eni)),
+        (
+            Hop::TaskEgress,
+            rules::sg_egress::to_endpoint(context, endpoint, eni),
+        ),
+    ];
+    // Network ACLs filter traffic that crosses a subnet boundary, not traffic inside a subnet.
+    if eni.subnet_id != context.placement.subnet.id {
+        let task_subnet = context.subnet_id();
+        hops.push((
+            Hop::TaskNaclOutbound,
+            rules::nacl_request::check(context, task_subnet, true, &eni_address),
+        ));
+        hops.push((
+            Hop::TaskNaclReturn,
+            rules::nacl_return::check(context, task_subnet, false, &eni_address),
+        ));
+        let task_address = context.placement.source.clone();
+        hops.push((
+            Hop::EndpointNaclInbound,
+            rules::nacl_request::check(context, &eni.subnet_id, false, &task_address),
+        ));
+        hops.push((
+            Hop::EndpointNaclReturn,
+            rules::nacl_return::check(context, &eni.subnet_id, true, &task_address),
+        ));
+    }
+    hops.push((
+        Hop::EndpointIngress,
+        rules::endpoint_sg_ingress::check(context, endpoint, eni),
+    ));
+    hops
+}
+
+fn walk_gateway(context: &PathContext, endpoint: &VpcEndpoint) -> PathResult {
+    let mut path = PathResult::new(
+        format!(
+            "gateway endpoint {} ({})",
+            endpoint.id,
+            endpoint.short_service()
+        ),
+        true,
+    );
+    path.push(Hop::Dns, rules::dns_support::check(context, false));
+    path.push(
+        Hop::Endpoint,
+        rules::endpoint_state::check(context, endpoint),
+    );
+    path.push(
+        Hop::Route,
+        rules::s3_gateway_route::check(context, endpoint),
+    );
+    path.push(
+        Hop::TaskEgress,
+        rules::s3_prefix_list_egress::check(context),
+    );
+    push_task_nacls(context, &mut path);
+    path.push(
+        Hop::Policy,
+        rules::endpoint_policy::check(context, endpoint),
+    );
+    path
+}
+
+fn push_task_nacls(context: &PathContext, path: &mut PathResult) {
+    let destinations = context.public_destinations();
+    let subnet = context.subnet_id();
+    let checks: [(
+        Hop,
+        bool,
+        fn(&PathContext, &str, bool, &AddressSet) -> Verdict,
+    ); 2] = [
+        (Hop::TaskNaclOutbound, true, rules::nacl_request::check),
+        (Hop::TaskNaclReturn, false, rules::nacl_return::check),
+    ];
+    for (hop, egress, check) in checks {
+        // Report the first destination that is blocked, else the evidence for the first one.
+        let mut reported = None;
+        for destination in &destinations {
+            let verdict = check(context, subnet, egress, destination);
+            let passes = matches!(verdict, Verdict::Pass(_));
+            if !passes || reported.is_none() {
+                reported = Some(verdict);
+            }
+            if !passes {
+                break;
+            }
+        }
+        if let Some(verdict) = reported {
+            path.push(hop, verdict);
+        }
+    }
+}
+
+/// The path through the subnet's route table to a NAT gateway, internet gateway or beyond.
+/// `None` when that route leads to a gateway endpoint (walked as its own path) or stays local.
+fn walk_internet(context: &PathContext) -> Option<PathResult> {
+    let destinations = context.public_destinations();
+    let route = context
+        .placement
+        .route_table
+        .and_then(|table| match &destinations[0] {
+            AddressSet::Block(block) => route_for(context.index, table, block),
+            AddressSet::Public => route_for_public(context.index, table),
+        });
+    let kind = route.map(|route| route.target_kind());
+    if matches!(kind, Some(RouteTargetKind::Local)) {
+        return None;
+    }
+    if let Some(route) = route
+        && kind == Some(RouteTargetKind::VpcEndpoint)
+        && context
+            .index
+            .snapshot
+            .vpc_endpoints
+            .iter()
+            .any(|ep| ep.id == route.target && ep.endpoint_type == EndpointType::Gateway)
+    {
+        return None;
+    }
+    let description = match route {
+        Some(route) => format!("route {} → {}", route.destination, route.target),
+        None => "internet (no route)".to_string(),
+    };
+    let mut path = PathResult::new(description, route.is_some());
+    path.push(Hop::Dns, rules::dns_support::check(context, false));
+    match route {
+        None => path.push(Hop::Route, rules::no_route::check(context)),
+        Some(route) if route.state == RouteState::Blackhole => {
+            path.push(Hop::Route, rules::route_target::blackhole(context, route))
+        }
+        Some(route) => {
+            path.push(
+                Hop::Route,
+                Verdict::Pass(format!(
+                    "{} routes {} to {}",
+                    context
+                        .placement
+                        .route_table
+                        .map(|t| t.id.as_str())
+                        .unwrap_or("?"),
+                    route.destination,
+                    route.target
+                )),
+            );
+            match route.target_kind() {
+                RouteTargetKind::InternetGateway => {
+                    path.push(
+                        Hop::Gateway,
+                        rules::route_target::internet_gateway(context, route),
+                    );
+                    path.push(Hop::Gateway, rules::public_ip::check(context, route));
+                }
+                RouteTargetKind::NatGateway => {
+                    path.push(Hop::Gateway, rules::nat_gateway::check(context, route))
+                }
+                _ => path.push(Hop::Gateway, rules::route_beyond::check(context, route)),
+            }
+        }
+    }
+    path.push(
+        Hop::TaskEgress,
+        rules::sg_egress::to_public(context, &destinations),
+    );
+    push_task_nacls(context, &mut path);
+    Some(path)
+}

@@ -1,0 +1,182 @@
+//! Turns tasks and services into targets: what runs where, with which definition and reasons.
+
+use serde::Serialize;
+
+use super::Index;
+use crate::net::{AddressSet, Ipv4Cidr};
+use crate::snapshot::{LaunchType, RouteTable, Subnet, TaskDefinition, Vpc};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TargetKind {
+    Task,
+    Service,
+}
+
+/// Where a target's ENI sits: one per subnet a service may place tasks in.
+#[derive(Debug, Clone)]
+pub struct Placement<'a> {
+    pub subnet: &'a Subnet,
+    pub vpc: &'a Vpc,
+    pub route_table: Option<&'a RouteTable>,
+    /// The task's private IP when known, else the whole subnet (any task of the service).
+    pub source: AddressSet,
+    pub security_group_ids: Vec<String>,
+    pub public_ip: bool,
+}
+
+#[derive(Debug)]
+pub struct TargetInput<'a> {
+    pub id: String,
+    pub kind: TargetKind,
+    pub name: String,
+    pub launch_type: Option<LaunchType>,
+    pub platform_version: Option<String>,
+    pub definition: Option<&'a TaskDefinition>,
+    pub task_definition_arn: String,
+    pub placements: Vec<Placement<'a>>,
+    /// Subnets named by the target but missing from the snapshot.
+    pub unknown_subnets: Vec<String>,
+    /// Stopped reasons, container reasons and failure events, newest first.
+    pub reasons: Vec<String>,
+}
+
+impl TargetInput<'_> {
+    /// Fargate before 1.4.0 fetched registry auth and secrets through an AWS-managed ENI.
+    pub fn legacy_platform(&self) -> bool {
+        self.launch_type == Some(LaunchType::Fargate)
+            && self.platform_version.as_deref().is_some_and(|version| {
+                version.starts_with("1.3")
+                    || version.starts_with("1.2")
+                    || version.starts_with("1.1")
+                    || version.starts_with("1.0")
+            })
+    }
+}
+
+/// Services, then the tasks that do not belong to a service in the snapshot (whose stopped
+/// reasons are attached to their service instead).
+pub fn targets<'a>(index: &Index<'a>) -> Vec<TargetInput<'a>> {
+    let snapshot = index.snapshot;
+    let mut targets = Vec::new();
+    for service in &snapshot.services {
+        let tasks = snapshot.tasks.iter().filter(|task| {
+            task.group.as_deref() == Some(&format!("service:{}", service.name))
+                && task.cluster_arn == service.cluster_arn
+        });
+        let mut reasons: Vec<String> = tasks.flat_map(task_reasons).collect();
+        reasons.extend(
+            service
+                .events
+                .iter()
+                .filter(|event| is_failure_event(&event.message))
+                .map(|event| event.message.clone()),
+        );
+        let (placements, unknown_subnets) = match &service.network {
+            Some(network) => place(
+                index,
+                &network.subnet_ids,
+                None,
+                &network.security_group_ids,
+                network.assign_public_ip,
+            ),
+            None => (Vec::new(), Vec::new()),
+        };
+        targets.push(TargetInput {
+            id: service.arn.clone(),
+            kind: TargetKind::Service,
+            name: service.name.clone(),
+            launch_type: service.launch_type,
+            platform_version: service.platform_version.clone(),
+            definition: index.task_definition(&service.task_definition_arn),
+            task_definition_arn: service.task_definition_arn.clone(),
+            placements,
+            unknown_subnets,
+            reasons,
+        });
+    }
+    for task in &snapshot.tasks {
+        let owned_by_service = snapshot.services.iter().any(|service| {
+            task.group.as_deref() == Some(&format!("service:{}", service.name))
+                && task.cluster_arn == service.cluster_arn
+        });
+        if owned_by_service {
+            continue;
+        }
+        let (placements, unknown_subnets) = match &task.network {
+            Some(network) => place(
+                index,
+                std::slice::from_ref(&network.subnet_id),
+                network.private_ip,
+                &network.security_group_ids,
+                network.assign_public_ip || network.public_ip.is_some(),
+            ),
+            None => (Vec::new(), Vec::new()),
+        };
+        targets.push(TargetInput {
+            id: task.arn.clone(),
+            kind: TargetKind::Task,
+            name: task.arn.rsplit('/').next().unwrap_or(&task.arn).to_string(),
+            launch_type: Some(task.launch_type),
+            platform_version: task.platform_version.clone(),
+            definition: index.task_definition(&task.task_definition_arn),
+            task_definition_arn: task.task_definition_arn.clone(),
+            placements,
+            unknown_subnets,
+            reasons: task_reasons(task).collect(),
+        });
+    }
+    targets
+}
+
+fn task_reasons(task: &crate::snapshot::Task) -> impl Iterator<Item = String> + '_ {
+    task.stopped_reason
+        .iter()
+        .chain(
+            task.containers
+                .iter()
+                .filter_map(|container| container.reason.as_ref()),
+        )
+        .cloned()
+}
+
+fn is_failure_event(message: &str) -> bool {
+    let message = message.to_ascii_lowercase();
+    [
+        "cannotpullcontainer",
+        "resourceinitializationerror",
+        "failed to start",
+        "unable to",
+    ]
+    .iter()
+    .any(|needle| message.contains(needle))
+}
+
+fn place<'a>(
+    index: &Index<'a>,
+    subnet_ids: &[String],
+    private_ip: Option<std::net::Ipv4Addr>,
+    security_group_ids: &[String],
+    public_ip: bool,
+) -> (Vec<Placement<'a>>, Vec<String>) {
+    let mut placements = Vec::new();
+    let mut unknown = Vec::new();
+    for subnet_id in subnet_ids {
+        let Some((subnet, vpc)) = index
+            .subnet(subnet_id)
+            .and_then(|subnet| Some((subnet, index.vpc(&subnet.vpc_id)?)))
+        else {
+            unknown.push(subnet_id.clone());
+            continue;
+        };
+        placements.push(Placement {
+            subnet,
+            vpc,
+            route_table: index.route_table_for(subnet),
+            source: AddressSet::Block(private_ip.map(Ipv4Cidr::host).unwrap_or(subnet.cidr_block)),
+            security_group_ids: security_group_ids.to_vec(),
+            public_ip,
+        });
+    }
+    (placements, unknown)
+}

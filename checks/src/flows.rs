@@ -1,0 +1,375 @@
+//! The connections a task opens before its containers start, derived from its task definition.
+
+use serde::Serialize;
+
+use crate::snapshot::{LaunchType, TaskDefinition};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FlowKind {
+    EcrAuth,
+    EcrRegistry,
+    S3Layers,
+    Logs,
+    SecretsManager,
+    Ssm,
+    Kms,
+    ExternalRegistry,
+}
+
+impl FlowKind {
+    pub fn id(self) -> &'static str {
+        match self {
+            FlowKind::EcrAuth => "ecr-auth",
+            FlowKind::EcrRegistry => "ecr-registry",
+            FlowKind::S3Layers => "s3-layers",
+            FlowKind::Logs => "logs",
+            FlowKind::SecretsManager => "secrets-manager",
+            FlowKind::Ssm => "ssm",
+            FlowKind::Kms => "kms",
+            FlowKind::ExternalRegistry => "external-registry",
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            FlowKind::EcrAuth => "ECR authentication",
+            FlowKind::EcrRegistry => "the ECR registry",
+            FlowKind::S3Layers => "the S3 bucket holding ECR image layers",
+            FlowKind::Logs => "CloudWatch Logs",
+            FlowKind::SecretsManager => "Secrets Manager",
+            FlowKind::Ssm => "SSM Parameter Store",
+            FlowKind::Kms => "KMS",
+            FlowKind::ExternalRegistry => "an external registry",
+        }
+    }
+
+    /// The endpoint service suffix (`com.amazonaws.<region>.<suffix>`), when PrivateLink exists.
+    pub fn endpoint_suffix(self) -> Option<&'static str> {
+        match self {
+            FlowKind::EcrAuth => Some("ecr.api"),
+            FlowKind::EcrRegistry => Some("ecr.dkr"),
+            FlowKind::S3Layers => Some("s3"),
+            FlowKind::Logs => Some("logs"),
+            FlowKind::SecretsManager => Some("secretsmanager"),
+            FlowKind::Ssm => Some("ssm"),
+            FlowKind::Kms => Some("kms"),
+            FlowKind::ExternalRegistry => None,
+        }
+    }
+}
+
+/// One connection the task must be able to open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flow {
+    pub kind: FlowKind,
+    /// The region of the service dialled (another region than the task's for a cross-region image).
+    pub region: String,
+    pub host: String,
+    /// Why the task needs it, in words: "image 1111.dkr.ecr.../app:1 of container web".
+    pub because: String,
+    /// Resources an endpoint or identity policy is asked about (repository, log group, secret ARNs).
+    pub resources: Vec<String>,
+}
+
+impl Flow {
+    /// Interface/gateway endpoints in the task's VPC only serve their own region's services.
+    pub fn endpoint_service(&self, task_region: &str) -> Option<String> {
+        let suffix = self.kind.endpoint_suffix()?;
+        (self.region == task_region).then(|| format!("com.amazonaws.{}.{suffix}", self.region))
+    }
+}
+
+/// A container image reference, split into what decides its flows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImageRef {
+    PrivateEcr {
+        account: String,
+        region: String,
+        repository: String,
+        reference: String,
+    },
+    External {
+        registry: String,
+        reference: String,
+    },
+}
+
+impl ImageRef {
+    pub fn parse(image: &str) -> ImageRef {
+        let (registry, rest) = match image.split_once('/') {
+            Some((first, rest))
+                if first.contains('.') || first.contains(':') || first == "localhost" =>
+            {
+                (first, rest)
+            }
+            _ => ("docker.io", image),
+        };
+        let labels: Vec<&str> = registry.split('.').collect();
+        if labels.len() >= 6
+            && labels[1] == "dkr"
+            && labels[2].starts_with("ecr")
+            && registry.contains(".amazonaws.com")
+        {
+            let (repository, reference) = split_reference(rest);
+            return ImageRef::PrivateEcr {
+                account: labels[0].to_string(),
+                region: labels[3].to_string(),
+                repository: repository.to_string(),
+                reference: reference.to_string(),
+            };
+        }
+        ImageRef::External {
+            registry: registry.to_string(),
+            reference: image.to_string(),
+        }
+    }
+
+    pub fn repository_arn(&self) -> Option<String> {
+        match self {
+            ImageRef::PrivateEcr {
+                account,
+                region,
+                repository,
+                ..
+            } => Some(format!(
+                "arn:aws:ecr:{region}:{account}:repository/{repository}"
+            )),
+            ImageRef::External { .. } => None,
+        }
+    }
+}
+
+/// `repo:tag` / `repo@sha256:…` → (`repo`, `tag` or digest); no tag means `latest`.
+fn split_reference(rest: &str) -> (&str, &str) {
+    if let Some((repository, digest)) = rest.split_once('@') {
+        return (repository, digest);
+    }
+    match rest.rsplit_once(':') {
+        Some((repository, tag)) if !tag.contains('/') => (repository, tag),
+        _ => (rest, "latest"),
+    }
+}
+
+/// What a task needs, derived from its task definition and platform.
+pub fn required_flows(
+    definition: &TaskDefinition,
+    task_region: &str,
+    account_id: &str,
+    launch_type: LaunchType,
+    legacy_platform: bool,
+) -> Vec<Flow> {
+    let mut flows: Vec<Flow> = Vec::new();
+    let mut add =
+        |kind: FlowKind, region: &str, host: String, because: String, resource: Option<String>| {
+            match flows
+                .iter_mut()
+                .find(|flow| flow.kind == kind && flow.region == region && flow.host == host)
+            {
+                Some(flow) => {
+                    if let Some(resource) = resource.filter(|r| !flow.resources.contains(r)) {
+                        flow.resources.push(resource);
+                    }
+                }
+                None => flows.push(Flow {
+                    kind,
+                    region: region.to_string(),
+                    host,
+                    because,
+                    resources: resource.into_iter().collect(),
+                }),
+            }
+        };
+    // On Fargate platform 1.3.0 and earlier, registry auth and secrets used an AWS-managed ENI.
+    let uses_task_eni_for_auth = !(launch_type == LaunchType::Fargate && legacy_platform);
+    for container in &definition.containers {
+        let image = ImageRef::parse(&container.image);
+        let because = format!(
+            "container `{}` runs image {}",
+            container.name, container.image
+        );
+        match &image {
+            ImageRef::PrivateEcr {
+                account, region, ..
+            } => {
+                if uses_task_eni_for_auth {
+                    add(
+                        FlowKind::EcrAuth,
+                        region,
+                        format!("api.ecr.{region}.amazonaws.com"),
+                        because.clone(),
+                        Some("*".into()),
+                    );
+                }
+                add(
+                    FlowKind::EcrRegistry,
+                    region,
+                    format!("{account}.dkr.ecr.{region}.amazonaws.com"),
+                    because.clone(),
+                    image.repository_arn(),
+                );
+                add(
+                    FlowKind::S3Layers,
+                    region,
+                    format!("prod-{region}-starport-layer-bucket.s3.{region}.amazonaws.com"),
+                    because.clone(),
+                    Some(format!(
+                        "arn:aws:s3:::prod-{region}-starport-layer-bucket/*"
+                    )),
+                );
+            }
+            ImageRef::External { registry, .. } => {
+                add(
+                    FlowKind::ExternalRegistry,
+                    task_region,
+                    registry.clone(),
+                    because.clone(),
+                    None,
+                );
+            }
+        }
+        if container.log_driver.as_deref() == Some("awslogs") {
+            let region = container
+                .log_options
+                .get("awslogs-region")
+                .map(String::as_str)
+                .unwrap_or(task_region);
+            let group = container
+                .log_options
+                .get("awslogs-group")
+                .cloned()
+                .unwrap_or_default();
+            add(
+                FlowKind::Logs,
+                region,
+                format!("logs.{region}.amazonaws.com"),
+                format!(
+                    "container `{}` logs to CloudWatch group `{group}` (awslogs)",
+                    container.name
+                ),
+                Some(format!(
+                    "arn:aws:logs:{region}:{account_id}:log-group:{group}:*"
+                )),
+            );
+        }
+        if !uses_task_eni_for_auth {
+            continue;
+        }
+        let secret_sources = container
+            .secrets
+            .iter()
+            .map(|secret| secret.value_from.as_str())
+            .chain(container.repository_credentials.as_deref());
+        for source in secret_sources {
+            let (kind, region, arn) = secret_source(source, task_region, account_id);
+            let service = if kind == FlowKind::SecretsManager {
+                "secretsmanager"
+            } else {
+                "ssm"
+            };
+            add(
+                kind,
+                &region,
+                format!("{service}.{region}.amazonaws.com"),
+                format!("container `{}` reads secret {source}", container.name),
+                Some(arn),
+            );
+        }
+    }
+    flows.sort_by(|a, b| (a.kind, &a.region).cmp(&(b.kind, &b.region)));
+    flows
+}
+
+/// `arn:aws:secretsmanager:…` → Secrets Manager; `arn:aws:ssm:…` or a bare name → SSM.
+fn secret_source(
+    value_from: &str,
+    task_region: &str,
+    account_id: &str,
+) -> (FlowKind, String, String) {
+    let parts: Vec<&str> = value_from.split(':').collect();
+    if parts.len() >= 6 && parts[0] == "arn" {
+        let kind = if parts[2] == "secretsmanager" {
+            FlowKind::SecretsManager
+        } else {
+            FlowKind::Ssm
+        };
+        let region = if parts[3].is_empty() {
+            task_region
+        } else {
+            parts[3]
+        };
+        let arn = if kind == FlowKind::SecretsManager {
+            parts[..7.min(parts.len())].join(":")
+        } else {
+            value_from.to_string()
+        };
+        return (kind, region.to_string(), arn);
+    }
+    let name = value_from.trim_start_matches('/');
+    (
+        FlowKind::Ssm,
+        task_region.to_string(),
+        format!("arn:aws:ssm:{task_region}:{account_id}:parameter/{name}"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_image_references() {
+        assert_eq!(
+            ImageRef::parse("111122223333.dkr.ecr.eu-west-1.amazonaws.com/team/app:v1"),
+            ImageRef::PrivateEcr {
+                account: "111122223333".into(),
+                region: "eu-west-1".into(),
+                repository: "team/app".into(),
+                reference: "v1".into()
+            }
+        );
+        assert_eq!(
+            ImageRef::parse("111122223333.dkr.ecr.us-east-1.amazonaws.com/app@sha256:abc"),
+            ImageRef::PrivateEcr {
+                account: "111122223333".into(),
+                region: "us-east-1".into(),
+                repository: "app".into(),
+                reference: "sha256:abc".into()
+            }
+        );
+        assert!(
+            matches!(ImageRef::parse("111122223333.dkr.ecr.us-east-1.amazonaws.com/app"), ImageRef::PrivateEcr { reference, .. } if reference == "latest")
+        );
+        assert!(
+            matches!(ImageRef::parse("nginx:1.27"), ImageRef::External { registry, .. } if registry == "docker.io")
+        );
+        assert!(
+            matches!(ImageRef::parse("public.ecr.aws/nginx/nginx:1"), ImageRef::External { registry, .. } if registry == "public.ecr.aws")
+        );
+        assert!(
+            matches!(ImageRef::parse("ghcr.io/org/app:1"), ImageRef::External { registry, .. } if registry == "ghcr.io")
+        );
+    }
+
+    #[test]
+    fn secret_sources() {
+        let (kind, region, arn) = secret_source(
+            "arn:aws:secretsmanager:us-east-1:1:secret:db-AbCdEf:password::",
+            "us-east-1",
+            "1",
+        );
+        assert_eq!(
+            (kind, region.as_str(), arn.as_str()),
+            (
+                FlowKind::SecretsManager,
+                "us-east-1",
+                "arn:aws:secretsmanager:us-east-1:1:secret:db-AbCdEf"
+            )
+        );
+        let (kind, _, arn) = secret_source("/app/token", "us-east-1", "1");
+        assert_eq!(
+            (kind, arn.as_str()),
+            (FlowKind::Ssm, "arn:aws:ssm:us-east-1:1:parameter/app/token")
+        );
+    }
+}

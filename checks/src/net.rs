@@ -1,0 +1,320 @@
+//! IPv4 address arithmetic the engine needs: CIDR blocks, protocol and port ranges.
+
+use std::fmt;
+use std::net::Ipv4Addr;
+use std::str::FromStr;
+
+/// An IPv4 CIDR block such as `10.0.1.0/24`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Ipv4Cidr {
+    network: u32,
+    prefix_len: u8,
+}
+
+impl Ipv4Cidr {
+    pub const ANY: Ipv4Cidr = Ipv4Cidr {
+        network: 0,
+        prefix_len: 0,
+    };
+
+    pub fn host(addr: Ipv4Addr) -> Self {
+        Ipv4Cidr {
+            network: u32::from(addr),
+            prefix_len: 32,
+        }
+    }
+
+    pub fn prefix_len(&self) -> u8 {
+        self.prefix_len
+    }
+
+    fn mask(&self) -> u32 {
+        if self.prefix_len == 0 {
+            0
+        } else {
+            u32::MAX << (32 - u32::from(self.prefix_len))
+        }
+    }
+
+    fn last(&self) -> u32 {
+        self.network | !self.mask()
+    }
+
+    /// Every address of `other` lies inside `self`.
+    pub fn contains(&self, other: &Ipv4Cidr) -> bool {
+        self.prefix_len <= other.prefix_len && (other.network & self.mask()) == self.network
+    }
+
+    pub fn contains_addr(&self, addr: Ipv4Addr) -> bool {
+        self.contains(&Ipv4Cidr::host(addr))
+    }
+
+    pub fn overlaps(&self, other: &Ipv4Cidr) -> bool {
+        self.network <= other.last() && other.network <= self.last()
+    }
+
+    /// The first usable-looking address, used to name the VPC resolver (`base + 2`).
+    pub fn nth_address(&self, n: u32) -> Ipv4Addr {
+        Ipv4Addr::from(self.network.wrapping_add(n))
+    }
+
+    /// True when the block is private (RFC 1918), shared (RFC 6598) or link-local space.
+    pub fn is_non_public(&self) -> bool {
+        NON_PUBLIC_SPACE.iter().any(|space| space.contains(self))
+    }
+}
+
+const NON_PUBLIC_SPACE: [Ipv4Cidr; 5] = [
+    Ipv4Cidr {
+        network: 0x0A00_0000,
+        prefix_len: 8,
+    }, // 10.0.0.0/8
+    Ipv4Cidr {
+        network: 0xAC10_0000,
+        prefix_len: 12,
+    }, // 172.16.0.0/12
+    Ipv4Cidr {
+        network: 0xC0A8_0000,
+        prefix_len: 16,
+    }, // 192.168.0.0/16
+    Ipv4Cidr {
+        network: 0x6440_0000,
+        prefix_len: 10,
+    }, // 100.64.0.0/10
+    Ipv4Cidr {
+        network: 0xA9FE_0000,
+        prefix_len: 16,
+    }, // 169.254.0.0/16
+];
+
+impl FromStr for Ipv4Cidr {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let (addr, len) = match text.split_once('/') {
+            Some((addr, len)) => (addr, len),
+            None => (text, "32"),
+        };
+        let addr: Ipv4Addr = addr
+            .parse()
+            .map_err(|_| format!("`{text}` is not an IPv4 CIDR block"))?;
+        let prefix_len: u8 = len
+            .parse()
+            .ok()
+            .filter(|len| *len <= 32)
+            .ok_or_else(|| format!("`{text}` has an invalid prefix length"))?;
+        let cidr = Ipv4Cidr {
+            network: u32::from(addr),
+            prefix_len,
+        };
+        Ok(Ipv4Cidr {
+            network: cidr.network & cidr.mask(),
+            prefix_len,
+        })
+    }
+}
+
+impl fmt::Display for Ipv4Cidr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", Ipv4Addr::from(self.network), self.prefix_len)
+    }
+}
+
+/// The set of addresses a flow talks to, as far as the engine knows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AddressSet {
+    /// Known addresses: an ENI's /32, a subnet's block, a prefix list entry.
+    Block(Ipv4Cidr),
+    /// "Some public address of an AWS service", when the exact address cannot be known offline.
+    Public,
+}
+
+impl AddressSet {
+    /// A rule naming `cidr` covers every address of this set.
+    pub fn covered_by(&self, cidr: &Ipv4Cidr) -> bool {
+        match self {
+            AddressSet::Block(block) => cidr.contains(block),
+            AddressSet::Public => cidr.prefix_len == 0,
+        }
+    }
+
+    /// A rule naming `cidr` may cover some address of this set.
+    pub fn touched_by(&self, cidr: &Ipv4Cidr) -> bool {
+        match self {
+            AddressSet::Block(block) => cidr.overlaps(block),
+            AddressSet::Public => !cidr.is_non_public(),
+        }
+    }
+}
+
+impl fmt::Display for AddressSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AddressSet::Block(block) if block.prefix_len == 32 => {
+                write!(f, "{}", Ipv4Addr::from(block.network))
+            }
+            AddressSet::Block(block) => write!(f, "{block}"),
+            AddressSet::Public => f.write_str("public AWS addresses"),
+        }
+    }
+}
+
+/// An IP protocol as security groups and network ACLs name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Protocol {
+    All,
+    Tcp,
+    Udp,
+    Icmp,
+    Other(u8),
+}
+
+impl Protocol {
+    pub fn includes(&self, wanted: Protocol) -> bool {
+        *self == Protocol::All || *self == wanted
+    }
+
+    /// The value AWS CLI commands and Terraform expect.
+    pub fn aws_name(&self) -> String {
+        match self {
+            Protocol::All => "-1".into(),
+            Protocol::Tcp => "tcp".into(),
+            Protocol::Udp => "udp".into(),
+            Protocol::Icmp => "icmp".into(),
+            Protocol::Other(number) => number.to_string(),
+        }
+    }
+}
+
+impl FromStr for Protocol {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Ok(match text.to_ascii_lowercase().as_str() {
+            "-1" | "all" => Protocol::All,
+            "6" | "tcp" => Protocol::Tcp,
+            "17" | "udp" => Protocol::Udp,
+            "1" | "icmp" => Protocol::Icmp,
+            other => Protocol::Other(
+                other
+                    .parse()
+                    .map_err(|_| format!("`{text}` is not an IP protocol"))?,
+            ),
+        })
+    }
+}
+
+impl fmt::Display for Protocol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Protocol::All => f.write_str("all"),
+            other => f.write_str(&other.aws_name()),
+        }
+    }
+}
+
+/// An inclusive port range.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+pub struct PortRange {
+    pub from: u16,
+    pub to: u16,
+}
+
+impl PortRange {
+    pub const ALL: PortRange = PortRange {
+        from: 0,
+        to: u16::MAX,
+    };
+    pub const HTTPS: PortRange = PortRange { from: 443, to: 443 };
+    /// The Linux ephemeral range Fargate and the ECS-optimised AMIs use for client sockets.
+    pub const LINUX_EPHEMERAL: PortRange = PortRange {
+        from: 32768,
+        to: 60999,
+    };
+
+    pub fn contains(&self, other: &PortRange) -> bool {
+        self.from <= other.from && other.to <= self.to
+    }
+
+    pub fn intersection(&self, other: &PortRange) -> Option<PortRange> {
+        let from = self.from.max(other.from);
+        let to = self.to.min(other.to);
+        (from <= to).then_some(PortRange { from, to })
+    }
+}
+
+impl fmt::Display for PortRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.from == self.to {
+            write!(f, "{}", self.from)
+        } else {
+            write!(f, "{}-{}", self.from, self.to)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cidr(text: &str) -> Ipv4Cidr {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn containment_and_overlap() {
+        assert!(cidr("10.0.0.0/16").contains(&cidr("10.0.1.0/24")));
+        assert!(!cidr("10.0.1.0/24").contains(&cidr("10.0.0.0/16")));
+        assert!(cidr("10.0.1.0/24").overlaps(&cidr("10.0.0.0/16")));
+        assert!(!cidr("10.0.1.0/24").overlaps(&cidr("10.0.2.0/24")));
+        assert!(Ipv4Cidr::ANY.contains(&cidr("52.216.0.0/15")));
+        assert_eq!(cidr("10.0.1.7/24").to_string(), "10.0.1.0/24");
+        assert_eq!(cidr("10.0.1.7").prefix_len(), 32);
+    }
+
+    #[test]
+    fn rejects_malformed_blocks() {
+        for bad in ["", "10.0.0/8", "10.0.0.0/33", "x/8", "10.0.0.0/-1", "::/0"] {
+            assert!(bad.parse::<Ipv4Cidr>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn public_set_is_covered_only_by_the_whole_space() {
+        assert!(AddressSet::Public.covered_by(&Ipv4Cidr::ANY));
+        assert!(!AddressSet::Public.covered_by(&cidr("52.0.0.0/8")));
+        assert!(AddressSet::Public.touched_by(&cidr("52.0.0.0/8")));
+        assert!(!AddressSet::Public.touched_by(&cidr("10.0.0.0/8")));
+    }
+
+    #[test]
+    fn protocols_parse_aws_spellings() {
+        assert_eq!("-1".parse::<Protocol>().unwrap(), Protocol::All);
+        assert_eq!("6".parse::<Protocol>().unwrap(), Protocol::Tcp);
+        assert_eq!("TCP".parse::<Protocol>().unwrap(), Protocol::Tcp);
+        assert_eq!("50".parse::<Protocol>().unwrap(), Protocol::Other(50));
+        assert!("bogus".parse::<Protocol>().is_err());
+    }
+
+    #[test]
+    fn port_ranges() {
+        assert!(PortRange::ALL.contains(&PortRange::HTTPS));
+        assert_eq!(
+            PortRange {
+                from: 1024,
+                to: 40000
+            }
+            .intersection(&PortRange::LINUX_EPHEMERAL),
+            Some(PortRange {
+                from: 32768,
+                to: 40000
+            })
+        );
+        assert_eq!(
+            PortRange::HTTPS.intersection(&PortRange::LINUX_EPHEMERAL),
+            None
+        );
+    }
+}

@@ -1,0 +1,68 @@
+use crate::declare_check;
+use crate::engine::{PathContext, Verdict};
+use crate::net::Ipv4Cidr;
+use crate::snapshot::VpcEndpoint;
+
+declare_check! {
+    /// ## What it does
+    /// Checks whether the VPC's DHCP options send DNS queries to resolvers other than the
+    /// Amazon-provided one while the task relies on an interface endpoint's private DNS.
+    ///
+    /// ## Why is this bad
+    /// Private DNS for VPC endpoints is answered only by the Amazon-provided resolver (the VPC
+    /// base address + 2, or 169.254.169.253). Custom DNS servers must forward the service's
+    /// domain to it (for example with Route 53 Resolver rules or a conditional forwarder),
+    /// otherwise they return the public addresses and the endpoint is bypassed. The APIs this
+    /// tool reads cannot see the forwarders' configuration, so the hop is reported as unknown,
+    /// unless the stopped reason shows the task dialled a public address, which proves the
+    /// forwarding is missing.
+    ///
+    /// ## Example
+    /// DHCP options with `domain-name-servers = 10.20.0.10, 10.20.0.11` (on-premises AD DNS) and
+    /// a stopped reason `dial tcp 54.239.x.x:443: i/o timeout` for `api.ecr`.
+    ///
+    /// ## Fix
+    /// Forward `<region>.amazonaws.com` from the custom servers to the VPC resolver, or use
+    /// DHCP options with `AmazonProvidedDNS` (and Route 53 Resolver outbound rules for the
+    /// on-premises zones).
+    pub static CHECK = ("PC104", "custom-dns-servers", Error);
+}
+
+pub fn check(context: &PathContext, endpoint: &VpcEndpoint) -> Verdict {
+    let servers = context.custom_dns_servers();
+    if servers.is_empty() || !endpoint.private_dns_enabled {
+        return Verdict::Pass("the VPC uses the Amazon-provided resolver".into());
+    }
+    let vpc = context.placement.vpc;
+    let options = vpc.dhcp_options_id.as_deref().unwrap_or_default();
+    let resolver = vpc
+        .cidr_blocks
+        .first()
+        .map(|cidr| cidr.nth_address(2).to_string())
+        .unwrap_or_else(|| "169.254.169.253".into());
+    let region = &context.flow.region;
+    let finding = CHECK
+        .finding(format!("VPC {} uses custom DNS servers ({}); {} resolves to {} only if they forward to the VPC resolver", vpc.id, servers.join(", "), context.flow.host, endpoint.id))
+        .resources([vpc.id.as_str(), options, endpoint.id.as_str()])
+        .fix(
+            format!(
+                "# on the custom DNS servers: forward {region}.amazonaws.com to {resolver}; or return the VPC to the Amazon resolver:\naws ec2 create-dhcp-options --dhcp-configurations 'Key=domain-name-servers,Values=AmazonProvidedDNS'\naws ec2 associate-dhcp-options --vpc-id {} --dhcp-options-id <new dopt id>",
+                vpc.id
+            ),
+            format!(
+                "resource \"aws_vpc_dhcp_options\" \"amazon_dns\" {{\n  domain_name_servers = [\"AmazonProvidedDNS\"]\n}}\n\nresource \"aws_vpc_dhcp_options_association\" \"{}\" {{\n  vpc_id          = \"{}\"\n  dhcp_options_id = aws_vpc_dhcp_options.amazon_dns.id\n}}",
+                super::fixes::label(&vpc.id),
+                vpc.id
+            ),
+        );
+    match context.dialled.filter(|ip| !Ipv4Cidr::host(*ip).is_non_public()) {
+        Some(ip) => Verdict::Block(finding.detail(format!(
+            "DHCP options {options} name {}. The stopped reason shows the task dialled {ip}, a public address, for {}: the custom servers did not return {}'s private IPs, so they do not forward {region}.amazonaws.com to the VPC resolver {resolver}.",
+            servers.join(", "), context.flow.host, endpoint.id
+        ))),
+        None => Verdict::Unknown(finding.detail(format!(
+            "DHCP options {options} name {}. Interface endpoint private DNS is answered only by the VPC resolver {resolver}; whether those servers forward {region}.amazonaws.com to it cannot be read from the AWS APIs.",
+            servers.join(", ")
+        ))),
+    }
+}

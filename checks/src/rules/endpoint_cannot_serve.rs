@@ -1,0 +1,87 @@
+use crate::declare_check;
+use crate::engine::PathContext;
+use crate::finding::Finding;
+use crate::flows::FlowKind;
+
+declare_check! {
+    /// ## What it does
+    /// Explains, when a flow has no working path, that VPC endpoints cannot provide one: the
+    /// image is in another region's registry, or in a registry outside ECR.
+    ///
+    /// ## Why is this bad
+    /// Interface and gateway endpoints serve only their own region, and PrivateLink exists only
+    /// for AWS services: Docker Hub, ghcr.io, quay.io and `public.ecr.aws` need an internet path
+    /// (a NAT gateway, or an internet gateway plus a public IP). Adding endpoints will not help.
+    ///
+    /// ## Example
+    /// A task in `us-east-1` runs `111122223333.dkr.ecr.eu-west-1.amazonaws.com/app:1` from a
+    /// private subnet that has only `us-east-1` endpoints.
+    ///
+    /// ## Fix
+    /// Replicate the repository into the task's region (ECR replication) or use a pull-through
+    /// cache rule; or give the subnet a NAT gateway route.
+    pub static CHECK = ("PC205", "endpoint-cannot-serve", Error);
+}
+
+pub fn check(context: &PathContext) -> Option<Finding> {
+    let task_region = &context.index.snapshot.region;
+    let flow = context.flow;
+    if flow.endpoint_service(task_region).is_some() {
+        return None;
+    }
+    let (title, why, fix_cli) = if flow.kind == FlowKind::ExternalRegistry {
+        (
+            format!("{} is outside AWS: no VPC endpoint can reach it", flow.host),
+            format!(
+                "{}. PrivateLink exists only for AWS services, so the registry {} needs a NAT gateway or an internet gateway with a public IP.",
+                flow.because, flow.host
+            ),
+            format!(
+                "aws ecr create-pull-through-cache-rule --ecr-repository-prefix {} --upstream-registry-url {} --region {task_region}\n# then use <account>.dkr.ecr.{task_region}.amazonaws.com/{}/<image> in the task definition",
+                prefix_for(&flow.host),
+                flow.host,
+                prefix_for(&flow.host)
+            ),
+        )
+    } else {
+        (
+            format!(
+                "{} is in {}, but endpoints in {task_region} serve only {task_region}",
+                flow.host, flow.region
+            ),
+            format!(
+                "{}. VPC endpoints serve their own region only: {} needs an internet path, or the image must be replicated into {task_region}.",
+                flow.because, flow.host
+            ),
+            format!(
+                "aws ecr put-replication-configuration --region {} --replication-configuration 'rules=[{{destinations=[{{region={task_region},registryId={}}}]}}]'",
+                flow.region, context.index.snapshot.account_id
+            ),
+        )
+    };
+    Some(
+        CHECK
+            .finding(title)
+            .resource(context.target.task_definition_arn.as_str())
+            .detail(why)
+            .fix(
+                fix_cli,
+                if flow.kind == FlowKind::ExternalRegistry {
+                    format!("resource \"aws_ecr_pull_through_cache_rule\" \"{0}\" {{\n  ecr_repository_prefix = \"{0}\"\n  upstream_registry_url = \"{1}\"\n}}", prefix_for(&flow.host), flow.host)
+                } else {
+                    format!(
+                        "resource \"aws_ecr_replication_configuration\" \"to_{}\" {{\n  replication_configuration {{\n    rule {{\n      destination {{\n        region      = \"{task_region}\"\n        registry_id = \"{}\"\n      }}\n    }}\n  }}\n}}",
+                        super::fixes::label(task_region),
+                        context.index.snapshot.account_id
+                    )
+                },
+            ),
+    )
+}
+
+fn prefix_for(host: &str) -> String {
+    host.split('.')
+        .next()
+        .unwrap_or(host)
+        .replace("registry-1", "docker-hub")
+}

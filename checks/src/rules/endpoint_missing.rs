@@ -1,0 +1,88 @@
+use super::fixes::label;
+use crate::declare_check;
+use crate::engine::{PathContext, Verdict};
+use crate::flows::FlowKind;
+use crate::snapshot::EndpointType;
+
+declare_check! {
+    /// ## What it does
+    /// Reports a service the task must reach for which the VPC has no VPC endpoint and no other
+    /// working path (no NAT gateway or internet gateway route).
+    ///
+    /// ## Why is this bad
+    /// A task in a private subnet reaches AWS services only through VPC endpoints. Pulling a
+    /// private ECR image needs three: `ecr.api` (authentication, on Fargate platform 1.4.0 and
+    /// later), `ecr.dkr` (the registry) and an S3 gateway endpoint (image layers are S3
+    /// objects). `awslogs` needs `logs`; secrets need `secretsmanager` or `ssm`. One missing
+    /// endpoint fails the task with `CannotPullContainerError` or `ResourceInitializationError`.
+    ///
+    /// ## Example
+    /// `ecr.dkr` and `s3` endpoints exist but `ecr.api` does not; the task on platform 1.4.0
+    /// stops with `unable to pull secrets or registry auth ... api.ecr ... i/o timeout`.
+    ///
+    /// ## Fix
+    /// Create the endpoint in the task's VPC: interface endpoints in the task's subnets with
+    /// private DNS and a security group allowing TCP 443 from the task; the S3 gateway endpoint
+    /// on the task subnets' route tables. Or route `0.0.0.0/0` through a NAT gateway.
+    pub static CHECK = ("PC201", "endpoint-missing", Error);
+}
+
+pub fn check(context: &PathContext, service_name: &str) -> Verdict {
+    let vpc = &context.placement.vpc.id;
+    let subnet = context.subnet_id();
+    let short = crate::snapshot::short_service_name(service_name);
+    let finding = CHECK
+        .finding(format!(
+            "No {short} VPC endpoint in {vpc}, and no NAT or internet route: {} is unreachable",
+            context.flow.host
+        ))
+        .resource(vpc.as_str());
+    if context.flow.kind == FlowKind::S3Layers {
+        let table = context
+            .placement
+            .route_table
+            .map(|table| table.id.as_str())
+            .unwrap_or("<route table of the task subnet>");
+        return Verdict::Block(
+            finding
+                .resource(table)
+                .detail(format!(
+                    "Image layers are downloaded from S3 ({}). {vpc} has no endpoint for {service_name} and the route table {table} of {subnet} has no route that reaches S3 otherwise.",
+                    context.flow.host
+                ))
+                .fix(
+                    format!("aws ec2 create-vpc-endpoint --vpc-id {vpc} --vpc-endpoint-type Gateway --service-name {service_name} --route-table-ids {table}"),
+                    format!(
+                        "resource \"aws_vpc_endpoint\" \"s3_{}\" {{\n  vpc_id            = \"{vpc}\"\n  service_name      = \"{service_name}\"\n  vpc_endpoint_type = \"Gateway\"\n  route_table_ids   = [\"{table}\"]\n}}",
+                        label(vpc)
+                    ),
+                ),
+        );
+    }
+    // Reuse the security group other interface endpoints of the VPC use, when there is one.
+    let endpoint_group = context
+        .index
+        .endpoints_in(vpc)
+        .iter()
+        .find(|ep| ep.endpoint_type == EndpointType::Interface && !ep.security_group_ids.is_empty())
+        .map(|ep| ep.security_group_ids[0].clone())
+        .unwrap_or_else(|| "<endpoint security group allowing tcp/443 from the task>".into());
+    Verdict::Block(
+        finding
+            .detail(format!(
+                "{} needs {} ({}). {vpc} has no endpoint for {service_name}, and the route table of {subnet} has no route to a NAT or internet gateway.",
+                context.flow.because,
+                context.flow.kind.describe(),
+                context.flow.host
+            ))
+            .fix(
+                format!(
+                    "aws ec2 create-vpc-endpoint --vpc-id {vpc} --vpc-endpoint-type Interface --service-name {service_name} --subnet-ids {subnet} --security-group-ids {endpoint_group} --private-dns-enabled"
+                ),
+                format!(
+                    "resource \"aws_vpc_endpoint\" \"{}\" {{\n  vpc_id              = \"{vpc}\"\n  service_name        = \"{service_name}\"\n  vpc_endpoint_type   = \"Interface\"\n  subnet_ids          = [\"{subnet}\"]\n  security_group_ids  = [\"{endpoint_group}\"]\n  private_dns_enabled = true\n}}",
+                    label(short)
+                ),
+            ),
+    )
+}

@@ -1,0 +1,93 @@
+use super::fixes::{PeerKind, https_rule, rules_summary};
+use crate::declare_check;
+use crate::engine::PeerSpec;
+use crate::engine::{PathContext, Verdict, sg_allows};
+use crate::net::{AddressSet, PortRange, Protocol};
+use crate::snapshot::{EndpointInterface, VpcEndpoint};
+
+declare_check! {
+    /// ## What it does
+    /// Checks that an interface endpoint's security groups allow inbound TCP 443 from the task:
+    /// a rule referencing one of the task's security groups, or a CIDR covering the task's IP
+    /// (the whole subnet for a service, whose tasks take any address in it).
+    ///
+    /// ## Why is this bad
+    /// Endpoints are often created with the VPC's default security group, which allows inbound
+    /// traffic only from itself. DNS then resolves the endpoint, and the connection to its
+    /// private IP times out: `dial tcp 10.x.x.x:443: i/o timeout`.
+    ///
+    /// ## Example
+    /// `ecr.dkr` endpoint with `sg-default` (ingress: all from `sg-default`); task in `sg-app`.
+    ///
+    /// ## Fix
+    /// Allow TCP 443 from the task's security group on the endpoint's security group.
+    pub static CHECK = ("PC403", "endpoint-sg-ingress-missing", Error);
+}
+
+pub fn check(context: &PathContext, endpoint: &VpcEndpoint, eni: &EndpointInterface) -> Verdict {
+    let mut groups = Vec::new();
+    let mut missing = Vec::new();
+    for id in &endpoint.security_group_ids {
+        match context.index.security_group(id) {
+            Some(group) => groups.push(group),
+            None => missing.push(id.as_str()),
+        }
+    }
+    let source: &AddressSet = &context.placement.source;
+    let peer = PeerSpec {
+        addresses: vec![source.clone()],
+        groups: &context.placement.security_group_ids,
+        prefix_list: None,
+    };
+    if let Some(rules) = sg_allows(
+        context.index,
+        &groups,
+        false,
+        &peer,
+        Protocol::Tcp,
+        &PortRange::HTTPS,
+    ) {
+        let rules: Vec<String> = rules
+            .iter()
+            .map(|(group, rule)| format!("{} {}", group.id, rule.describe()))
+            .collect();
+        return Verdict::Pass(format!(
+            "{} accepts TCP 443 from {source} by {}",
+            endpoint.id,
+            rules.join(", ")
+        ));
+    }
+    if !missing.is_empty() || groups.is_empty() {
+        return Verdict::Unknown(super::collection_gap::missing_groups(context, &missing));
+    }
+    let group_ids: Vec<&str> = groups.iter().map(|group| group.id.as_str()).collect();
+    let (peer_kind, peer) = match context.placement.security_group_ids.first() {
+        Some(task_group) => (PeerKind::Group, task_group.clone()),
+        None => (
+            PeerKind::Cidr,
+            context.placement.subnet.cidr_block.to_string(),
+        ),
+    };
+    let (cli, terraform) = https_rule(
+        group_ids[0],
+        false,
+        peer_kind,
+        &peer,
+        &format!("ECS tasks to {}", endpoint.short_service()),
+    );
+    Verdict::Block(
+        CHECK
+            .finding(format!("Endpoint {} ({}) security group {} does not accept TCP 443 from the task", endpoint.id, endpoint.short_service(), group_ids.join(", ")))
+            .resources([endpoint.id.as_str()])
+            .resources(group_ids.iter().copied())
+            .resources(context.placement.security_group_ids.iter().cloned())
+            .detail(format!(
+                "The task ({source}, groups {}) connects to {} at {}. No ingress rule of the endpoint's groups allows it. Ingress rules: {}.",
+                context.placement.security_group_ids.join(", "),
+                endpoint.id,
+                eni.private_ip,
+                rules_summary(&groups, false)
+            ))
+            .fix(cli, terraform),
+    )
+}

@@ -1,0 +1,71 @@
+use crate::declare_check;
+use crate::engine::PathContext;
+use crate::finding::Finding;
+use crate::net::{Ipv4Cidr, PortRange, Protocol};
+use crate::snapshot::{Peer, VpcEndpoint};
+
+declare_check! {
+    /// ## What it does
+    /// Warns when an interface endpoint's security group accepts TCP 443 from `0.0.0.0/0`.
+    ///
+    /// ## Why is this bad
+    /// It works, but anything that can route to the endpoint (peered VPCs, on-premises networks
+    /// over VPN or Direct Connect) can use it with any credentials, and a later tightening of the
+    /// rule is likely to break pulls because nobody knows which clients rely on it.
+    ///
+    /// ## Example
+    /// `sg-endpoints` ingress `tcp 443 ← 0.0.0.0/0`.
+    ///
+    /// ## Fix
+    /// Replace the rule with one referencing the task security groups, or the VPC CIDR.
+    pub static CHECK = ("PC404", "endpoint-sg-open-to-world", Warning);
+}
+
+pub fn check(context: &PathContext, endpoint: &VpcEndpoint) -> Option<Finding> {
+    let (group, rule) = endpoint
+        .security_group_ids
+        .iter()
+        .filter_map(|id| context.index.security_group(id))
+        .find_map(|group| {
+            group
+                .ingress
+                .iter()
+                .find(|rule| {
+                    rule.allows(Protocol::Tcp, &PortRange::HTTPS)
+                        && matches!(rule.peer, Peer::Cidr(cidr) if cidr == Ipv4Cidr::ANY)
+                })
+                .map(|rule| (group, rule))
+        })?;
+    let vpc_cidr = context
+        .placement
+        .vpc
+        .cidr_blocks
+        .first()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    let revoke = match &rule.rule_id {
+        Some(id) => format!(
+            "aws ec2 revoke-security-group-ingress --group-id {} --security-group-rule-ids {id}",
+            group.id
+        ),
+        None => format!(
+            "aws ec2 revoke-security-group-ingress --group-id {} --protocol tcp --port 443 --cidr 0.0.0.0/0",
+            group.id
+        ),
+    };
+    let (allow, terraform) = super::fixes::https_rule(
+        &group.id,
+        false,
+        super::fixes::PeerKind::Cidr,
+        &vpc_cidr,
+        "VPC to interface endpoints",
+    );
+    Some(
+        CHECK
+            .finding(format!("Endpoint {} security group {} accepts TCP 443 from 0.0.0.0/0", endpoint.id, group.id))
+            .resources([endpoint.id.as_str(), group.id.as_str()])
+            .resources(rule.rule_id.clone())
+            .detail(format!("{} ingress rule {} allows the whole internet; the endpoint only needs the VPC ({vpc_cidr}) or the task groups.", group.id, rule.describe()))
+            .fix(format!("{allow}\n{revoke}"), terraform),
+    )
+}

@@ -1,0 +1,53 @@
+use crate::declare_check;
+use crate::engine::{PathContext, Verdict};
+use crate::snapshot::{EndpointType, VpcEndpoint};
+
+declare_check! {
+    /// ## What it does
+    /// Checks that each VPC endpoint on the task's path is in the `available` state and, for
+    /// interface endpoints, has at least one network interface.
+    ///
+    /// ## Why is this bad
+    /// An endpoint that is `pending`, `pendingAcceptance`, `failed`, `rejected` or `deleting`
+    /// carries no traffic, yet its private DNS zone may already (or still) capture the service's
+    /// name. The task then resolves the endpoint and cannot connect.
+    ///
+    /// ## Example
+    /// An `ecr.dkr` endpoint left in `failed` after its subnet ran out of free addresses.
+    ///
+    /// ## Fix
+    /// Look at the endpoint's state message; recreate a failed endpoint, wait for a pending one,
+    /// accept a `pendingAcceptance` one on the service side.
+    pub static CHECK = ("PC202", "endpoint-not-available", Error);
+}
+
+pub fn check(context: &PathContext, endpoint: &VpcEndpoint) -> Verdict {
+    let no_interfaces =
+        endpoint.endpoint_type == EndpointType::Interface && endpoint.network_interfaces.is_empty();
+    if endpoint.is_available() && !no_interfaces {
+        return Verdict::Pass(format!("{} is available", endpoint.id));
+    }
+    let problem = if no_interfaces && endpoint.is_available() {
+        "has no network interfaces".to_string()
+    } else {
+        format!("is in state `{}`", endpoint.state)
+    };
+    Verdict::Block(
+        CHECK
+            .finding(format!("Endpoint {} ({}) {problem} and carries no traffic", endpoint.id, endpoint.short_service()))
+            .resource(&endpoint.id)
+            .detail(format!(
+                "{} for {} goes through {}, which {problem}. Only an `available` endpoint with network interfaces forwards traffic.",
+                context.flow.kind.describe(),
+                context.target.name,
+                endpoint.id
+            ))
+            .fix(
+                format!(
+                    "aws ec2 describe-vpc-endpoints --vpc-endpoint-ids {id} --query 'VpcEndpoints[].[State,LastError]'\n# then, if it failed: aws ec2 delete-vpc-endpoints --vpc-endpoint-ids {id} and create it again",
+                    id = endpoint.id
+                ),
+                format!("# taint and re-create the aws_vpc_endpoint of {}\nterraform apply -replace=<address of the aws_vpc_endpoint for {}>", endpoint.id, endpoint.id),
+            ),
+    )
+}

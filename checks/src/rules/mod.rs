@@ -1,0 +1,64 @@
+//! One check per file. Each declares its id, name, severity and documentation with
+//! `declare_check!`, and owns the evaluation of its hop and the wording and fix of its finding.
+
+pub mod collection_gap;
+pub mod custom_dns;
+pub mod dns_hostnames;
+pub mod dns_support;
+pub mod endpoint_az_coverage;
+pub mod endpoint_cannot_serve;
+pub mod endpoint_missing;
+pub mod endpoint_policy;
+pub mod endpoint_sg_ingress;
+pub mod endpoint_sg_open;
+pub mod endpoint_state;
+mod fixes;
+pub mod launch_type;
+pub mod legacy_platform;
+pub mod nacl_request;
+pub mod nacl_return;
+pub mod nat_gateway;
+pub mod no_route;
+pub mod private_dns;
+pub mod public_ip;
+pub mod reason_unexplained;
+pub mod route_beyond;
+pub mod route_target;
+pub mod s3_gateway_route;
+pub mod s3_prefix_list_egress;
+pub mod sg_egress;
+pub mod stopped_reason;
+pub mod target_incomplete;
+
+use crate::catalog::CheckInfo;
+
+/// Every check, in id order. A meta-test keeps this list, the docs and the fixtures in step.
+pub static ALL: &[&CheckInfo] = &[
+    &dns_support::CHECK,
+    &dns_hostnames::CHECK,
+    &private_dns::CHECK,
+    &custom_dns::CHECK,
+    &endpoint_missing::CHECK,
+    &endpoint_state::CHECK,
+    &endpoint_az_coverage::CHECK,
+    &endpoint_policy::CHECK,
+    &endpoint_cannot_serve::CHECK,
+    &s3_gateway_route::CHECK,
+    &no_route::CHECK,
+    &route_target::CHECK,
+    &nat_gateway::CHECK,
+    &public_ip::CHECK,
+    &route_beyond::CHECK,
+    &s3_prefix_list_egress::CHECK,
+    &sg_egress::CHECK,
+    &endpoint_sg_ingress::CHECK,
+    &endpoint_sg_open::CHECK,
+    &nacl_request::CHECK,
+    &nacl_return::CHECK,
+    &stopped_reason::CHECK,
+    &reason_unexplained::CHECK,
+    &collection_gap::CHECK,
+    &launch_type::CHECK,
+    &legacy_platform::CHECK,
+    &target_incomplete::CHECK,
+];

@@ -1,0 +1,111 @@
+use crate::catalog::CheckInfo;
+use crate::declare_check;
+use crate::engine::{NaclDecision, PathContext, Verdict, nacl_decision};
+use crate::net::{AddressSet, PortRange, Protocol};
+
+declare_check! {
+    /// ## What it does
+    /// Evaluates the network ACLs on the request direction of each flow: the task subnet's
+    /// outbound rules for TCP 443 to the destination, and, for an interface endpoint in another
+    /// subnet, that subnet's inbound rules for TCP 443 from the task. Rules are read as AWS does:
+    /// lowest number first, first match decides, implicit deny at the end.
+    ///
+    /// ## Why is this bad
+    /// Network ACLs are stateless and apply to every subnet boundary. A deny (or a missing allow)
+    /// for 443 drops the connection although every security group allows it, and the runbook
+    /// never looks at ACLs.
+    ///
+    /// ## Example
+    /// Task subnet ACL outbound: `100 allow tcp 5432 10.0.0.0/16`, then `* deny`.
+    ///
+    /// ## Fix
+    /// Add an allow entry for TCP 443 numbered below the rule that denies.
+    pub static CHECK = ("PC501", "nacl-request-blocked", Error);
+}
+
+pub fn check(context: &PathContext, subnet_id: &str, egress: bool, peer: &AddressSet) -> Verdict {
+    evaluate(
+        &CHECK,
+        context,
+        subnet_id,
+        egress,
+        peer,
+        PortRange::HTTPS,
+        PortRange::HTTPS,
+    )
+}
+
+/// Shared by the request and return checks: evaluate one ACL direction for the flow's ports.
+/// `required` is what must be allowed, `fix_ports` what the suggested entry opens.
+pub(super) fn evaluate(
+    check: &'static CheckInfo,
+    context: &PathContext,
+    subnet_id: &str,
+    egress: bool,
+    peer: &AddressSet,
+    required: PortRange,
+    fix_ports: PortRange,
+) -> Verdict {
+    let direction = if egress { "outbound" } else { "inbound" };
+    let preposition = if egress { "to" } else { "from" };
+    let Some(acl) = context.index.nacl_for(subnet_id) else {
+        return Verdict::Unknown(super::collection_gap::missing_nacl(context, subnet_id));
+    };
+    let (rule, ports, partial) = match nacl_decision(acl, egress, peer, Protocol::Tcp, required) {
+        NaclDecision::Allowed(rules) => {
+            let rules: Vec<String> = rules.iter().map(u16::to_string).collect();
+            return Verdict::Pass(format!(
+                "{} {direction} rule {} allows tcp {required} {preposition} {peer}",
+                acl.id,
+                rules.join(", ")
+            ));
+        }
+        NaclDecision::Denied {
+            rule,
+            ports,
+            partial,
+        } => (rule, ports, partial),
+    };
+    let rule_name = rule
+        .map(|number| format!("rule {number}"))
+        .unwrap_or_else(|| "the implicit deny (*)".into());
+    let scope = if partial {
+        format!("part of {peer}")
+    } else {
+        peer.to_string()
+    };
+    let cidr = match peer {
+        AddressSet::Block(block) => block.to_string(),
+        AddressSet::Public => "0.0.0.0/0".to_string(),
+    };
+    let number = super::fixes::free_nacl_rule_number(acl, egress, rule);
+    let flag = if egress { "--egress" } else { "--ingress" };
+    let what = if required == PortRange::HTTPS {
+        "HTTPS requests".to_string()
+    } else {
+        format!("replies on ephemeral ports {required}")
+    };
+    Verdict::Block(
+        check
+            .finding(format!("Network ACL {} of {subnet_id} denies {direction} tcp {ports} {preposition} {scope} ({rule_name})", acl.id))
+            .resources([acl.id.as_str(), subnet_id])
+            .detail(format!(
+                "{} needs {what} {preposition} {peer} to pass {}'s {direction} rules. {rule_name} decides tcp {ports} first and denies it. ACLs are stateless: both directions need an allow.",
+                context.flow.kind.describe(),
+                acl.id
+            ))
+            .fix(
+                format!(
+                    "aws ec2 create-network-acl-entry --network-acl-id {} {flag} --rule-number {number} --protocol tcp --port-range From={},To={} --cidr-block {cidr} --rule-action allow",
+                    acl.id, fix_ports.from, fix_ports.to
+                ),
+                format!(
+                    "resource \"aws_network_acl_rule\" \"{}_{number}\" {{\n  network_acl_id = \"{}\"\n  rule_number    = {number}\n  egress         = {egress}\n  protocol       = \"tcp\"\n  rule_action    = \"allow\"\n  cidr_block     = \"{cidr}\"\n  from_port      = {}\n  to_port        = {}\n}}",
+                    super::fixes::label(&acl.id),
+                    acl.id,
+                    fix_ports.from,
+                    fix_ports.to
+                ),
+            ),
+    )
+}

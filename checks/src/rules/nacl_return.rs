@@ -1,0 +1,38 @@
+use crate::declare_check;
+use crate::engine::{PathContext, Verdict};
+use crate::net::{AddressSet, PortRange};
+
+declare_check! {
+    /// ## What it does
+    /// Evaluates the network ACLs on the return direction of each flow: the task subnet's
+    /// inbound rules for the replies (TCP to the ephemeral ports 32768-60999 that Fargate and
+    /// the ECS-optimised AMIs use), and, for an interface endpoint in another subnet, that
+    /// subnet's outbound rules for the same ports back to the task.
+    ///
+    /// ## Why is this bad
+    /// ACLs are stateless: an outbound allow for 443 does not let the answer back in. ACLs that
+    /// allow only well-known ports inbound, or the Windows range 49152-65535, drop the replies
+    /// and the pull times out after the TCP handshake never completes.
+    ///
+    /// ## Example
+    /// Task subnet ACL inbound: `100 allow tcp 443 0.0.0.0/0`, then `* deny`.
+    ///
+    /// ## Fix
+    /// Allow inbound TCP 1024-65535 from the destination (and outbound on the endpoint subnet).
+    pub static CHECK = ("PC502", "nacl-return-blocked", Error);
+}
+
+pub fn check(context: &PathContext, subnet_id: &str, egress: bool, peer: &AddressSet) -> Verdict {
+    super::nacl_request::evaluate(
+        &CHECK,
+        context,
+        subnet_id,
+        egress,
+        peer,
+        PortRange::LINUX_EPHEMERAL,
+        PortRange {
+            from: 1024,
+            to: 65535,
+        },
+    )
+}

@@ -1,0 +1,134 @@
+use super::fixes::label;
+use crate::declare_check;
+use crate::engine::{PathContext, Verdict, route_for_public};
+use crate::snapshot::{Route, RouteState, RouteTargetKind};
+
+declare_check! {
+    /// ## What it does
+    /// Follows a default route to a NAT gateway and checks the gateway can reach the internet:
+    /// it exists and is `available`, its connectivity type is `public`, and the route table of
+    /// the subnet it sits in sends `0.0.0.0/0` to an internet gateway attached to the VPC.
+    ///
+    /// ## Why is this bad
+    /// A NAT gateway placed in a private subnet, a private NAT gateway, or one whose public
+    /// subnet lost its internet gateway route forwards packets nowhere: the task sees the same
+    /// timeout as with no route at all, and the runbook blames the task's subnet.
+    ///
+    /// ## Example
+    /// `nat-0a1` sits in `subnet-private-a`, whose table routes `0.0.0.0/0` back to `nat-0a1`.
+    ///
+    /// ## Fix
+    /// Route `0.0.0.0/0` from the NAT gateway's subnet to the VPC's internet gateway, or move the
+    /// NAT gateway to a public subnet.
+    pub static CHECK = ("PC304", "nat-gateway-no-internet", Error);
+}
+
+pub fn check(context: &PathContext, route: &Route) -> Verdict {
+    let index = context.index;
+    let Some(nat) = index.nat_gateway(&route.target) else {
+        return Verdict::Unknown(
+            CHECK
+                .finding(format!(
+                    "NAT gateway {} is not in the snapshot",
+                    route.target
+                ))
+                .resource(&route.target)
+                .detail("The route names a NAT gateway the collector did not return."),
+        );
+    };
+    let fail = |problem: String, detail: String, cli: String, terraform: String| {
+        Verdict::Block(
+            CHECK
+                .finding(format!("NAT gateway {} {problem}", nat.id))
+                .resources([nat.id.as_str(), nat.subnet_id.as_str()])
+                .detail(detail)
+                .fix(cli, terraform),
+        )
+    };
+    if nat.state != "available" {
+        return fail(
+            format!("is `{}`", nat.state),
+            format!(
+                "The default route of {} sends traffic to {}, which is in state `{}` and forwards nothing.",
+                context.subnet_id(),
+                nat.id,
+                nat.state
+            ),
+            format!(
+                "aws ec2 describe-nat-gateways --nat-gateway-ids {} --query 'NatGateways[].[State,FailureMessage]'",
+                nat.id
+            ),
+            format!(
+                "# re-create the aws_nat_gateway {} in a public subnet",
+                nat.id
+            ),
+        );
+    }
+    if nat.connectivity_type != "public" {
+        return fail(
+            "is a private NAT gateway: it has no path to the internet".into(),
+            format!("{} has connectivity type `{}`; it translates addresses for other VPCs or on-premises networks only.", nat.id, nat.connectivity_type),
+            format!("aws ec2 create-nat-gateway --subnet-id <public subnet id> --allocation-id <eip allocation id>\naws ec2 replace-route --route-table-id {} --destination-cidr-block 0.0.0.0/0 --nat-gateway-id <new nat id>", context.placement.route_table.map(|t| t.id.as_str()).unwrap_or_default()),
+            "resource \"aws_nat_gateway\" \"public\" {\n  connectivity_type = \"public\"\n  subnet_id         = \"<public subnet id>\"\n  allocation_id     = \"<eip allocation id>\"\n}".into(),
+        );
+    }
+    let nat_table = index
+        .subnet(&nat.subnet_id)
+        .and_then(|subnet| index.route_table_for(subnet));
+    let Some(nat_table) = nat_table else {
+        return Verdict::Unknown(
+            CHECK
+                .finding(format!(
+                    "The route table of NAT gateway {}'s subnet {} is not in the snapshot",
+                    nat.id, nat.subnet_id
+                ))
+                .resources([nat.id.as_str(), nat.subnet_id.as_str()])
+                .detail("Cannot follow the NAT gateway to the internet."),
+        );
+    };
+    let onward = route_for_public(index, nat_table);
+    let igw = onward
+        .filter(|route| {
+            route.state == RouteState::Active
+                && route.target_kind() == RouteTargetKind::InternetGateway
+        })
+        .and_then(|route| index.internet_gateway(&route.target));
+    if let Some(igw) = igw.filter(|igw| igw.attached_vpc_ids.contains(&nat.vpc_id)) {
+        return Verdict::Pass(format!(
+            "{} in {} reaches the internet through {} ({})",
+            nat.id, nat.subnet_id, igw.id, nat_table.id
+        ));
+    }
+    let vpc_igw = index
+        .snapshot
+        .internet_gateways
+        .iter()
+        .find(|igw| igw.attached_vpc_ids.contains(&nat.vpc_id))
+        .map(|igw| igw.id.as_str())
+        .unwrap_or("<internet gateway id>");
+    let found = match onward {
+        Some(route) => {
+            format!("routes 0.0.0.0/0 to {} ({:?})", route.target, route.state).to_lowercase()
+        }
+        None => "has no default route".into(),
+    };
+    fail(
+        format!(
+            "has no route to an internet gateway: its subnet's table {} {found}",
+            nat_table.id
+        ),
+        format!(
+            "The task's default route goes to {} in {}. That subnet uses {}, which {found}, so the NAT gateway cannot forward to the internet.",
+            nat.id, nat.subnet_id, nat_table.id
+        ),
+        format!(
+            "aws ec2 create-route --route-table-id {} --destination-cidr-block 0.0.0.0/0 --gateway-id {vpc_igw}",
+            nat_table.id
+        ),
+        format!(
+            "resource \"aws_route\" \"{}_internet\" {{\n  route_table_id         = \"{}\"\n  destination_cidr_block = \"0.0.0.0/0\"\n  gateway_id             = \"{vpc_igw}\"\n}}",
+            label(&nat_table.id),
+            nat_table.id
+        ),
+    )
+}

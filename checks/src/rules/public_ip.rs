@@ -1,0 +1,70 @@
+use crate::declare_check;
+use crate::engine::{PathContext, TargetKind, Verdict};
+use crate::snapshot::Route;
+
+declare_check! {
+    /// ## What it does
+    /// Checks that a task whose subnet routes to an internet gateway has a public IP
+    /// (`assignPublicIp: ENABLED`).
+    ///
+    /// ## Why is this bad
+    /// An internet gateway translates only addresses that have a public IP. A Fargate task in a
+    /// public subnet without one can send nothing to the internet: the subnet looks public, the
+    /// pull times out, and it is a dead end.
+    ///
+    /// ## Example
+    /// A service in public subnets with `assignPublicIp: DISABLED` and no endpoints.
+    ///
+    /// ## Fix
+    /// Enable `assignPublicIp`, or move the tasks to private subnets with a NAT gateway route.
+    pub static CHECK = ("PC305", "public-ip-missing", Error);
+}
+
+pub fn check(context: &PathContext, route: &Route) -> Verdict {
+    if context.placement.public_ip {
+        return Verdict::Pass("the task has a public IP".into());
+    }
+    let target = context.target;
+    let subnets: Vec<&str> = vec![context.subnet_id()];
+    let configuration =
+        super::fixes::network_configuration(&subnets, &context.placement.security_group_ids, true);
+    let (cli, terraform) = match target.kind {
+        TargetKind::Service => (
+            format!(
+                "aws ecs update-service --cluster {} --service {} --network-configuration '{configuration}'",
+                cluster_of(&target.id),
+                target.name
+            ),
+            format!(
+                "# in the aws_ecs_service {}:\nnetwork_configuration {{\n  assign_public_ip = true\n}}",
+                target.name
+            ),
+        ),
+        TargetKind::Task => (
+            format!(
+                "aws ecs run-task --cluster {} --task-definition {} --launch-type FARGATE --network-configuration '{configuration}'",
+                cluster_of(&target.id),
+                target.task_definition_arn
+            ),
+            "# wherever the task is run: network_configuration { assign_public_ip = true }"
+                .to_string(),
+        ),
+    };
+    Verdict::Block(
+        CHECK
+            .finding(format!("{} routes to internet gateway {} but the task has no public IP", context.subnet_id(), route.target))
+            .resources([context.subnet_id(), route.target.as_str(), target.id.as_str()])
+            .detail(format!(
+                "The default route of {} goes to {}; without assignPublicIp the task's traffic cannot leave through it, so {} is unreachable.",
+                context.subnet_id(),
+                route.target,
+                context.flow.host
+            ))
+            .fix(cli, terraform),
+    )
+}
+
+/// `arn:aws:ecs:r:a:service/cluster/name` and `.../task/cluster/id` → `cluster`.
+fn cluster_of(arn: &str) -> &str {
+    arn.split('/').nth(1).unwrap_or("<cluster>")
+}

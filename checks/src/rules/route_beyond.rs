@@ -1,0 +1,55 @@
+use crate::declare_check;
+use crate::engine::{PathContext, Verdict, route_for};
+use crate::net::Ipv4Cidr;
+use crate::snapshot::{EndpointInterface, Route, RouteTargetKind};
+
+declare_check! {
+    /// ## What it does
+    /// Reports a hop the account's APIs cannot see through: traffic routed to a transit
+    /// gateway, a VPC peering connection, a virtual private gateway, a network interface
+    /// (firewall appliance) or a Gateway Load Balancer endpoint.
+    ///
+    /// ## Why is this bad
+    /// It is not necessarily bad: a centralised egress VPC is common. But what happens beyond
+    /// that hop (the firewall's rules, the other VPC's NAT) is outside this account's VPC
+    /// description, so the tool reports the hop as unknown rather than guessing.
+    ///
+    /// ## Example
+    /// `0.0.0.0/0 → tgw-0a1` to a shared egress VPC.
+    ///
+    /// ## Fix
+    /// Check the egress path beyond the named resource, or add VPC endpoints so the pull does
+    /// not depend on it.
+    pub static CHECK = ("PC306", "route-beyond-view", Warning);
+}
+
+pub fn check(context: &PathContext, route: &Route) -> Verdict {
+    Verdict::Unknown(
+        CHECK
+            .finding(format!("Traffic to {} leaves through {}: the path beyond it is not visible", context.flow.host, route.target))
+            .resource(&route.target)
+            .resources(context.placement.route_table.map(|table| table.id.clone()))
+            .detail(format!(
+                "The route {} → {} carries {} out of {}; whether it reaches the internet from there cannot be read from this account's VPC APIs.",
+                route.destination,
+                route.target,
+                context.flow.kind.describe(),
+                context.placement.vpc.id
+            )),
+    )
+}
+
+/// Interface endpoint addresses are inside the VPC, so the `local` route normally carries them;
+/// a more specific route (an inspection appliance) takes them elsewhere.
+pub fn check_local(context: &PathContext, eni: &EndpointInterface) -> Verdict {
+    let Some(table) = context.placement.route_table else {
+        return Verdict::Pass("local route (route table not in the snapshot)".into());
+    };
+    match route_for(context.index, table, &Ipv4Cidr::host(eni.private_ip)) {
+        Some(route) if route.target_kind() != RouteTargetKind::Local => check(context, route),
+        _ => Verdict::Pass(format!(
+            "{} reaches {} by the local route",
+            table.id, eni.private_ip
+        )),
+    }
+}

@@ -1,0 +1,70 @@
+use crate::declare_check;
+use crate::engine::{PathContext, Verdict};
+use crate::snapshot::Route;
+
+declare_check! {
+    /// ## What it does
+    /// Checks that the route carrying the flow leads somewhere: it is not a `blackhole` (its
+    /// target was deleted), and an internet gateway it names is attached to the task's VPC.
+    ///
+    /// ## Why is this bad
+    /// A route whose NAT gateway or ENI was deleted stays in the table as `blackhole` and drops
+    /// every packet; an internet gateway detached from the VPC does the same.
+    ///
+    /// ## Example
+    /// `0.0.0.0/0 → nat-0old` in state `blackhole` after the NAT gateway was replaced.
+    ///
+    /// ## Fix
+    /// Point the route at a live target (`aws ec2 replace-route`), or attach the gateway.
+    pub static CHECK = ("PC303", "route-target-unusable", Error);
+}
+
+pub fn blackhole(context: &PathContext, route: &Route) -> Verdict {
+    let table = context
+        .placement
+        .route_table
+        .map(|table| table.id.as_str())
+        .unwrap_or_default();
+    Verdict::Block(
+        CHECK
+            .finding(format!("Route {} → {} in {table} is a blackhole: its target no longer exists", route.destination, route.target))
+            .resources([table, route.target.as_str()])
+            .detail(format!(
+                "{} traffic from {} matches {} in {table}, whose target {} was deleted; the route drops every packet.",
+                context.flow.host,
+                context.subnet_id(),
+                route.destination,
+                route.target
+            ))
+            .fix(
+                format!("aws ec2 replace-route --route-table-id {table} --destination-cidr-block {} --nat-gateway-id <live nat gateway id>", route.destination),
+                format!("# in the aws_route for {table} {}: point nat_gateway_id (or gateway_id) at a live target", route.destination),
+            ),
+    )
+}
+
+pub fn internet_gateway(context: &PathContext, route: &Route) -> Verdict {
+    let vpc = &context.placement.vpc.id;
+    match context.index.internet_gateway(&route.target) {
+        Some(gateway) if gateway.attached_vpc_ids.contains(vpc) => {
+            Verdict::Pass(format!("{} is attached to {vpc}", gateway.id))
+        }
+        found => {
+            let problem = if found.is_some() {
+                "is not attached to"
+            } else {
+                "does not exist in the snapshot for"
+            };
+            Verdict::Block(
+                CHECK
+                    .finding(format!("Internet gateway {} {problem} {vpc}", route.target))
+                    .resources([route.target.as_str(), vpc.as_str()])
+                    .detail(format!("The default route of {} sends traffic to {}, which {problem} {vpc}.", context.subnet_id(), route.target))
+                    .fix(
+                        format!("aws ec2 attach-internet-gateway --internet-gateway-id {} --vpc-id {vpc}", route.target),
+                        format!("resource \"aws_internet_gateway_attachment\" \"{}\" {{\n  internet_gateway_id = \"{}\"\n  vpc_id              = \"{vpc}\"\n}}", super::fixes::label(&route.target), route.target),
+                    ),
+            )
+        }
+    }
+}

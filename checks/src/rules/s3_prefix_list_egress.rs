@@ -1,0 +1,98 @@
+use super::fixes::{PeerKind, https_rule, rules_summary};
+use crate::declare_check;
+use crate::engine::PeerSpec;
+use crate::engine::{PathContext, Verdict, sg_allows};
+use crate::net::{AddressSet, PortRange, Protocol};
+use crate::snapshot::RouteDestination;
+
+declare_check! {
+    /// ## What it does
+    /// Checks that the task's security groups allow outbound TCP 443 to the S3 managed prefix
+    /// list (`com.amazonaws.<region>.s3`) when layers go through the S3 gateway endpoint: a rule
+    /// naming the `pl-…` id, CIDR rules covering every entry of the list, or `0.0.0.0/0`.
+    ///
+    /// ## Why is this bad
+    /// The gateway endpoint leaves S3's addresses public, so egress rules that allow only the
+    /// VPC CIDR (enough for the interface endpoints) drop every layer download. ECR
+    /// authentication and the manifest succeed, then the pull hangs on the first layer and fails
+    /// with `failed to copy: httpReadSeeker ... dial tcp 52.216.x.x:443: i/o timeout`. This is
+    /// the step most guides omit and the commonest cause in field reports.
+    ///
+    /// ## Example
+    /// Task security group egress: `tcp 443 → 10.0.0.0/16` only.
+    ///
+    /// ## Fix
+    /// Add an egress rule for TCP 443 to the S3 prefix list.
+    pub static CHECK = ("PC401", "s3-prefix-list-egress", Error);
+}
+
+pub fn check(context: &PathContext) -> Verdict {
+    let list = context.s3_prefix_list();
+    let list_id = list.map(|list| list.id.clone()).or_else(|| {
+        let table = context.placement.route_table?;
+        table
+            .routes
+            .iter()
+            .find_map(|route| match &route.destination {
+                RouteDestination::PrefixList(id) if route.target.starts_with("vpce-") => {
+                    Some(id.clone())
+                }
+                _ => None,
+            })
+    });
+    let addresses = match list.filter(|list| !list.cidrs.is_empty()) {
+        Some(list) => list.cidrs.iter().copied().map(AddressSet::Block).collect(),
+        None => vec![AddressSet::Public],
+    };
+    let peer = PeerSpec {
+        addresses,
+        groups: &[],
+        prefix_list: list_id.as_deref(),
+    };
+    let (groups, missing) = context.task_groups();
+    if let Some(rules) = sg_allows(
+        context.index,
+        &groups,
+        true,
+        &peer,
+        Protocol::Tcp,
+        &PortRange::HTTPS,
+    ) {
+        let rules: Vec<String> = rules
+            .iter()
+            .map(|(group, rule)| format!("{} {}", group.id, rule.describe()))
+            .collect();
+        return Verdict::Pass(format!(
+            "egress to the S3 prefix list allowed by {}",
+            rules.join(", ")
+        ));
+    }
+    let list_id = list_id
+        .unwrap_or_else(|| format!("<prefix list of com.amazonaws.{}.s3>", context.flow.region));
+    if !missing.is_empty() {
+        return Verdict::Unknown(super::collection_gap::missing_groups(context, &missing));
+    }
+    let Some(first) = groups.first() else {
+        return Verdict::Unknown(super::collection_gap::missing_groups(context, &[]));
+    };
+    let (cli, terraform) = https_rule(
+        &first.id,
+        true,
+        PeerKind::PrefixList,
+        &list_id,
+        "S3 gateway endpoint (ECR image layers)",
+    );
+    let group_ids: Vec<&str> = groups.iter().map(|group| group.id.as_str()).collect();
+    Verdict::Block(
+        CHECK
+            .finding(format!("Task security group {} does not allow TCP 443 to the S3 prefix list {list_id}", group_ids.join(", ")))
+            .resources(group_ids.iter().copied())
+            .resource(list_id.as_str())
+            .detail(format!(
+                "Image layers come from {} through the S3 gateway endpoint, at S3's public addresses (prefix list {list_id}). No egress rule allows them. Egress rules: {}.",
+                context.flow.host,
+                rules_summary(&groups, true)
+            ))
+            .fix(cli, terraform),
+    )
+}

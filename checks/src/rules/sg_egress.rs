@@ -1,0 +1,134 @@
+use super::fixes::{PeerKind, https_rule, rules_summary};
+use crate::declare_check;
+use crate::engine::PeerSpec;
+use crate::engine::{PathContext, Verdict, sg_allows};
+use crate::net::{AddressSet, Ipv4Cidr, PortRange, Protocol};
+use crate::snapshot::{EndpointInterface, VpcEndpoint};
+
+declare_check! {
+    /// ## What it does
+    /// Checks that the task's security groups allow outbound TCP 443 to where the flow goes: an
+    /// interface endpoint's network interfaces (by CIDR, or by a rule referencing the
+    /// endpoint's security group), or the public addresses of the service on a NAT or internet
+    /// path.
+    ///
+    /// ## Why is this bad
+    /// Security groups deny all egress that no rule allows. A task group that allows only its
+    /// database port, or only the VPC CIDR while the path is public, cannot open the connection:
+    /// the stopped reason shows `i/o timeout` to the endpoint's private IP or a public IP.
+    ///
+    /// ## Example
+    /// Task egress `tcp 5432 → sg-db` only, with `ecr.api`/`ecr.dkr` interface endpoints.
+    ///
+    /// ## Fix
+    /// Add an egress rule for TCP 443 to the endpoint's security group (interface endpoints) or
+    /// to `0.0.0.0/0` (NAT or internet path).
+    pub static CHECK = ("PC402", "sg-egress-blocked", Error);
+}
+
+pub fn to_endpoint(
+    context: &PathContext,
+    endpoint: &VpcEndpoint,
+    eni: &EndpointInterface,
+) -> Verdict {
+    let peer = PeerSpec {
+        addresses: vec![AddressSet::Block(Ipv4Cidr::host(eni.private_ip))],
+        groups: &endpoint.security_group_ids,
+        prefix_list: None,
+    };
+    let (peer_kind, peer_id) = match endpoint.security_group_ids.first() {
+        Some(group) => (PeerKind::Group, group.clone()),
+        None => (
+            PeerKind::Cidr,
+            context
+                .placement
+                .vpc
+                .cidr_blocks
+                .first()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+        ),
+    };
+    evaluate(
+        context,
+        &peer,
+        &format!(
+            "{} ({}, {} in {})",
+            endpoint.id,
+            endpoint.short_service(),
+            eni.private_ip,
+            eni.subnet_id
+        ),
+        &endpoint.id,
+        peer_kind,
+        &peer_id,
+    )
+}
+
+pub fn to_public(context: &PathContext, destinations: &[AddressSet]) -> Verdict {
+    let peer = PeerSpec {
+        addresses: destinations.to_vec(),
+        groups: &[],
+        prefix_list: None,
+    };
+    let names: Vec<String> = destinations.iter().map(ToString::to_string).collect();
+    evaluate(
+        context,
+        &peer,
+        &format!("{} at {}", context.flow.host, names.join(", ")),
+        "",
+        PeerKind::Cidr,
+        "0.0.0.0/0",
+    )
+}
+
+fn evaluate(
+    context: &PathContext,
+    peer: &PeerSpec,
+    destination: &str,
+    resource: &str,
+    peer_kind: PeerKind,
+    peer_id: &str,
+) -> Verdict {
+    let (groups, missing) = context.task_groups();
+    if let Some(rules) = sg_allows(
+        context.index,
+        &groups,
+        true,
+        peer,
+        Protocol::Tcp,
+        &PortRange::HTTPS,
+    ) {
+        let rules: Vec<String> = rules
+            .iter()
+            .map(|(group, rule)| format!("{} {}", group.id, rule.describe()))
+            .collect();
+        return Verdict::Pass(format!(
+            "egress to {destination} allowed by {}",
+            rules.join(", ")
+        ));
+    }
+    if !missing.is_empty() || groups.is_empty() {
+        return Verdict::Unknown(super::collection_gap::missing_groups(context, &missing));
+    }
+    let group_ids: Vec<&str> = groups.iter().map(|group| group.id.as_str()).collect();
+    let (cli, terraform) = https_rule(
+        group_ids[0],
+        true,
+        peer_kind,
+        peer_id,
+        &format!("{} for ECS pulls", context.flow.kind.id()),
+    );
+    Verdict::Block(
+        CHECK
+            .finding(format!("Task security group {} does not allow TCP 443 to {destination}", group_ids.join(", ")))
+            .resources(group_ids.iter().copied())
+            .resource(resource)
+            .detail(format!(
+                "{} goes to {destination}. No egress rule of the task's groups allows TCP 443 there. Egress rules: {}.",
+                context.flow.kind.describe(),
+                rules_summary(&groups, true)
+            ))
+            .fix(cli, terraform),
+    )
+}

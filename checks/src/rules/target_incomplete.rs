@@ -1,0 +1,66 @@
+use crate::declare_check;
+use crate::engine::{Index, TargetInput};
+use crate::finding::Finding;
+use crate::snapshot::TaskDefinition;
+
+declare_check! {
+    /// ## What it does
+    /// Reports a target the engine cannot walk: its task definition, its subnets or its network
+    /// configuration are missing from the snapshot, or it does not use `awsvpc` networking.
+    ///
+    /// ## Why is this bad
+    /// Without them the flows and their paths are unknown; the tool says so instead of guessing.
+    ///
+    /// ## Example
+    /// A snapshot collected without `ecs:DescribeTaskDefinition`.
+    ///
+    /// ## Fix
+    /// Collect the snapshot again with the permissions in `docs/iam-policy.json`.
+    pub static CHECK = ("PC904", "target-incomplete", Warning);
+}
+
+pub fn missing_definition(index: &Index, target: &TargetInput) -> Finding {
+    let cause = match index.gap("ecs:DescribeTaskDefinition") {
+        Some(gap) => format!(
+            "ecs:DescribeTaskDefinition was refused ({})",
+            gap.error_code
+        ),
+        None => "it is not in the snapshot".to_string(),
+    };
+    CHECK
+        .finding(format!("Task definition {} of {} is unknown: flows cannot be derived", target.task_definition_arn, target.name))
+        .resources([target.id.as_str(), target.task_definition_arn.as_str()])
+        .detail(format!("The task definition names the images, log drivers and secrets that decide which flows the task needs; {cause}."))
+}
+
+pub fn missing_network(
+    index: &Index,
+    target: &TargetInput,
+    definition: &TaskDefinition,
+) -> Finding {
+    let _ = index;
+    let why = if definition.network_mode != "awsvpc" {
+        format!(
+            "it uses network mode `{}`; only awsvpc tasks have their own network interface to walk",
+            definition.network_mode
+        )
+    } else if !target.unknown_subnets.is_empty() {
+        format!(
+            "its subnets {} are not in the snapshot",
+            target.unknown_subnets.join(", ")
+        )
+    } else {
+        "it has no awsvpc network configuration in the snapshot".to_string()
+    };
+    CHECK
+        .finding(format!(
+            "The network of {} cannot be walked: {why}",
+            target.name
+        ))
+        .resource(target.id.as_str())
+        .resources(target.unknown_subnets.iter().cloned())
+        .detail(format!(
+            "No subnet, route table or security group can be checked for {} because {why}.",
+            target.id
+        ))
+}

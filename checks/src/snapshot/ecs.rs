@@ -1,0 +1,167 @@
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum LaunchType {
+    Fargate,
+    Ec2,
+    External,
+}
+
+/// An `awsvpc` network configuration: where the task's ENI lives and what guards it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AwsvpcConfiguration {
+    pub subnet_ids: Vec<String>,
+    #[serde(default)]
+    pub security_group_ids: Vec<String>,
+    #[serde(default)]
+    pub assign_public_ip: bool,
+}
+
+/// A task as `DescribeTasks` shows it, running or stopped.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Task {
+    pub arn: String,
+    pub cluster_arn: String,
+    pub task_definition_arn: String,
+    /// `service:<name>` for service tasks, `family:<name>` otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    pub launch_type: LaunchType,
+    /// `1.4.0`, `1.3.0` or `LATEST` (Fargate only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform_version: Option<String>,
+    pub last_status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped_reason: Option<String>,
+    #[serde(default)]
+    pub containers: Vec<ContainerState>,
+    /// The task ENI as recorded in the task's attachment (kept after the ENI itself is deleted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<TaskNetwork>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaskNetwork {
+    pub subnet_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub private_ip: Option<Ipv4Addr>,
+    #[serde(default)]
+    pub security_group_ids: Vec<String>,
+    /// Set when the task got a public IP (`assignPublicIp: ENABLED`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_ip: Option<Ipv4Addr>,
+    #[serde(default)]
+    pub assign_public_ip: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContainerState {
+    pub name: String,
+    #[serde(default)]
+    pub image: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Service {
+    pub arn: String,
+    pub name: String,
+    pub cluster_arn: String,
+    pub task_definition_arn: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub launch_type: Option<LaunchType>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform_version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<AwsvpcConfiguration>,
+    /// Most recent first, as `DescribeServices` returns them.
+    #[serde(default)]
+    pub events: Vec<ServiceEvent>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaskDefinition {
+    pub arn: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub execution_role_arn: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_role_arn: Option<String>,
+    #[serde(default = "default_network_mode")]
+    pub network_mode: String,
+    #[serde(default)]
+    pub runtime_platform: RuntimePlatform,
+    pub containers: Vec<ContainerDefinition>,
+}
+
+fn default_network_mode() -> String {
+    "awsvpc".into()
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuntimePlatform {
+    /// `X86_64` or `ARM64`.
+    pub cpu_architecture: String,
+    /// `LINUX`, `WINDOWS_SERVER_2022_CORE`, ...
+    pub operating_system_family: String,
+}
+
+impl Default for RuntimePlatform {
+    fn default() -> Self {
+        RuntimePlatform {
+            cpu_architecture: "X86_64".into(),
+            operating_system_family: "LINUX".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContainerDefinition {
+    pub name: String,
+    pub image: String,
+    #[serde(default = "yes")]
+    pub essential: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_driver: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub log_options: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<SecretReference>,
+    /// `repositoryCredentials.credentialsParameter`: a Secrets Manager ARN for a private registry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repository_credentials: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecretReference {
+    pub name: String,
+    /// A Secrets Manager ARN, an SSM parameter ARN, or a bare SSM parameter name.
+    pub value_from: String,
+}

@@ -1,0 +1,59 @@
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IamRole {
+    pub arn: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trust_policy: Option<serde_json::Value>,
+    #[serde(default)]
+    pub inline_policies: Vec<NamedPolicy>,
+    #[serde(default)]
+    pub attached_policies: Vec<NamedPolicy>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permissions_boundary: Option<NamedPolicy>,
+}
+
+/// A policy document with the name (inline) or ARN (managed) it is known by.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NamedPolicy {
+    pub name: String,
+    pub document: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EcrRepository {
+    pub arn: String,
+    pub name: String,
+    pub uri: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<serde_json::Value>,
+    /// `AES256` or `KMS`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_key: Option<String>,
+    #[serde(default)]
+    pub images: Vec<EcrImage>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EcrImage {
+    pub digest: String,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// `linux/amd64`, `linux/arm64`, ...; empty when unknown.
+    #[serde(default)]
+    pub platforms: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogGroup {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_key: Option<String>,
+}

@@ -1,0 +1,113 @@
+//! The snapshot: everything the engine knows about one account and region, as plain data.
+//!
+//! The collector writes it, `diagnose --snapshot` reads it back. Field names follow the AWS
+//! APIs where they exist so a snapshot reads like the console. Ids are validated on load so
+//! the engine never has to doubt them.
+
+mod ecs;
+mod iam_ecr;
+mod load;
+mod network;
+
+pub use ecs::*;
+pub use iam_ecr::*;
+pub use load::{LoadError, from_json, load_file};
+pub use network::*;
+
+use serde::{Deserialize, Serialize};
+
+/// Bumped whenever a field changes meaning or a required field is added.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Snapshot {
+    pub schema_version: u32,
+    pub account_id: String,
+    pub region: String,
+    /// RFC 3339 time of collection, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collected_at: Option<String>,
+    #[serde(default)]
+    pub vpcs: Vec<Vpc>,
+    #[serde(default)]
+    pub dhcp_options: Vec<DhcpOptions>,
+    #[serde(default)]
+    pub subnets: Vec<Subnet>,
+    #[serde(default)]
+    pub route_tables: Vec<RouteTable>,
+    #[serde(default)]
+    pub network_acls: Vec<NetworkAcl>,
+    #[serde(default)]
+    pub security_groups: Vec<SecurityGroup>,
+    #[serde(default)]
+    pub prefix_lists: Vec<PrefixList>,
+    #[serde(default)]
+    pub vpc_endpoints: Vec<VpcEndpoint>,
+    #[serde(default)]
+    pub nat_gateways: Vec<NatGateway>,
+    #[serde(default)]
+    pub internet_gateways: Vec<InternetGateway>,
+    #[serde(default)]
+    pub tasks: Vec<Task>,
+    #[serde(default)]
+    pub services: Vec<Service>,
+    #[serde(default)]
+    pub task_definitions: Vec<TaskDefinition>,
+    #[serde(default)]
+    pub iam_roles: Vec<IamRole>,
+    #[serde(default)]
+    pub ecr_repositories: Vec<EcrRepository>,
+    #[serde(default)]
+    pub log_groups: Vec<LogGroup>,
+    /// Calls that were refused or unavailable while collecting: what the engine cannot see.
+    #[serde(default)]
+    pub gaps: Vec<CollectionGap>,
+}
+
+impl Snapshot {
+    pub fn new(account_id: impl Into<String>, region: impl Into<String>) -> Self {
+        Snapshot {
+            schema_version: SCHEMA_VERSION,
+            account_id: account_id.into(),
+            region: region.into(),
+            ..Default::default()
+        }
+    }
+
+    /// Sorts every list by id so that two collections of the same account serialise identically.
+    pub fn normalize(&mut self) {
+        self.vpcs.sort_by(|a, b| a.id.cmp(&b.id));
+        self.dhcp_options.sort_by(|a, b| a.id.cmp(&b.id));
+        self.subnets.sort_by(|a, b| a.id.cmp(&b.id));
+        self.route_tables.sort_by(|a, b| a.id.cmp(&b.id));
+        self.network_acls.sort_by(|a, b| a.id.cmp(&b.id));
+        self.security_groups.sort_by(|a, b| a.id.cmp(&b.id));
+        self.prefix_lists.sort_by(|a, b| a.id.cmp(&b.id));
+        self.vpc_endpoints.sort_by(|a, b| a.id.cmp(&b.id));
+        self.nat_gateways.sort_by(|a, b| a.id.cmp(&b.id));
+        self.internet_gateways.sort_by(|a, b| a.id.cmp(&b.id));
+        self.tasks.sort_by(|a, b| a.arn.cmp(&b.arn));
+        self.services.sort_by(|a, b| a.arn.cmp(&b.arn));
+        self.task_definitions.sort_by(|a, b| a.arn.cmp(&b.arn));
+        self.iam_roles.sort_by(|a, b| a.arn.cmp(&b.arn));
+        self.ecr_repositories.sort_by(|a, b| a.arn.cmp(&b.arn));
+        self.log_groups.sort_by(|a, b| a.name.cmp(&b.name));
+        self.gaps.sort();
+        self.gaps.dedup();
+    }
+}
+
+/// An API call the collector could not make, and what it would have told us.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CollectionGap {
+    /// `service:Action`, e.g. `ec2:DescribeNetworkAcls`; also the IAM permission that is missing.
+    pub api: String,
+    /// The resource the call was about, when it was about one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+    /// The error code AWS returned (`UnauthorizedOperation`, `AccessDenied`, ...).
+    pub error_code: String,
+    pub message: String,
+}
