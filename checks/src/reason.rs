@@ -179,8 +179,31 @@ fn mentions_secret_store(text: &str) -> bool {
     )
 }
 
-/// Finds the first AWS or registry host named in the text.
+/// The host the task was dialling: the last URL's host when the text has a URL (the image name
+/// earlier in the text names the registry even when the layer download failed), else the
+/// first AWS or registry host named anywhere.
 fn find_host(text: &str) -> Option<String> {
+    let url_host = text.rmatch_indices("://").find_map(|(at, scheme)| {
+        let rest = &text[at + scheme.len()..];
+        let end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-'))
+            .unwrap_or(rest.len());
+        Some(&rest[..end])
+            .filter(|host| is_known_host(host))
+            .map(str::to_string)
+    });
+    url_host.or_else(|| find_named_host(text))
+}
+
+fn is_known_host(token: &str) -> bool {
+    token.ends_with(".amazonaws.com")
+        || token.ends_with(".amazonaws.com.cn")
+        || KNOWN_REGISTRIES
+            .iter()
+            .any(|registry| token == *registry || token.ends_with(&format!(".{registry}")))
+}
+
+fn find_named_host(text: &str) -> Option<String> {
     let is_host_char = |c: char| c.is_ascii_alphanumeric() || c == '.' || c == '-';
     let mut candidates = Vec::new();
     let bytes = text.char_indices().collect::<Vec<_>>();
@@ -338,9 +361,13 @@ mod tests {
         let registry = check(
             "CannotPullContainerError: The task cannot pull 111122223333.dkr.ecr.us-east-1.amazonaws.com/app:1 from the registry 111122223333.dkr.ecr.us-east-1.amazonaws.com/app:1. There is a connection issue between the task and the registry. Check your task network configuration. : failed to copy: httpReadSeeker: failed open: failed to do request: Get \"https://prod-us-east-1-starport-layer-bucket.s3.us-east-1.amazonaws.com/abc\": dial tcp 52.216.100.4:443: i/o timeout",
             Category::Network,
-            Some(FlowKind::EcrRegistry),
+            Some(FlowKind::S3Layers),
         );
         assert_eq!(registry.ip, Some("52.216.100.4".parse().unwrap()));
+        assert_eq!(
+            registry.host.as_deref(),
+            Some("prod-us-east-1-starport-layer-bucket.s3.us-east-1.amazonaws.com")
+        );
         check(
             "CannotPullContainerError: context canceled",
             Category::Network,

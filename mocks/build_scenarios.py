@@ -1,0 +1,460 @@
+#!/usr/bin/env python3
+"""Builds the scenario snapshots under mocks/<name>/snapshot.json.
+
+Every scenario is the same healthy, endpoint-only account with one thing broken, so each
+golden file shows exactly what that one fault produces. Run it after changing a scenario, then
+bless the goldens: `BLESS=1 cargo test -p ecr-pathcheck-checks --test scenarios`.
+"""
+import copy
+import json
+import pathlib
+
+ACCOUNT = "111122223333"
+REGION = "us-east-1"
+CLUSTER = f"arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/prod"
+TASK_DEF = f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/web:7"
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/ecsTaskExecutionRole"
+IMAGE = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/web:1.4.2"
+S3_PL = "pl-63a5400a"
+TASK_ARN = f"arn:aws:ecs:{REGION}:{ACCOUNT}:task/prod/0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+LAYER_TIMEOUT = (
+    f"CannotPullContainerError: The task cannot pull {IMAGE} from the registry {IMAGE}. There is a connection "
+    "issue between the task and the registry. Check your task network configuration. : failed to copy: "
+    f"httpReadSeeker: failed open: failed to do request: Get \"https://prod-{REGION}-starport-layer-bucket.s3.{REGION}"
+    ".amazonaws.com/abc\": dial tcp 52.216.8.10:443: i/o timeout"
+)
+
+
+def auth_timeout(ip):
+    return (
+        "ResourceInitializationError: unable to pull secrets or registry auth: The task cannot pull registry auth "
+        "from Amazon ECR: There is a connection issue between the task and Amazon ECR. Check your task network "
+        f"configuration. RequestError: send request failed caused by: Post \"https://api.ecr.{REGION}.amazonaws.com/\": "
+        f"dial tcp {ip}:443: i/o timeout"
+    )
+
+
+def registry_timeout(ip):
+    return (
+        f"CannotPullContainerError: The task cannot pull {IMAGE} from the registry. There is a connection issue between "
+        f"the task and the registry. Check your task network configuration. : failed to do request: Head "
+        f"\"https://{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/v2/web/manifests/1.4.2\": dial tcp {ip}:443: i/o timeout"
+    )
+
+
+def allow_all_entries():
+    return [
+        {"rule_number": 100, "egress": egress, "protocol": "all", "action": "allow", "cidr": "0.0.0.0/0"}
+        for egress in (False, True)
+    ]
+
+
+def interface_endpoint(service, last_octet):
+    return {
+        "id": f"vpce-{service.replace('.', '')}",
+        "vpc_id": "vpc-0a1",
+        "service_name": f"com.amazonaws.{REGION}.{service}",
+        "endpoint_type": "Interface",
+        "state": "available",
+        "private_dns_enabled": True,
+        "subnet_ids": ["subnet-endpoints-a", "subnet-endpoints-b"],
+        "network_interfaces": [
+            {"id": f"eni-{service.replace('.', '')}-a", "subnet_id": "subnet-endpoints-a", "availability_zone": f"{REGION}a", "private_ip": f"10.0.10.{last_octet}"},
+            {"id": f"eni-{service.replace('.', '')}-b", "subnet_id": "subnet-endpoints-b", "availability_zone": f"{REGION}b", "private_ip": f"10.0.11.{last_octet}"},
+        ],
+        "security_group_ids": ["sg-endpoints"],
+    }
+
+
+def healthy():
+    subnet = lambda id, cidr, az: {"id": id, "vpc_id": "vpc-0a1", "availability_zone": f"{REGION}{az}", "cidr_block": cidr}
+    return {
+        "schema_version": 1,
+        "account_id": ACCOUNT,
+        "region": REGION,
+        "vpcs": [{"id": "vpc-0a1", "cidr_blocks": ["10.0.0.0/16"], "enable_dns_support": True, "enable_dns_hostnames": True, "dhcp_options_id": "dopt-amazon"}],
+        "dhcp_options": [{"id": "dopt-amazon", "domain_name_servers": ["AmazonProvidedDNS"]}],
+        "subnets": [
+            subnet("subnet-private-a", "10.0.1.0/24", "a"),
+            subnet("subnet-private-b", "10.0.2.0/24", "b"),
+            subnet("subnet-endpoints-a", "10.0.10.0/24", "a"),
+            subnet("subnet-endpoints-b", "10.0.11.0/24", "b"),
+            {**subnet("subnet-public-a", "10.0.100.0/24", "a"), "map_public_ip_on_launch": True},
+        ],
+        "route_tables": [
+            {"id": "rtb-main", "vpc_id": "vpc-0a1", "main": True, "routes": [{"destination": "10.0.0.0/16", "target": "local"}]},
+            {
+                "id": "rtb-private",
+                "vpc_id": "vpc-0a1",
+                "subnet_ids": ["subnet-private-a", "subnet-private-b", "subnet-endpoints-a", "subnet-endpoints-b"],
+                "routes": [{"destination": "10.0.0.0/16", "target": "local"}, {"destination": S3_PL, "target": "vpce-s3"}],
+            },
+            {
+                "id": "rtb-public",
+                "vpc_id": "vpc-0a1",
+                "subnet_ids": ["subnet-public-a"],
+                "routes": [{"destination": "10.0.0.0/16", "target": "local"}, {"destination": "0.0.0.0/0", "target": "igw-0a1"}],
+            },
+        ],
+        "network_acls": [{"id": "acl-default", "vpc_id": "vpc-0a1", "is_default": True, "entries": allow_all_entries()}],
+        "security_groups": [
+            {
+                "id": "sg-app",
+                "name": "web-tasks",
+                "vpc_id": "vpc-0a1",
+                "egress": [
+                    {"rule_id": "sgr-app-endpoints", "protocol": "tcp", "port_range": {"from": 443, "to": 443}, "peer": "sg-endpoints"},
+                    {"rule_id": "sgr-app-s3", "protocol": "tcp", "port_range": {"from": 443, "to": 443}, "peer": S3_PL},
+                ],
+            },
+            {
+                "id": "sg-endpoints",
+                "name": "vpc-endpoints",
+                "vpc_id": "vpc-0a1",
+                "ingress": [{"rule_id": "sgr-endpoints-app", "protocol": "tcp", "port_range": {"from": 443, "to": 443}, "peer": "sg-app"}],
+            },
+        ],
+        "prefix_lists": [{"id": S3_PL, "name": f"com.amazonaws.{REGION}.s3", "cidrs": ["52.216.0.0/15", "54.231.0.0/16", "3.5.0.0/19"]}],
+        "vpc_endpoints": [
+            interface_endpoint("ecr.api", 5),
+            interface_endpoint("ecr.dkr", 6),
+            interface_endpoint("logs", 7),
+            {
+                "id": "vpce-s3",
+                "vpc_id": "vpc-0a1",
+                "service_name": f"com.amazonaws.{REGION}.s3",
+                "endpoint_type": "Gateway",
+                "state": "available",
+                "route_table_ids": ["rtb-private"],
+            },
+        ],
+        "internet_gateways": [{"id": "igw-0a1", "attached_vpc_ids": ["vpc-0a1"]}],
+        "services": [
+            {
+                "arn": f"arn:aws:ecs:{REGION}:{ACCOUNT}:service/prod/web",
+                "name": "web",
+                "cluster_arn": CLUSTER,
+                "task_definition_arn": TASK_DEF,
+                "launch_type": "FARGATE",
+                "platform_version": "1.4.0",
+                "network": {"subnet_ids": ["subnet-private-a", "subnet-private-b"], "security_group_ids": ["sg-app"], "assign_public_ip": False},
+            }
+        ],
+        "task_definitions": [
+            {
+                "arn": TASK_DEF,
+                "execution_role_arn": ROLE,
+                "containers": [
+                    {
+                        "name": "web",
+                        "image": IMAGE,
+                        "log_driver": "awslogs",
+                        "log_options": {"awslogs-group": "/ecs/web", "awslogs-region": REGION, "awslogs-stream-prefix": "web"},
+                    }
+                ],
+            }
+        ],
+        "iam_roles": [
+            {
+                "arn": ROLE,
+                "trust_policy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+                "attached_policies": [
+                    {
+                        "name": "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
+                        "document": {
+                            "Version": "2012-10-17",
+                            "Statement": [
+                                {
+                                    "Effect": "Allow",
+                                    "Action": ["ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage", "logs:CreateLogStream", "logs:PutLogEvents"],
+                                    "Resource": "*",
+                                }
+                            ],
+                        },
+                    }
+                ],
+            }
+        ],
+        "ecr_repositories": [
+            {
+                "arn": f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/web",
+                "name": "web",
+                "uri": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/web",
+                "encryption_type": "AES256",
+                "images": [{"digest": "sha256:" + "a" * 64, "tags": ["1.4.2", "latest"], "platforms": ["linux/amd64"]}],
+            }
+        ],
+        "log_groups": [{"name": "/ecs/web"}],
+    }
+
+
+def by_id(items, id):
+    return next(item for item in items if item.get("id") == id)
+
+
+def stopped_task(snapshot, reason, subnet="subnet-private-a", ip="10.0.1.25"):
+    snapshot["tasks"] = [
+        {
+            "arn": TASK_ARN,
+            "cluster_arn": CLUSTER,
+            "task_definition_arn": TASK_DEF,
+            "group": "service:web",
+            "launch_type": "FARGATE",
+            "platform_version": "1.4.0",
+            "last_status": "STOPPED",
+            "stop_code": "TaskFailedToStart",
+            "stopped_reason": reason,
+            "containers": [{"name": "web", "image": IMAGE}],
+            "network": {"subnet_id": subnet, "private_ip": ip, "security_group_ids": ["sg-app"]},
+        }
+    ]
+
+
+def remove_endpoint(snapshot, id):
+    snapshot["vpc_endpoints"] = [ep for ep in snapshot["vpc_endpoints"] if ep["id"] != id]
+
+
+def no_endpoints_nat(snapshot):
+    """Endpoints replaced by a NAT gateway in the public subnet."""
+    snapshot["vpc_endpoints"] = []
+    snapshot["nat_gateways"] = [{"id": "nat-0a1", "vpc_id": "vpc-0a1", "subnet_id": "subnet-public-a", "state": "available", "connectivity_type": "public"}]
+    by_id(snapshot["route_tables"], "rtb-private")["routes"] = [
+        {"destination": "10.0.0.0/16", "target": "local"},
+        {"destination": "0.0.0.0/0", "target": "nat-0a1"},
+    ]
+    by_id(snapshot["security_groups"], "sg-app")["egress"] = [
+        {"rule_id": "sgr-app-https", "protocol": "tcp", "port_range": {"from": 443, "to": 443}, "peer": "0.0.0.0/0"}
+    ]
+
+
+def s3_prefix_list_egress_missing(s):
+    """The task group allows 443 to the endpoints' group but not to the S3 prefix list."""
+    app = by_id(s["security_groups"], "sg-app")
+    app["egress"] = [rule for rule in app["egress"] if rule["peer"] != S3_PL]
+    stopped_task(s, LAYER_TIMEOUT)
+
+
+def s3_gateway_endpoint_missing(s):
+    """No S3 gateway endpoint at all, and no NAT."""
+    remove_endpoint(s, "vpce-s3")
+    by_id(s["route_tables"], "rtb-private")["routes"] = [{"destination": "10.0.0.0/16", "target": "local"}]
+    stopped_task(s, LAYER_TIMEOUT)
+
+
+def s3_gateway_not_associated(s):
+    """subnet-private-b has its own route table, which the S3 gateway endpoint does not know."""
+    by_id(s["route_tables"], "rtb-private")["subnet_ids"].remove("subnet-private-b")
+    s["route_tables"].append({"id": "rtb-private-b", "vpc_id": "vpc-0a1", "subnet_ids": ["subnet-private-b"], "routes": [{"destination": "10.0.0.0/16", "target": "local"}]})
+    stopped_task(s, LAYER_TIMEOUT, subnet="subnet-private-b", ip="10.0.2.40")
+
+
+def ecr_api_endpoint_missing(s):
+    """Platform 1.4.0 fetches the registry token through the task ENI: ecr.api is needed."""
+    remove_endpoint(s, "vpce-ecrapi")
+    stopped_task(s, auth_timeout("54.239.28.85"))
+
+
+def private_dns_disabled(s):
+    """The ecr.dkr endpoint exists but its private DNS is off."""
+    by_id(s["vpc_endpoints"], "vpce-ecrdkr")["private_dns_enabled"] = False
+    stopped_task(s, registry_timeout("3.227.250.141"))
+
+
+def endpoint_sg_no_ingress(s):
+    """The endpoints carry a default-style group that accepts traffic only from itself."""
+    by_id(s["security_groups"], "sg-endpoints")["ingress"] = [{"rule_id": "sgr-endpoints-self", "protocol": "all", "peer": "sg-endpoints"}]
+    stopped_task(s, auth_timeout("10.0.10.5"))
+
+
+def custom_dns(s):
+    """DHCP options point at on-premises resolvers that do not forward amazonaws.com."""
+    s["dhcp_options"] = [{"id": "dopt-corp", "domain_name_servers": ["10.20.0.10", "10.20.0.11"]}]
+    s["vpcs"][0]["dhcp_options_id"] = "dopt-corp"
+    stopped_task(s, auth_timeout("54.239.28.85"))
+
+
+def custom_dns_no_evidence(s):
+    """Custom resolvers and no stopped task: the DNS hop cannot be decided."""
+    s["dhcp_options"] = [{"id": "dopt-corp", "domain_name_servers": ["10.20.0.10"]}]
+    s["vpcs"][0]["dhcp_options_id"] = "dopt-corp"
+
+
+def dns_support_disabled(s):
+    s["vpcs"][0]["enable_dns_support"] = False
+
+
+def dns_hostnames_disabled(s):
+    s["vpcs"][0]["enable_dns_hostnames"] = False
+
+
+def logs_endpoint_missing(s):
+    """awslogs needs the logs endpoint."""
+    remove_endpoint(s, "vpce-logs")
+    stopped_task(s, "ResourceInitializationError: failed to validate logger args: The task cannot find the Amazon CloudWatch log group defined in the task definition. There is a connection issue between the task and Amazon CloudWatch. Check your network configuration. : signal: killed")
+
+
+def custom_nacl(s, entries):
+    s["network_acls"][0]["subnet_ids"] = ["subnet-endpoints-a", "subnet-endpoints-b", "subnet-public-a"]
+    s["network_acls"].append({"id": "acl-private", "vpc_id": "vpc-0a1", "subnet_ids": ["subnet-private-a", "subnet-private-b"], "entries": entries})
+
+
+def nacl_blocks_https(s):
+    """The private subnets' ACL lets out only PostgreSQL."""
+    custom_nacl(s, [
+        {"rule_number": 100, "egress": True, "protocol": "tcp", "action": "allow", "cidr": "10.0.0.0/16", "port_range": {"from": 5432, "to": 5432}},
+        {"rule_number": 100, "egress": False, "protocol": "tcp", "action": "allow", "cidr": "0.0.0.0/0", "port_range": {"from": 1024, "to": 65535}},
+    ])
+    stopped_task(s, auth_timeout("10.0.10.5"))
+
+
+def nacl_blocks_ephemeral(s):
+    """The private subnets' ACL allows 443 out but only the Windows ephemeral range back in."""
+    custom_nacl(s, [
+        {"rule_number": 100, "egress": True, "protocol": "tcp", "action": "allow", "cidr": "0.0.0.0/0", "port_range": {"from": 443, "to": 443}},
+        {"rule_number": 100, "egress": False, "protocol": "tcp", "action": "allow", "cidr": "0.0.0.0/0", "port_range": {"from": 49152, "to": 65535}},
+    ])
+    stopped_task(s, auth_timeout("10.0.10.5"))
+
+
+def nat_path_healthy(s):
+    """No endpoints; a healthy NAT gateway path carries everything."""
+    no_endpoints_nat(s)
+
+
+def nat_without_internet_route(s):
+    """The NAT gateway's public subnet lost its internet gateway route."""
+    no_endpoints_nat(s)
+    by_id(s["route_tables"], "rtb-public")["routes"] = [{"destination": "10.0.0.0/16", "target": "local"}]
+    stopped_task(s, "CannotPullContainerError: context canceled")
+
+
+def public_subnet_no_public_ip(s):
+    """The service runs in the public subnet without assignPublicIp."""
+    s["vpc_endpoints"] = []
+    by_id(s["security_groups"], "sg-app")["egress"] = [{"rule_id": "sgr-app-https", "protocol": "tcp", "port_range": {"from": 443, "to": 443}, "peer": "0.0.0.0/0"}]
+    s["services"][0]["network"]["subnet_ids"] = ["subnet-public-a"]
+
+
+def endpoint_policy_denies(s):
+    """The S3 gateway endpoint policy misspells the layer bucket."""
+    by_id(s["vpc_endpoints"], "vpce-s3")["policy"] = {
+        "Version": "2012-10-17",
+        "Statement": [{"Sid": "EcrLayers", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::prod-{REGION}-starport-layer-buckets/*"}],
+    }
+
+
+def endpoint_sg_open_to_world(s):
+    """Works, but the endpoints accept 443 from anywhere (a warning)."""
+    by_id(s["security_groups"], "sg-endpoints")["ingress"] = [{"rule_id": "sgr-endpoints-any", "protocol": "tcp", "port_range": {"from": 443, "to": 443}, "peer": "0.0.0.0/0"}]
+
+
+def transit_gateway_egress(s):
+    """No endpoints for ECR; the default route goes to a transit gateway: unknown beyond it."""
+    s["vpc_endpoints"] = [ep for ep in s["vpc_endpoints"] if ep["id"] in ("vpce-s3", "vpce-logs")]
+    by_id(s["route_tables"], "rtb-private")["routes"].append({"destination": "0.0.0.0/0", "target": "tgw-0egress"})
+    by_id(s["security_groups"], "sg-app")["egress"].append({"rule_id": "sgr-app-https", "protocol": "tcp", "port_range": {"from": 443, "to": 443}, "peer": "0.0.0.0/0"})
+
+
+def image_in_other_region(s):
+    """The image lives in eu-west-1; us-east-1 endpoints cannot serve it."""
+    s["task_definitions"][0]["containers"][0]["image"] = f"{ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/web:1.4.2"
+
+
+def network_acls_refused(s):
+    """The collector was refused ec2:DescribeNetworkAcls: ACL hops are unknown, not guessed."""
+    s["network_acls"] = []
+    s["gaps"] = [{"api": "ec2:DescribeNetworkAcls", "error_code": "UnauthorizedOperation", "message": "You are not authorized to perform this operation."}]
+
+
+def endpoint_pending(s):
+    """The ecr.dkr endpoint is still pendingAcceptance."""
+    by_id(s["vpc_endpoints"], "vpce-ecrdkr")["state"] = "pendingAcceptance"
+
+
+def endpoint_single_az(s):
+    """Works, but the ecr.api endpoint has an interface only in us-east-1a (a warning for zone b)."""
+    endpoint = by_id(s["vpc_endpoints"], "vpce-ecrapi")
+    endpoint["subnet_ids"] = ["subnet-endpoints-a"]
+    endpoint["network_interfaces"] = endpoint["network_interfaces"][:1]
+
+
+def nat_route_blackhole(s):
+    """The default route still names a deleted NAT gateway."""
+    no_endpoints_nat(s)
+    s["nat_gateways"] = []
+    for route in by_id(s["route_tables"], "rtb-private")["routes"]:
+        if route["target"] == "nat-0a1":
+            route["target"], route["state"] = "nat-0deleted", "blackhole"
+
+
+def ec2_launch_type(s):
+    """An EC2 launch type service: pulls go through the container instance, not analysed."""
+    s["services"][0]["launch_type"] = "EC2"
+
+
+def legacy_platform(s):
+    """Fargate 1.3.0 without an ecr.api endpoint: works today, breaks on upgrade (info)."""
+    s["services"][0]["platform_version"] = "1.3.0"
+    remove_endpoint(s, "vpce-ecrapi")
+
+
+def task_definition_missing(s):
+    """The snapshot lacks the service's task definition: flows unknown, not guessed."""
+    s["task_definitions"] = []
+
+
+def reason_already_fixed(s):
+    """The task stopped on an ecr.api timeout, but the path is complete now."""
+    stopped_task(s, auth_timeout("10.0.10.5"))
+
+
+SCENARIOS = {
+    "healthy-endpoints": lambda s: None,
+    "s3-prefix-list-egress-missing": s3_prefix_list_egress_missing,
+    "s3-gateway-endpoint-missing": s3_gateway_endpoint_missing,
+    "s3-gateway-not-associated": s3_gateway_not_associated,
+    "ecr-api-endpoint-missing": ecr_api_endpoint_missing,
+    "private-dns-disabled": private_dns_disabled,
+    "endpoint-sg-no-ingress": endpoint_sg_no_ingress,
+    "custom-dns": custom_dns,
+    "custom-dns-no-evidence": custom_dns_no_evidence,
+    "dns-support-disabled": dns_support_disabled,
+    "dns-hostnames-disabled": dns_hostnames_disabled,
+    "logs-endpoint-missing": logs_endpoint_missing,
+    "nacl-blocks-https": nacl_blocks_https,
+    "nacl-blocks-ephemeral": nacl_blocks_ephemeral,
+    "nat-path-healthy": nat_path_healthy,
+    "nat-without-internet-route": nat_without_internet_route,
+    "public-subnet-no-public-ip": public_subnet_no_public_ip,
+    "endpoint-policy-denies": endpoint_policy_denies,
+    "endpoint-sg-open-to-world": endpoint_sg_open_to_world,
+    "transit-gateway-egress": transit_gateway_egress,
+    "image-in-other-region": image_in_other_region,
+    "network-acls-refused": network_acls_refused,
+    "endpoint-pending": endpoint_pending,
+    "endpoint-single-az": endpoint_single_az,
+    "nat-route-blackhole": nat_route_blackhole,
+    "ec2-launch-type": ec2_launch_type,
+    "legacy-platform": legacy_platform,
+    "task-definition-missing": task_definition_missing,
+    "reason-already-fixed": reason_already_fixed,
+}
+
+
+def main():
+    root = pathlib.Path(__file__).parent
+    index = []
+    for name, mutate in SCENARIOS.items():
+        snapshot = copy.deepcopy(healthy())
+        mutate(snapshot)
+        folder = root / name
+        folder.mkdir(exist_ok=True)
+        (folder / "snapshot.json").write_text(json.dumps(snapshot, indent=2) + "\n")
+        index.append((name, (mutate.__doc__ or "The healthy endpoint-only account.").strip()))
+    lines = ["# Scenarios", "", "Generated by `build_scenarios.py`; each folder holds `snapshot.json` and the golden `expected.json`.", "", "| scenario | what is broken |", "|---|---|"]
+    lines += [f"| `{name}` | {doc} |" for name, doc in index]
+    (root / "README.md").write_text("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()

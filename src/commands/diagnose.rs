@@ -1,0 +1,37 @@
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use ecr_pathcheck_checks::snapshot::{self, Snapshot};
+
+use crate::cli::{DiagnoseArgs, OutputFormat};
+use crate::output::{self, EXIT_FINDINGS};
+use crate::report;
+
+/// The classic failure: the task's security group lacks the S3 prefix-list egress rule.
+const DEMO_SNAPSHOT: &str = include_str!("../../mocks/s3-prefix-list-egress-missing/snapshot.json");
+
+pub fn run(args: &DiagnoseArgs, format: OutputFormat) -> anyhow::Result<ExitCode> {
+    let snapshot = load(args)?;
+    let report = ecr_pathcheck_checks::diagnose(&snapshot);
+    output::print(&report::render(&report, format)).context("cannot write the report")?;
+    Ok(if report.has_errors() {
+        ExitCode::from(EXIT_FINDINGS)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn load(args: &DiagnoseArgs) -> anyhow::Result<Snapshot> {
+    if args.demo {
+        return Ok(snapshot::from_json(
+            DEMO_SNAPSHOT.as_bytes(),
+            Path::new("<demo>"),
+        )?);
+    }
+    let path = args
+        .snapshot
+        .as_deref()
+        .context("give --snapshot FILE or --demo")?;
+    Ok(snapshot::load_file(path)?)
+}

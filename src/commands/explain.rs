@@ -1,0 +1,34 @@
+use std::io::Read;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use ecr_pathcheck_checks::reason::classify;
+
+use crate::cli::OutputFormat;
+use crate::output;
+
+pub fn run(text: &str, format: OutputFormat) -> anyhow::Result<ExitCode> {
+    let text = if text == "-" {
+        let mut buffer = String::new();
+        std::io::stdin()
+            .read_to_string(&mut buffer)
+            .context("cannot read the reason from standard input")?;
+        buffer
+    } else {
+        text.to_string()
+    };
+    if text.trim().is_empty() {
+        bail!(
+            "the reason text is empty: pass the stoppedReason or container reason, e.g. ecr-pathcheck explain \"CannotPullContainerError: ...\""
+        );
+    }
+    let classification = classify(&text);
+    let rendered = match format {
+        OutputFormat::Json => serde_json::to_string_pretty(&classification)? + "\n",
+        OutputFormat::Table | OutputFormat::Markdown => {
+            crate::report::explain_text(&classification, format)
+        }
+    };
+    output::print(&rendered).context("cannot write the explanation")?;
+    Ok(ExitCode::SUCCESS)
+}

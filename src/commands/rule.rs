@@ -1,0 +1,20 @@
+use std::process::ExitCode;
+
+use anyhow::{Context, anyhow};
+use ecr_pathcheck_checks::{catalog, rules};
+
+use crate::cli::OutputFormat;
+use crate::output;
+
+pub fn run(id: Option<&str>, format: OutputFormat) -> anyhow::Result<ExitCode> {
+    let text = match id {
+        Some(id) => {
+            let check = catalog::lookup(id)
+                .ok_or_else(|| anyhow!("no check `{id}`; `ecr-pathcheck rule` lists them"))?;
+            check.markdown()
+        }
+        None => crate::report::check_list(rules::ALL, format),
+    };
+    output::print(&text).context("cannot write the documentation")?;
+    Ok(ExitCode::SUCCESS)
+}
