@@ -114,14 +114,22 @@ impl FromStr for Ipv4Cidr {
     }
 }
 
+/// Octet by octet: `Ipv4Addr`'s own `Display` pads through a buffer and dominated the engine's
+/// profile, where every hop's evidence names addresses.
+fn write_address(f: &mut fmt::Formatter<'_>, address: u32) -> fmt::Result {
+    let [a, b, c, d] = address.to_be_bytes();
+    write!(f, "{a}.{b}.{c}.{d}")
+}
+
 impl fmt::Display for Ipv4Cidr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", Ipv4Addr::from(self.network), self.prefix_len)
+        write_address(f, self.network)?;
+        write!(f, "/{}", self.prefix_len)
     }
 }
 
 /// The set of addresses a flow talks to, as far as the engine knows them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AddressSet {
     /// Known addresses: an ENI's /32, a subnet's block, a prefix list entry.
     Block(Ipv4Cidr),
@@ -150,9 +158,7 @@ impl AddressSet {
 impl fmt::Display for AddressSet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            AddressSet::Block(block) if block.prefix_len == 32 => {
-                write!(f, "{}", Ipv4Addr::from(block.network))
-            }
+            AddressSet::Block(block) if block.prefix_len == 32 => write_address(f, block.network),
             AddressSet::Block(block) => write!(f, "{block}"),
             AddressSet::Public => f.write_str("public AWS addresses"),
         }

@@ -78,8 +78,26 @@ pub fn render(report: &Report) -> String {
     }
     out.push('\n');
     out.push_str(&findings.to_string());
+    // Table cells wrap long shell words; the commands are repeated whole so they can be pasted.
+    let fixes: Vec<_> = report
+        .findings
+        .iter()
+        .filter_map(|finding| Some((finding, finding.fix.as_ref()?)))
+        .collect();
+    if !fixes.is_empty() {
+        out.push_str("\n\nFixes, ready to paste:\n");
+        for (finding, fix) in fixes {
+            out.push_str(&format!(
+                "\n# {} {} ({})\n{}\n",
+                finding.check,
+                finding.name,
+                finding.resources.join(", "),
+                fix.aws_cli
+            ));
+        }
+    }
     out.push_str(&format!(
-        "\n{} error(s), {} warning(s), {} info. Evidence and Terraform fixes: --output markdown or --output json. Explain a check: ecr-pathcheck rule <check>.\n",
+        "\n{} error(s), {} warning(s), {} info.\nEvidence and Terraform fixes: --output markdown|json. Explain a check: ecr-pathcheck rule ID.\n",
         summary.errors, summary.warnings, summary.infos
     ));
     out

@@ -1,6 +1,11 @@
 //! Lookups over a snapshot, built once so that a sweep of a thousand services stays linear.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
+
+use super::paths::Verdict;
+use crate::flows::FlowKind;
+use crate::net::{AddressSet, PortRange};
 
 use crate::net::Ipv4Cidr;
 use crate::snapshot::*;
@@ -20,7 +25,13 @@ pub struct Index<'a> {
     internet_gateways: HashMap<&'a str, &'a InternetGateway>,
     task_definitions: HashMap<&'a str, &'a TaskDefinition>,
     roles: HashMap<&'a str, &'a IamRole>,
+    /// Network ACL verdicts already reached in this diagnosis: services share subnets, so the
+    /// same ACL question comes back thousands of times in a cluster sweep.
+    nacl_verdicts: RefCell<HashMap<NaclQuestion, Verdict>>,
 }
+
+/// (check id, subnet, egress, peer, ports, flow): everything a network ACL verdict depends on.
+pub type NaclQuestion = (&'static str, String, bool, AddressSet, PortRange, FlowKind);
 
 fn by_key<'a, T>(items: &'a [T], key: impl Fn(&'a T) -> &'a str) -> HashMap<&'a str, &'a T> {
     items.iter().map(|item| (key(item), item)).collect()
@@ -66,6 +77,7 @@ impl<'a> Index<'a> {
             internet_gateways: by_key(&snapshot.internet_gateways, |i| &i.id),
             task_definitions: by_key(&snapshot.task_definitions, |t| &t.arn),
             roles: by_key(&snapshot.iam_roles, |r| &r.arn),
+            nacl_verdicts: RefCell::default(),
         }
     }
 
@@ -133,6 +145,22 @@ impl<'a> Index<'a> {
 
     pub fn task_definition(&self, arn: &str) -> Option<&'a TaskDefinition> {
         self.task_definitions.get(arn).copied()
+    }
+
+    /// The cached verdict for a network ACL question, computing it on first ask.
+    pub fn nacl_verdict(
+        &self,
+        question: NaclQuestion,
+        compute: impl FnOnce() -> Verdict,
+    ) -> Verdict {
+        if let Some(verdict) = self.nacl_verdicts.borrow().get(&question) {
+            return verdict.clone();
+        }
+        let verdict = compute();
+        self.nacl_verdicts
+            .borrow_mut()
+            .insert(question, verdict.clone());
+        verdict
     }
 
     pub fn role(&self, arn: &str) -> Option<&'a IamRole> {

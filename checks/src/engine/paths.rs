@@ -53,7 +53,7 @@ pub struct HopRecord {
 }
 
 /// What a check says about one hop.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum Verdict {
     /// The hop lets the flow through; the string is the evidence.
     Pass(String),

@@ -46,6 +46,28 @@ pub(super) fn evaluate(
     required: PortRange,
     fix_ports: PortRange,
 ) -> Verdict {
+    let question = (
+        check.id,
+        subnet_id.to_string(),
+        egress,
+        peer.clone(),
+        required,
+        context.flow.kind,
+    );
+    context.index.nacl_verdict(question, || {
+        decide(check, context, subnet_id, egress, peer, required, fix_ports)
+    })
+}
+
+fn decide(
+    check: &'static CheckInfo,
+    context: &PathContext,
+    subnet_id: &str,
+    egress: bool,
+    peer: &AddressSet,
+    required: PortRange,
+    fix_ports: PortRange,
+) -> Verdict {
     let direction = if egress { "outbound" } else { "inbound" };
     let preposition = if egress { "to" } else { "from" };
     let Some(acl) = context.index.nacl_for(subnet_id) else {
@@ -53,12 +75,13 @@ pub(super) fn evaluate(
     };
     let (rule, ports, partial) = match nacl_decision(acl, egress, peer, Protocol::Tcp, required) {
         NaclDecision::Allowed(rules) => {
-            let rules: Vec<String> = rules.iter().map(u16::to_string).collect();
-            return Verdict::Pass(format!(
-                "{} {direction} rule {} allows tcp {required} {preposition} {peer}",
-                acl.id,
-                rules.join(", ")
-            ));
+            use std::fmt::Write;
+            let mut evidence = format!("{} {direction} rule", acl.id);
+            for (index, rule) in rules.iter().enumerate() {
+                let _ = write!(evidence, "{}{rule}", if index == 0 { " " } else { ", " });
+            }
+            let _ = write!(evidence, " allows tcp {required} {preposition} {peer}");
+            return Verdict::Pass(evidence);
         }
         NaclDecision::Denied {
             rule,

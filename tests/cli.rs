@@ -1,0 +1,270 @@
+//! The binary as users run it: exit codes, every output format, and one-line errors for every
+//! bad input.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn binary() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_ecr-pathcheck"))
+}
+
+fn run(args: &[&str]) -> Output {
+    binary().args(args).output().expect("the binary runs")
+}
+
+fn mock(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("mocks")
+        .join(name)
+        .join("snapshot.json")
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// A bad input exits 2 with exactly one line on stderr that contains `expected`.
+fn assert_one_line_error(output: &Output, expected: &str) {
+    let message = stderr(output);
+    assert_eq!(output.status.code(), Some(2), "stderr: {message}");
+    assert_eq!(
+        message.trim_end().lines().count(),
+        1,
+        "not one line: {message}"
+    );
+    assert!(message.contains(expected), "`{expected}` not in: {message}");
+    assert!(
+        !message.contains("panicked") && !message.contains("RUST_BACKTRACE"),
+        "{message}"
+    );
+}
+
+fn temp_file(name: &str, content: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ecr-pathcheck-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, content).unwrap();
+    path
+}
+
+#[test]
+fn demo_reports_the_prefix_list_rule_and_exits_1() {
+    let output = run(&["diagnose", "--demo"]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    assert!(text.contains("PC401"), "{text}");
+    assert!(text.contains("authorize-security-group-egress"), "{text}");
+    let table: Vec<&str> = text
+        .lines()
+        .take_while(|line| !line.starts_with("Fixes, ready to paste"))
+        .collect();
+    assert!(
+        table.iter().all(|line| line.chars().count() <= 100),
+        "table wider than 100 columns:\n{text}"
+    );
+}
+
+#[test]
+fn healthy_account_exits_0() {
+    for scenario in ["healthy-endpoints", "nat-path-healthy"] {
+        let output = run(&["diagnose", "--snapshot", &mock(scenario)]);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{scenario}: {}",
+            stdout(&output)
+        );
+        assert!(stdout(&output).contains("0 blocked"), "{scenario}");
+    }
+}
+
+#[test]
+fn json_output_is_the_ticket_contract() {
+    let output = run(&[
+        "diagnose",
+        "--snapshot",
+        &mock("endpoint-sg-no-ingress"),
+        "--output",
+        "json",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("valid JSON");
+    assert_eq!(report["schema_version"], 1);
+    assert!(
+        report["targets"]
+            .as_array()
+            .is_some_and(|targets| !targets.is_empty())
+    );
+    let findings = report["findings"].as_array().unwrap();
+    let finding = findings
+        .iter()
+        .find(|f| f["check"] == "PC403")
+        .expect("PC403 finding");
+    for field in [
+        "check",
+        "name",
+        "severity",
+        "flow",
+        "resources",
+        "title",
+        "detail",
+        "fix",
+    ] {
+        assert!(!finding[field].is_null(), "finding lacks {field}");
+    }
+    assert_eq!(finding["severity"], "error");
+    assert!(
+        finding["fix"]["aws_cli"]
+            .as_str()
+            .unwrap()
+            .contains("--group-id sg-endpoints")
+    );
+    assert!(
+        finding["fix"]["terraform"]
+            .as_str()
+            .unwrap()
+            .contains("referenced_security_group_id = \"sg-app\"")
+    );
+}
+
+#[test]
+fn markdown_output_carries_evidence_and_both_fixes() {
+    let output = run(&[
+        "-o",
+        "markdown",
+        "diagnose",
+        "--snapshot",
+        &mock("nacl-blocks-ephemeral"),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    assert!(text.starts_with("# ecr-pathcheck report"));
+    assert!(
+        text.contains("PC502") && text.contains("```bash") && text.contains("```hcl"),
+        "{text}"
+    );
+    assert!(text.contains("acl-private"));
+}
+
+#[test]
+fn bad_snapshot_inputs_get_one_line_errors() {
+    assert_one_line_error(
+        &run(&["diagnose", "--snapshot", "/nonexistent/snap.json"]),
+        "/nonexistent/snap.json does not exist",
+    );
+    let malformed = temp_file("malformed.json", "{ not json");
+    assert_one_line_error(
+        &run(&["diagnose", "--snapshot", malformed.to_str().unwrap()]),
+        "is not a valid snapshot",
+    );
+    let old = temp_file(
+        "old.json",
+        r#"{"schema_version": 0, "account_id": "1", "region": "us-east-1"}"#,
+    );
+    assert_one_line_error(
+        &run(&["diagnose", "--snapshot", old.to_str().unwrap()]),
+        "has schema_version 0; this build reads version 1",
+    );
+    let wrong_shape = temp_file(
+        "shape.json",
+        r#"{"schema_version": 1, "account_id": "1", "region": "r", "subnets": [{"id": "s"}]}"#,
+    );
+    assert_one_line_error(
+        &run(&["diagnose", "--snapshot", wrong_shape.to_str().unwrap()]),
+        "missing field",
+    );
+    let directory = std::env::temp_dir();
+    assert_one_line_error(
+        &run(&["diagnose", "--snapshot", directory.to_str().unwrap()]),
+        "cannot read snapshot file",
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(run(&["diagnose"]).status.code(), Some(2));
+    assert_eq!(
+        run(&["diagnose", "--demo", "--snapshot", "x"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        run(&["diagnose", "--demo", "--output", "yaml"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(run(&["frobnicate"]).status.code(), Some(2));
+}
+
+#[test]
+fn explain_classifies_without_aws() {
+    let text = "ResourceInitializationError: unable to pull secrets or registry auth: The task cannot pull registry auth from Amazon ECR: There is a connection issue between the task and Amazon ECR. Check your task network configuration. RequestError: send request failed caused by: Post \"https://api.ecr.us-east-1.amazonaws.com/\": dial tcp 54.239.28.85:443: i/o timeout";
+    let output = run(&["explain", text, "--output", "json"]);
+    assert_eq!(output.status.code(), Some(0));
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(value["category"], "network");
+    assert_eq!(value["flow"], "ecr-auth");
+    assert_eq!(value["host"], "api.ecr.us-east-1.amazonaws.com");
+    assert_eq!(value["ip"], "54.239.28.85");
+    assert!(
+        value["summary"]
+            .as_str()
+            .unwrap()
+            .contains("public address")
+    );
+    let keys: Vec<&String> = value.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["category", "flow", "host", "ip", "summary"]);
+
+    let mut child = binary()
+        .args(["explain", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"CannotPullContainerError: context canceled")
+        .unwrap();
+    let piped = child.wait_with_output().unwrap();
+    assert!(
+        stdout(&piped).contains("category: network"),
+        "{}",
+        stdout(&piped)
+    );
+
+    assert_one_line_error(&run(&["explain", "  "]), "the reason text is empty");
+}
+
+#[test]
+fn rule_prints_documentation_and_rejects_unknown_ids() {
+    let output = run(&["rule", "s3-prefix-list-egress"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(stdout(&output).starts_with("# PC401 s3-prefix-list-egress"));
+    let list = stdout(&run(&["rule"]));
+    assert!(list.contains("PC101") && list.contains("PC904"));
+    assert_one_line_error(&run(&["rule", "PC999"]), "no check `PC999`");
+}
+
+#[test]
+fn a_closed_pipe_is_not_an_error() {
+    let mut child = binary()
+        .args(["diagnose", "--demo", "-o", "markdown"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    assert!(!stderr(&output).contains("panicked"), "{}", stderr(&output));
+}
