@@ -250,15 +250,10 @@ fn condition_holds(operator: &str, key: &str, expected: &[&str], request: &Reque
             "set operator `{operator}` is not evaluated offline"
         ));
     }
-    let lookup_key = if key.to_ascii_lowercase().starts_with("aws:") {
-        key.to_ascii_lowercase()
-    } else {
-        key.to_string()
-    };
     let actual = match request
         .context
         .iter()
-        .find(|(known, _)| known.to_ascii_lowercase() == lookup_key.to_ascii_lowercase())
+        .find(|(known, _)| known.eq_ignore_ascii_case(key))
     {
         Some((_, values)) => values,
         None => return Applies::Unknown(format!("the value of `{key}` is not known offline")),

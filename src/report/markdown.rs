@@ -16,8 +16,8 @@ pub fn render(report: &Report) -> String {
     );
     for target in &report.targets {
         out.push_str(&format!(
-            "\n## {} `{}`: {}\n\n`{}`\n\n",
-            format!("{:?}", target.kind),
+            "\n## {:?} `{}`: {}\n\n`{}`\n\n",
+            target.kind,
             target.name,
             target.verdict.as_str(),
             target.target

@@ -247,7 +247,7 @@ pub fn evaluate_target(index: &Index, target: &TargetInput) -> (TargetReport, Ve
             } else {
                 TargetVerdict::Unknown
             };
-            findings.push(finding);
+            findings.push(*finding);
         }
         Ok(definition) => {
             findings.extend(rules::legacy_platform::check(target));
@@ -311,19 +311,21 @@ pub fn evaluate_target(index: &Index, target: &TargetInput) -> (TargetReport, Ve
 fn preconditions<'a>(
     index: &Index<'a>,
     target: &TargetInput<'a>,
-) -> Result<&'a crate::snapshot::TaskDefinition, Finding> {
+) -> Result<&'a crate::snapshot::TaskDefinition, Box<Finding>> {
     if target.launch_type == Some(LaunchType::Ec2)
         || target.launch_type == Some(LaunchType::External)
     {
-        return Err(rules::launch_type::finding(target));
+        return Err(Box::new(rules::launch_type::finding(target)));
     }
     let Some(definition) = target.definition else {
-        return Err(rules::target_incomplete::missing_definition(index, target));
+        return Err(Box::new(rules::target_incomplete::missing_definition(
+            index, target,
+        )));
     };
     if definition.network_mode != "awsvpc" || target.placements.is_empty() {
-        return Err(rules::target_incomplete::missing_network(
+        return Err(Box::new(rules::target_incomplete::missing_network(
             index, target, definition,
-        ));
+        )));
     }
     Ok(definition)
 }
@@ -365,6 +367,13 @@ fn evaluate_flow(context: &PathContext) -> (FlowReport, Vec<Finding>) {
         && let Some(internet) = walk_internet(context)
     {
         paths.push(internet);
+    }
+    if paths.is_empty() {
+        // No endpoint can serve the flow and its route stays inside the VPC (or ends at a gateway
+        // endpoint of another service): nothing carries it out.
+        let mut nowhere = PathResult::new("no path out of the VPC".to_string(), false);
+        nowhere.push(Hop::Route, rules::no_route::check(context));
+        paths.push(nowhere);
     }
     let chosen = choose(&paths);
     let path = &paths[chosen];
@@ -536,14 +545,13 @@ fn walk_gateway(context: &PathContext, endpoint: &VpcEndpoint) -> PathResult {
     path
 }
 
+/// A network ACL check: (context, subnet, egress, peer) → verdict.
+type NaclCheck = fn(&PathContext, &str, bool, &AddressSet) -> Verdict;
+
 fn push_task_nacls(context: &PathContext, path: &mut PathResult) {
     let destinations = context.public_destinations();
     let subnet = context.subnet_id();
-    let checks: [(
-        Hop,
-        bool,
-        fn(&PathContext, &str, bool, &AddressSet) -> Verdict,
-    ); 2] = [
+    let checks: [(Hop, bool, NaclCheck); 2] = [
         (Hop::TaskNaclOutbound, true, rules::nacl_request::check),
         (Hop::TaskNaclReturn, false, rules::nacl_return::check),
     ];
