@@ -1,8 +1,8 @@
 use super::fixes::{PeerKind, https_rule, rules_summary};
 use crate::declare_check;
 use crate::engine::PeerSpec;
-use crate::engine::{PathContext, Verdict, sg_allows};
-use crate::net::{AddressSet, PortRange, Protocol};
+use crate::engine::{PathContext, Verdict};
+use crate::net::AddressSet;
 use crate::snapshot::{EndpointInterface, VpcEndpoint};
 
 declare_check! {
@@ -39,22 +39,10 @@ pub fn check(context: &PathContext, endpoint: &VpcEndpoint, eni: &EndpointInterf
         groups: &context.placement.security_group_ids,
         prefix_list: None,
     };
-    if let Some(rules) = sg_allows(
-        context.index,
-        &groups,
-        false,
-        &peer,
-        Protocol::Tcp,
-        &PortRange::HTTPS,
-    ) {
-        let rules: Vec<String> = rules
-            .iter()
-            .map(|(group, rule)| format!("{} {}", group.id, rule.describe()))
-            .collect();
+    if let Some(rules) = super::fixes::https_allowed_by(context, &groups, false, &peer) {
         return Verdict::Pass(format!(
-            "{} accepts TCP 443 from {source} by {}",
-            endpoint.id,
-            rules.join(", ")
+            "{} accepts TCP 443 from {source} by {rules}",
+            endpoint.id
         ));
     }
     if !missing.is_empty() || groups.is_empty() {

@@ -118,3 +118,26 @@ pub fn rules_summary(groups: &[&crate::snapshot::SecurityGroup], egress: bool) -
         .collect();
     parts.join("; ")
 }
+
+/// The rules of `groups` that allow TCP 443 to (egress) or from (ingress) every address of the
+/// peer, described for a hop's evidence; `None` when some address is not allowed.
+pub fn https_allowed_by(
+    context: &crate::engine::PathContext,
+    groups: &[&crate::snapshot::SecurityGroup],
+    egress: bool,
+    peer: &crate::engine::PeerSpec,
+) -> Option<String> {
+    let rules = crate::engine::sg_allows(
+        context.index,
+        groups,
+        egress,
+        peer,
+        crate::net::Protocol::Tcp,
+        &crate::net::PortRange::HTTPS,
+    )?;
+    let described: Vec<String> = rules
+        .iter()
+        .map(|(group, rule)| format!("{} {}", group.id, rule.describe()))
+        .collect();
+    Some(described.join(", "))
+}

@@ -1,8 +1,8 @@
 use super::fixes::{PeerKind, https_rule, rules_summary};
 use crate::declare_check;
 use crate::engine::PeerSpec;
-use crate::engine::{PathContext, Verdict, sg_allows};
-use crate::net::{AddressSet, PortRange, Protocol};
+use crate::engine::{PathContext, Verdict};
+use crate::net::AddressSet;
 use crate::snapshot::RouteDestination;
 
 declare_check! {
@@ -50,22 +50,8 @@ pub fn check(context: &PathContext) -> Verdict {
         prefix_list: list_id.as_deref(),
     };
     let (groups, missing) = context.task_groups();
-    if let Some(rules) = sg_allows(
-        context.index,
-        &groups,
-        true,
-        &peer,
-        Protocol::Tcp,
-        &PortRange::HTTPS,
-    ) {
-        let rules: Vec<String> = rules
-            .iter()
-            .map(|(group, rule)| format!("{} {}", group.id, rule.describe()))
-            .collect();
-        return Verdict::Pass(format!(
-            "egress to the S3 prefix list allowed by {}",
-            rules.join(", ")
-        ));
+    if let Some(rules) = super::fixes::https_allowed_by(context, &groups, true, &peer) {
+        return Verdict::Pass(format!("egress to the S3 prefix list allowed by {rules}"));
     }
     let list_id = list_id
         .unwrap_or_else(|| format!("<prefix list of com.amazonaws.{}.s3>", context.flow.region));

@@ -1,8 +1,8 @@
 use super::fixes::{PeerKind, https_rule, rules_summary};
 use crate::declare_check;
 use crate::engine::PeerSpec;
-use crate::engine::{PathContext, Verdict, sg_allows};
-use crate::net::{AddressSet, Ipv4Cidr, PortRange, Protocol};
+use crate::engine::{PathContext, Verdict};
+use crate::net::{AddressSet, Ipv4Cidr};
 use crate::snapshot::{EndpointInterface, VpcEndpoint};
 
 declare_check! {
@@ -91,22 +91,8 @@ fn evaluate(
     peer_id: &str,
 ) -> Verdict {
     let (groups, missing) = context.task_groups();
-    if let Some(rules) = sg_allows(
-        context.index,
-        &groups,
-        true,
-        peer,
-        Protocol::Tcp,
-        &PortRange::HTTPS,
-    ) {
-        let rules: Vec<String> = rules
-            .iter()
-            .map(|(group, rule)| format!("{} {}", group.id, rule.describe()))
-            .collect();
-        return Verdict::Pass(format!(
-            "egress to {destination} allowed by {}",
-            rules.join(", ")
-        ));
+    if let Some(rules) = super::fixes::https_allowed_by(context, &groups, true, peer) {
+        return Verdict::Pass(format!("egress to {destination} allowed by {rules}"));
     }
     if !missing.is_empty() || groups.is_empty() {
         return Verdict::Unknown(super::collection_gap::missing_groups(context, &missing));
