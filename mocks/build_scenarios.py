@@ -403,6 +403,14 @@ def task_definition_missing(s):
     s["task_definitions"] = []
 
 
+def secrets_endpoint_missing(s):
+    """The container reads a Secrets Manager secret; the VPC has no secretsmanager endpoint."""
+    s["task_definitions"][0]["containers"][0]["secrets"] = [
+        {"name": "DB_PASSWORD", "value_from": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:prod/db-AbCdEf:password::"}
+    ]
+    stopped_task(s, "ResourceInitializationError: unable to pull secrets or registry auth: unable to retrieve secret from asm: There is a connection issue between the task and AWS Secrets Manager. Check your task network configuration. failed to fetch secret arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-AbCdEf")
+
+
 def reason_already_fixed(s):
     """The task stopped on an ecr.api timeout, but the path is complete now."""
     stopped_task(s, auth_timeout("10.0.10.5"))
@@ -438,6 +446,7 @@ SCENARIOS = {
     "legacy-platform": legacy_platform,
     "task-definition-missing": task_definition_missing,
     "reason-already-fixed": reason_already_fixed,
+    "secrets-endpoint-missing": secrets_endpoint_missing,
 }
 
 

@@ -52,6 +52,7 @@ const EXPECTATIONS: &[(&str, &[&str], &[&str])] = &[
     ("legacy-platform", &[], &["PC903"]),
     ("task-definition-missing", &[], &["PC904"]),
     ("reason-already-fixed", &[], &["PC802", "PC801"]),
+    ("secrets-endpoint-missing", &["PC201"], &["PC801"]),
 ];
 
 #[test]

@@ -147,6 +147,35 @@ impl<'a> PathContext<'a, '_> {
         }
     }
 
+    /// The target's subnets, one per Availability Zone (an endpoint takes one subnet per zone).
+    pub fn target_subnets_per_zone(&self) -> Vec<&'a str> {
+        let mut zones = Vec::new();
+        let mut subnets = Vec::new();
+        for placement in &self.target.placements {
+            if !zones.contains(&&placement.subnet.availability_zone) {
+                zones.push(&placement.subnet.availability_zone);
+                subnets.push(placement.subnet.id.as_str());
+            }
+        }
+        subnets
+    }
+
+    /// The route tables of all the target's subnets, without repeats.
+    pub fn target_route_tables(&self) -> Vec<&'a str> {
+        let mut tables: Vec<&str> = Vec::new();
+        for table in self
+            .target
+            .placements
+            .iter()
+            .filter_map(|placement| placement.route_table)
+        {
+            if !tables.contains(&table.id.as_str()) {
+                tables.push(&table.id);
+            }
+        }
+        tables
+    }
+
     pub fn subnet_id(&self) -> &'a str {
         &self.placement.subnet.id
     }

@@ -29,7 +29,9 @@ declare_check! {
 
 pub fn check(context: &PathContext, service_name: &str) -> Verdict {
     let vpc = &context.placement.vpc.id;
-    let subnet = context.subnet_id();
+    let subnets = context.target_subnets_per_zone();
+    let (subnet_args, subnet_list) = (subnets.join(" "), subnets.join("\", \""));
+    let subnet = subnets.join(", ");
     let short = crate::snapshot::short_service_name(service_name);
     let finding = CHECK
         .finding(format!(
@@ -38,22 +40,24 @@ pub fn check(context: &PathContext, service_name: &str) -> Verdict {
         ))
         .resource(vpc.as_str());
     if context.flow.kind == FlowKind::S3Layers {
-        let table = context
-            .placement
-            .route_table
-            .map(|table| table.id.as_str())
-            .unwrap_or("<route table of the task subnet>");
+        let tables = context.target_route_tables();
+        let (table_args, table_list) = (tables.join(" "), tables.join("\", \""));
+        let table = if tables.is_empty() {
+            "<route table of the task subnet>".to_string()
+        } else {
+            tables.join(", ")
+        };
         return Verdict::Block(
             finding
-                .resource(table)
+                .resources(tables.iter().copied())
                 .detail(format!(
-                    "Image layers are downloaded from S3 ({}). {vpc} has no endpoint for {service_name} and the route table {table} of {subnet} has no route that reaches S3 otherwise.",
+                    "Image layers are downloaded from S3 ({}). {vpc} has no endpoint for {service_name} and the route tables {table} of {subnet} have no route that reaches S3 otherwise.",
                     context.flow.host
                 ))
                 .fix(
-                    format!("aws ec2 create-vpc-endpoint --vpc-id {vpc} --vpc-endpoint-type Gateway --service-name {service_name} --route-table-ids {table}"),
+                    format!("aws ec2 create-vpc-endpoint --vpc-id {vpc} --vpc-endpoint-type Gateway --service-name {service_name} --route-table-ids {table_args}"),
                     format!(
-                        "resource \"aws_vpc_endpoint\" \"s3_{}\" {{\n  vpc_id            = \"{vpc}\"\n  service_name      = \"{service_name}\"\n  vpc_endpoint_type = \"Gateway\"\n  route_table_ids   = [\"{table}\"]\n}}",
+                        "resource \"aws_vpc_endpoint\" \"s3_{}\" {{\n  vpc_id            = \"{vpc}\"\n  service_name      = \"{service_name}\"\n  vpc_endpoint_type = \"Gateway\"\n  route_table_ids   = [\"{table_list}\"]\n}}",
                         label(vpc)
                     ),
                 ),
@@ -70,17 +74,17 @@ pub fn check(context: &PathContext, service_name: &str) -> Verdict {
     Verdict::Block(
         finding
             .detail(format!(
-                "{} needs {} ({}). {vpc} has no endpoint for {service_name}, and the route table of {subnet} has no route to a NAT or internet gateway.",
+                "{}, so the task needs {} ({}). {vpc} has no endpoint for {service_name}, and the route tables of {subnet} have no route to a NAT or internet gateway.",
                 context.flow.because,
                 context.flow.kind.describe(),
                 context.flow.host
             ))
             .fix(
                 format!(
-                    "aws ec2 create-vpc-endpoint --vpc-id {vpc} --vpc-endpoint-type Interface --service-name {service_name} --subnet-ids {subnet} --security-group-ids {endpoint_group} --private-dns-enabled"
+                    "aws ec2 create-vpc-endpoint --vpc-id {vpc} --vpc-endpoint-type Interface --service-name {service_name} --subnet-ids {subnet_args} --security-group-ids {endpoint_group} --private-dns-enabled"
                 ),
                 format!(
-                    "resource \"aws_vpc_endpoint\" \"{}\" {{\n  vpc_id              = \"{vpc}\"\n  service_name        = \"{service_name}\"\n  vpc_endpoint_type   = \"Interface\"\n  subnet_ids          = [\"{subnet}\"]\n  security_group_ids  = [\"{endpoint_group}\"]\n  private_dns_enabled = true\n}}",
+                    "resource \"aws_vpc_endpoint\" \"{}\" {{\n  vpc_id              = \"{vpc}\"\n  service_name        = \"{service_name}\"\n  vpc_endpoint_type   = \"Interface\"\n  subnet_ids          = [\"{subnet_list}\"]\n  security_group_ids  = [\"{endpoint_group}\"]\n  private_dns_enabled = true\n}}",
                     label(short)
                 ),
             ),

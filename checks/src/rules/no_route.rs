@@ -46,7 +46,7 @@ pub fn check(context: &PathContext) -> Verdict {
             .resources([table, subnet])
             .resources(nat)
             .detail(format!(
-                "{} needs {} ({}). {table} has no default route to a NAT or internet gateway{}.",
+                "{}, so the task needs {} ({}). {table} has no default route to a NAT or internet gateway{}.",
                 context.flow.because,
                 context.flow.kind.describe(),
                 context.flow.host,
