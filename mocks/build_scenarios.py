@@ -411,6 +411,55 @@ def secrets_endpoint_missing(s):
     stopped_task(s, "ResourceInitializationError: unable to pull secrets or registry auth: unable to retrieve secret from asm: There is a connection issue between the task and AWS Secrets Manager. Check your task network configuration. failed to fetch secret arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-AbCdEf")
 
 
+def execution_role_missing(s):
+    """The task definition has no execution role."""
+    del s["task_definitions"][0]["execution_role_arn"]
+    stopped_task(s, "CannotPullContainerError: The task can\u2019t pull the image. Check that the role has the permissions to pull images from the registry.")
+
+
+def execution_role_trust(s):
+    """The execution role trusts ec2.amazonaws.com, not ecs-tasks.amazonaws.com."""
+    s["iam_roles"][0]["trust_policy"]["Statement"][0]["Principal"] = {"Service": "ec2.amazonaws.com"}
+
+
+def execution_role_denies(s):
+    """A guardrail denies ECR pulls that do not come through another VPC's endpoint."""
+    s["iam_roles"][0]["inline_policies"] = [{
+        "name": "pull-only-via-shared-endpoint",
+        "document": {"Version": "2012-10-17", "Statement": [{
+            "Sid": "OnlyViaSharedEndpoint", "Effect": "Deny", "Action": "ecr:BatchGetImage", "Resource": "*",
+            "Condition": {"StringNotEquals": {"aws:SourceVpce": "vpce-0shared"}},
+        }]},
+    }]
+    stopped_task(s, "CannotPullContainerError: The task can\u2019t pull the image. Check that the role has the permissions to pull images from the registry.")
+
+
+def repository_policy_denies(s):
+    """The image is in another account whose repository policy does not grant this account."""
+    other = "444455556666"
+    image = f"{other}.dkr.ecr.{REGION}.amazonaws.com/shared-web:1.4.2"
+    s["task_definitions"][0]["containers"][0]["image"] = image
+    s["ecr_repositories"].append({
+        "arn": f"arn:aws:ecr:{REGION}:{other}:repository/shared-web",
+        "name": "shared-web",
+        "uri": f"{other}.dkr.ecr.{REGION}.amazonaws.com/shared-web",
+        "policy": {"Version": "2012-10-17", "Statement": [{"Sid": "OwnAccount", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{other}:root"}, "Action": "ecr:*"}]},
+        "images": [{"digest": "sha256:" + "b" * 64, "tags": ["1.4.2"], "platforms": ["linux/amd64"]}],
+    })
+
+
+def image_tag_missing(s):
+    """The task definition names a tag that was never pushed."""
+    s["task_definitions"][0]["containers"][0]["image"] = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/web:1.4.3"
+    stopped_task(s, f"CannotPullContainerError: failed to resolve ref {ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/web:1.4.3: {ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/web:1.4.3: not found")
+
+
+def image_platform_mismatch(s):
+    """The image was built for arm64 only; the task runs on x86_64."""
+    s["ecr_repositories"][0]["images"][0]["platforms"] = ["linux/arm64"]
+    stopped_task(s, "CannotPullContainerError: pull image manifest has been retried 5 time(s): image Manifest does not contain descriptor matching platform 'linux/amd64'")
+
+
 def reason_already_fixed(s):
     """The task stopped on an ecr.api timeout, but the path is complete now."""
     stopped_task(s, auth_timeout("10.0.10.5"))
@@ -447,6 +496,12 @@ SCENARIOS = {
     "task-definition-missing": task_definition_missing,
     "reason-already-fixed": reason_already_fixed,
     "secrets-endpoint-missing": secrets_endpoint_missing,
+    "execution-role-missing": execution_role_missing,
+    "execution-role-trust": execution_role_trust,
+    "execution-role-denies": execution_role_denies,
+    "repository-policy-denies": repository_policy_denies,
+    "image-tag-missing": image_tag_missing,
+    "image-platform-mismatch": image_platform_mismatch,
 }
 
 

@@ -73,6 +73,43 @@ pub struct Flow {
 }
 
 impl Flow {
+    /// The (action, resource) pairs the flow makes: what endpoint and identity policies must
+    /// allow. A layer is one object of the bucket, so the bucket's wildcard becomes a concrete key.
+    pub fn requests(&self) -> Vec<(String, String)> {
+        let actions: &[&str] = match self.kind {
+            FlowKind::EcrAuth => &["ecr:GetAuthorizationToken"],
+            FlowKind::EcrRegistry => &[
+                "ecr:BatchCheckLayerAvailability",
+                "ecr:GetDownloadUrlForLayer",
+                "ecr:BatchGetImage",
+            ],
+            FlowKind::S3Layers => &["s3:GetObject"],
+            FlowKind::Logs => &["logs:CreateLogStream", "logs:PutLogEvents"],
+            FlowKind::SecretsManager => &["secretsmanager:GetSecretValue"],
+            FlowKind::Ssm => &["ssm:GetParameters"],
+            FlowKind::Kms => &["kms:Decrypt"],
+            FlowKind::ExternalRegistry => &[],
+        };
+        let resources: Vec<String> = self
+            .resources
+            .iter()
+            .map(|resource| {
+                resource
+                    .strip_suffix("/*")
+                    .map(|bucket| format!("{bucket}/sha256/layer"))
+                    .unwrap_or_else(|| resource.clone())
+            })
+            .collect();
+        actions
+            .iter()
+            .flat_map(|action| {
+                resources
+                    .iter()
+                    .map(move |resource| (action.to_string(), resource.clone()))
+            })
+            .collect()
+    }
+
     /// Interface/gateway endpoints in the task's VPC only serve their own region's services.
     pub fn endpoint_service(&self, task_region: &str) -> Option<String> {
         let suffix = self.kind.endpoint_suffix()?;

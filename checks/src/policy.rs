@@ -59,41 +59,54 @@ enum Applies {
 }
 
 pub fn evaluate(document: &Value, kind: PolicyKind, request: &Request) -> Decision {
-    let statements: Vec<&Value> = match document.get("Statement") {
-        Some(Value::Array(items)) => items.iter().collect(),
-        Some(single @ Value::Object(_)) => vec![single],
-        _ => {
-            return Decision::Unknown {
-                reason: "the policy has no Statement".into(),
-            };
-        }
-    };
+    evaluate_set(&[("", document)], kind, request)
+}
+
+/// Evaluates several policies that apply together (a role's inline and attached policies) as
+/// one: a deny in any of them wins, an allow in any of them allows. Labels name the policy.
+pub fn evaluate_set(policies: &[(&str, &Value)], kind: PolicyKind, request: &Request) -> Decision {
     let mut allowed_by = None;
     let mut undecided_allow = None;
     let mut undecided_deny = None;
-    for (index, statement) in statements.iter().enumerate() {
-        let label = statement_label(statement, index);
-        let applies = statement_applies(statement, kind, request);
-        let effect = statement
-            .get("Effect")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        match (effect, applies) {
-            ("Deny", Applies::Yes) => return Decision::ExplicitDeny { statement: label },
-            ("Deny", Applies::Unknown(why)) => {
-                undecided_deny.get_or_insert(format!("{label} may deny: {why}"));
-            }
-            ("Allow", Applies::Yes) => {
-                allowed_by.get_or_insert(label);
-            }
-            ("Allow", Applies::Unknown(why)) => {
-                undecided_allow.get_or_insert(format!("{label} may allow: {why}"));
-            }
-            (_, Applies::No) => {}
-            (other, _) => {
+    for (name, document) in policies {
+        let of = if name.is_empty() {
+            String::new()
+        } else {
+            format!(" of {name}")
+        };
+        let statements: Vec<&Value> = match document.get("Statement") {
+            Some(Value::Array(items)) => items.iter().collect(),
+            Some(single @ Value::Object(_)) => vec![single],
+            _ => {
                 return Decision::Unknown {
-                    reason: format!("{label} has an unknown Effect `{other}`"),
+                    reason: format!("the policy{of} has no Statement"),
                 };
+            }
+        };
+        for (index, statement) in statements.iter().enumerate() {
+            let label = format!("{}{of}", statement_label(statement, index));
+            let applies = statement_applies(statement, kind, request);
+            let effect = statement
+                .get("Effect")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            match (effect, applies) {
+                ("Deny", Applies::Yes) => return Decision::ExplicitDeny { statement: label },
+                ("Deny", Applies::Unknown(why)) => {
+                    undecided_deny.get_or_insert(format!("{label} may deny: {why}"));
+                }
+                ("Allow", Applies::Yes) => {
+                    allowed_by.get_or_insert(label);
+                }
+                ("Allow", Applies::Unknown(why)) => {
+                    undecided_allow.get_or_insert(format!("{label} may allow: {why}"));
+                }
+                (_, Applies::No) => {}
+                (other, _) => {
+                    return Decision::Unknown {
+                        reason: format!("{label} has an unknown Effect `{other}`"),
+                    };
+                }
             }
         }
     }
@@ -477,6 +490,29 @@ mod tests {
                 "{name}"
             );
         }
+    }
+
+    #[test]
+    fn a_deny_in_one_policy_beats_an_allow_in_another() {
+        let allow = json!({"Statement":[{"Effect":"Allow","Action":"ecr:*","Resource":"*"}]});
+        let deny = json!({"Statement":[{"Sid":"NoEcr","Effect":"Deny","Action":"ecr:BatchGetImage","Resource":"*"}]});
+        let request = request("ecr:BatchGetImage", "*");
+        assert_eq!(
+            evaluate_set(
+                &[("managed", &allow), ("guardrail", &deny)],
+                PolicyKind::Identity,
+                &request
+            ),
+            Decision::ExplicitDeny {
+                statement: "statement `NoEcr` of guardrail".into()
+            }
+        );
+        assert_eq!(
+            evaluate_set(&[("managed", &allow)], PolicyKind::Identity, &request),
+            Decision::Allowed {
+                statement: "statement #1 of managed".into()
+            }
+        );
     }
 
     #[test]

@@ -52,7 +52,13 @@ const EXPECTATIONS: &[(&str, &[&str], &[&str])] = &[
     ("legacy-platform", &[], &["PC903"]),
     ("task-definition-missing", &[], &["PC904"]),
     ("reason-already-fixed", &[], &["PC802", "PC801"]),
-    ("secrets-endpoint-missing", &["PC201"], &["PC801"]),
+    ("secrets-endpoint-missing", &["PC201", "PC603"], &["PC801"]),
+    ("execution-role-missing", &["PC601"], &["PC801"]),
+    ("execution-role-trust", &["PC602"], &[]),
+    ("execution-role-denies", &["PC603"], &["PC801"]),
+    ("repository-policy-denies", &["PC604"], &[]),
+    ("image-tag-missing", &["PC701"], &["PC801"]),
+    ("image-platform-mismatch", &["PC702"], &["PC801"]),
 ];
 
 #[test]

@@ -33,6 +33,8 @@ pub enum Hop {
     EndpointNaclReturn,
     EndpointIngress,
     Policy,
+    Iam,
+    Image,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -184,6 +186,9 @@ impl<'a> PathContext<'a, '_> {
 /// One candidate path after its walk.
 struct PathResult {
     description: String,
+    /// The interface or gateway endpoint the path goes through: requests carry its id as
+    /// `aws:SourceVpce`.
+    endpoint: Option<String>,
     /// False for a path whose first piece does not exist (no endpoint, no default route).
     present: bool,
     hops: Vec<(HopRecord, Option<Finding>)>,
@@ -194,6 +199,7 @@ impl PathResult {
     fn new(description: String, present: bool) -> Self {
         PathResult {
             description,
+            endpoint: None,
             present,
             hops: Vec::new(),
             advisories: Vec::new(),
@@ -288,6 +294,14 @@ pub fn evaluate_target(index: &Index, target: &TargetInput) -> (TargetReport, Ve
                 launch_type,
                 target.legacy_platform(),
             );
+            let role_findings = rules::execution_role::check(index, target, definition, &flows);
+            if role_findings
+                .iter()
+                .any(|finding| finding.severity == Severity::Error)
+            {
+                verdict = TargetVerdict::Blocked;
+            }
+            findings.extend(role_findings);
             for placement in &target.placements {
                 for flow in &flows {
                     let dialled = classifications
@@ -405,7 +419,21 @@ fn evaluate_flow(context: &PathContext) -> (FlowReport, Vec<Finding>) {
         paths.push(nowhere);
     }
     let chosen = choose(&paths);
-    let path = &paths[chosen];
+    let mut path = paths.swap_remove(chosen);
+    // Identity and image hops hold on whichever path carries the flow: walk them once, on it.
+    let source_vpce = path.endpoint.clone();
+    if let Some(verdict) = rules::role_permissions::check(context, source_vpce.as_deref()) {
+        path.push(Hop::Iam, verdict);
+    }
+    for verdict in rules::repository_policy::check(context, source_vpce.as_deref()) {
+        path.push(Hop::Iam, verdict);
+    }
+    for verdict in rules::image_reference::check(context)
+        .into_iter()
+        .chain(rules::image_platform::check(context))
+    {
+        path.push(Hop::Image, verdict);
+    }
     let verdict = path.verdict();
     let mut findings: Vec<Finding> = path
         .hops
@@ -464,6 +492,7 @@ fn walk_interface(context: &PathContext, endpoint: &VpcEndpoint) -> PathResult {
         ),
         true,
     );
+    path.endpoint = Some(endpoint.id.clone());
     path.push(
         Hop::Dns,
         rules::dns_support::check(context, endpoint.private_dns_enabled),
@@ -553,6 +582,7 @@ fn walk_gateway(context: &PathContext, endpoint: &VpcEndpoint) -> PathResult {
         ),
         true,
     );
+    path.endpoint = Some(endpoint.id.clone());
     path.push(Hop::Dns, rules::dns_support::check(context, false));
     path.push(
         Hop::Endpoint,

@@ -52,7 +52,7 @@ pub fn check(context: &PathContext, endpoint: &VpcEndpoint) -> Verdict {
             vec![role.split(':').nth(4).unwrap_or_default().to_string()],
         );
     }
-    let requests = requests(context);
+    let requests = context.flow.requests();
     for (action, resource) in &requests {
         let request = Request {
             principal_arn: role,
@@ -104,44 +104,6 @@ pub fn check(context: &PathContext, endpoint: &VpcEndpoint) -> Verdict {
         endpoint.id,
         actions.join(", ")
     ))
-}
-
-/// The (action, resource) pairs the flow sends through the endpoint.
-fn requests(context: &PathContext) -> Vec<(String, String)> {
-    let flow = context.flow;
-    let actions: &[&str] = match flow.kind {
-        FlowKind::EcrAuth => &["ecr:GetAuthorizationToken"],
-        FlowKind::EcrRegistry => &[
-            "ecr:BatchCheckLayerAvailability",
-            "ecr:GetDownloadUrlForLayer",
-            "ecr:BatchGetImage",
-        ],
-        FlowKind::S3Layers => &["s3:GetObject"],
-        FlowKind::Logs => &["logs:CreateLogStream", "logs:PutLogEvents"],
-        FlowKind::SecretsManager => &["secretsmanager:GetSecretValue"],
-        FlowKind::Ssm => &["ssm:GetParameters"],
-        FlowKind::Kms => &["kms:Decrypt"],
-        FlowKind::ExternalRegistry => &[],
-    };
-    let resources: Vec<String> = flow
-        .resources
-        .iter()
-        // A layer is one object of the bucket: ask about a concrete key, not the wildcard.
-        .map(|resource| {
-            resource
-                .strip_suffix("/*")
-                .map(|bucket| format!("{bucket}/sha256/layer"))
-                .unwrap_or_else(|| resource.clone())
-        })
-        .collect();
-    actions
-        .iter()
-        .flat_map(|action| {
-            resources
-                .iter()
-                .map(move |resource| (action.to_string(), resource.clone()))
-        })
-        .collect()
 }
 
 fn refusal(
@@ -203,7 +165,7 @@ fn near_miss(document: &serde_json::Value, resource: &str) -> Option<String> {
         })
         .find(|candidate| {
             let candidate_bucket = candidate.split('/').next().unwrap_or(candidate);
-            candidate_bucket != bucket && edit_distance(candidate_bucket, bucket) <= 3
+            candidate_bucket != bucket && super::fixes::edit_distance(candidate_bucket, bucket) <= 3
         })
 }
 
@@ -218,21 +180,4 @@ fn collect_strings(value: &serde_json::Value, into: &mut Vec<String>) {
         }
         _ => {}
     }
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            current.push(
-                (previous[j] + usize::from(ca != *cb))
-                    .min(previous[j + 1] + 1)
-                    .min(current[j] + 1),
-            );
-        }
-        previous = current;
-    }
-    previous[b.len()]
 }

@@ -12,7 +12,11 @@ pub mod endpoint_policy;
 pub mod endpoint_sg_ingress;
 pub mod endpoint_sg_open;
 pub mod endpoint_state;
+pub mod execution_role;
+pub mod execution_role_trust;
 mod fixes;
+pub mod image_platform;
+pub mod image_reference;
 pub mod launch_type;
 pub mod legacy_platform;
 pub mod nacl_request;
@@ -22,6 +26,8 @@ pub mod no_route;
 pub mod private_dns;
 pub mod public_ip;
 pub mod reason_unexplained;
+pub mod repository_policy;
+pub mod role_permissions;
 pub mod route_beyond;
 pub mod route_target;
 pub mod s3_gateway_route;
@@ -55,6 +61,12 @@ pub static ALL: &[&CheckInfo] = &[
     &endpoint_sg_open::CHECK,
     &nacl_request::CHECK,
     &nacl_return::CHECK,
+    &execution_role::CHECK,
+    &execution_role_trust::CHECK,
+    &role_permissions::CHECK,
+    &repository_policy::CHECK,
+    &image_reference::CHECK,
+    &image_platform::CHECK,
     &stopped_reason::CHECK,
     &reason_unexplained::CHECK,
     &collection_gap::CHECK,

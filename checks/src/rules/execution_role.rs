@@ -1,0 +1,73 @@
+use crate::declare_check;
+use crate::engine::{Index, TargetInput};
+use crate::finding::Finding;
+use crate::flows::{Flow, FlowKind};
+use crate::snapshot::TaskDefinition;
+
+declare_check! {
+    /// ## What it does
+    /// Checks that a Fargate task whose pull needs AWS credentials (a private ECR image,
+    /// `awslogs`, secrets) has a task execution role, and that the role is in the snapshot.
+    ///
+    /// ## Why is this bad
+    /// On Fargate the agent pulls private ECR images, creates log streams and fetches secrets
+    /// with the execution role's credentials. Without one, the task cannot even ask ECR for a
+    /// token: `CannotPullContainerError ... no basic auth credentials` or `... role has the
+    /// permissions to pull images`. (The task role is a different role and is not used for this.)
+    ///
+    /// ## Example
+    /// A task definition with `taskRoleArn` set and `executionRoleArn` missing.
+    ///
+    /// ## Fix
+    /// Set `executionRoleArn` to a role that trusts `ecs-tasks.amazonaws.com` and carries
+    /// `AmazonECSTaskExecutionRolePolicy`.
+    pub static CHECK = ("PC601", "execution-role-missing", Error);
+}
+
+pub(crate) const TASK_PRINCIPAL: &str = "ecs-tasks.amazonaws.com";
+
+pub fn check(
+    index: &Index,
+    target: &TargetInput,
+    definition: &TaskDefinition,
+    flows: &[Flow],
+) -> Vec<Finding> {
+    let needs_credentials = flows
+        .iter()
+        .any(|flow| !matches!(flow.kind, FlowKind::S3Layers | FlowKind::ExternalRegistry));
+    let Some(role_arn) = definition.execution_role_arn.as_deref() else {
+        if !needs_credentials {
+            return Vec::new();
+        }
+        let family = definition.arn.rsplit('/').next().unwrap_or(&definition.arn);
+        return vec![CHECK
+            .finding(format!("Task definition {family} has no execution role, which its pull needs"))
+            .resource(definition.arn.as_str())
+            .detail("Fargate fetches the ECR token, pulls private images, writes awslogs and reads secrets with the task execution role. The task definition sets none.")
+            .fix(
+                format!("aws ecs register-task-definition --cli-input-json file://{family}.json  # with \"executionRoleArn\": \"arn:aws:iam::{}:role/ecsTaskExecutionRole\"", index.snapshot.account_id),
+                format!("# in the aws_ecs_task_definition of {family}\nexecution_role_arn = \"arn:aws:iam::{}:role/ecsTaskExecutionRole\"", index.snapshot.account_id),
+            )];
+    };
+    let Some(role) = index.role(role_arn) else {
+        let cause = match index.gap("iam:GetRole") {
+            Some(gap) => format!("iam:GetRole was refused ({})", gap.error_code),
+            None => "the role is not in the snapshot (deleted, or in another account)".to_string(),
+        };
+        return vec![
+            CHECK
+                .finding(format!(
+                    "Execution role {role_arn} of {} cannot be checked",
+                    target.name
+                ))
+                .severity(crate::finding::Severity::Warning)
+                .resource(role_arn)
+                .detail(format!(
+                    "{cause}; its trust policy and permissions are unknown."
+                )),
+        ];
+    };
+    super::execution_role_trust::check(role)
+        .into_iter()
+        .collect()
+}

@@ -1,0 +1,89 @@
+use serde_json::Value;
+
+use crate::declare_check;
+use crate::finding::Finding;
+use crate::snapshot::IamRole;
+
+declare_check! {
+    /// ## What it does
+    /// Checks that the task execution role's trust policy lets `ecs-tasks.amazonaws.com` assume
+    /// it (`sts:AssumeRole`), and that no statement of the trust policy denies it.
+    ///
+    /// ## Why is this bad
+    /// A role copied from an EC2 instance profile or a Lambda function trusts `ec2.amazonaws.com`
+    /// or `lambda.amazonaws.com`. ECS cannot assume it, gets no credentials, and every
+    /// authenticated step of the pull fails.
+    ///
+    /// ## Example
+    /// Trust policy principal `{"Service": "ec2.amazonaws.com"}` on `ecsTaskExecutionRole`.
+    ///
+    /// ## Fix
+    /// Add `ecs-tasks.amazonaws.com` to the trust policy's service principals.
+    pub static CHECK = ("PC602", "execution-role-trust", Error);
+}
+
+pub fn check(role: &IamRole) -> Option<Finding> {
+    let trust = role.trust_policy.as_ref()?;
+    let statements: Vec<&Value> = match trust.get("Statement") {
+        Some(Value::Array(items)) => items.iter().collect(),
+        Some(single) => vec![single],
+        None => Vec::new(),
+    };
+    let names_ecs = |statement: &Value| {
+        let actions = statement.get("Action").map(strings).unwrap_or_default();
+        let services = statement
+            .get("Principal")
+            .and_then(|principal| principal.get("Service"))
+            .map(strings)
+            .unwrap_or_default();
+        actions.iter().any(|action| {
+            crate::policy::wildcard_match(&action.to_ascii_lowercase(), "sts:assumerole")
+        }) && services
+            .iter()
+            .any(|service| service == super::execution_role::TASK_PRINCIPAL)
+    };
+    let effect = |statement: &Value| {
+        statement
+            .get("Effect")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let denied = statements
+        .iter()
+        .any(|statement| effect(statement) == "Deny" && names_ecs(statement));
+    let allowed = statements.iter().any(|statement| {
+        effect(statement) == "Allow" && names_ecs(statement) && statement.get("Condition").is_none()
+    });
+    if allowed && !denied {
+        return None;
+    }
+    let name = role.arn.rsplit('/').next().unwrap_or(&role.arn);
+    let document = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    Some(
+        CHECK
+            .finding(format!("Execution role {name} does not trust ecs-tasks.amazonaws.com"))
+            .resource(role.arn.as_str())
+            .detail(format!(
+                "The trust policy of {} {}. ECS cannot assume the role, so the task gets no credentials to pull with. Trust policy: {trust}",
+                role.arn,
+                if denied { "denies sts:AssumeRole to ecs-tasks.amazonaws.com" } else { "has no unconditional Allow of sts:AssumeRole for ecs-tasks.amazonaws.com" }
+            ))
+            .fix(
+                format!("aws iam update-assume-role-policy --role-name {name} --policy-document '{document}'"),
+                format!("# on the aws_iam_role {name}\nassume_role_policy = jsonencode({document})"),
+            ),
+    )
+}
+
+fn strings(value: &Value) -> Vec<String> {
+    match value {
+        Value::String(text) => vec![text.clone()],
+        Value::Array(items) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect(),
+        _ => Vec::new(),
+    }
+}

@@ -1,0 +1,167 @@
+use std::collections::BTreeMap;
+
+use crate::declare_check;
+use crate::engine::{PathContext, Verdict};
+use crate::flows::FlowKind;
+use crate::policy::{Decision, PolicyKind, Request, evaluate, evaluate_set};
+
+declare_check! {
+    /// ## What it does
+    /// Evaluates the task execution role's identity policies (inline and attached, AWS managed
+    /// ones included) and its permissions boundary against every request the flow makes:
+    /// `ecr:GetAuthorizationToken` on `*`; `ecr:BatchCheckLayerAvailability`,
+    /// `ecr:GetDownloadUrlForLayer`, `ecr:BatchGetImage` on the repository;
+    /// `logs:CreateLogStream`, `logs:PutLogEvents` on the log group; `secretsmanager:GetSecretValue`
+    /// or `ssm:GetParameters` on each secret. Explicit denies win, including conditions on
+    /// `aws:SourceVpce`/`aws:SourceVpc` evaluated against the path the flow takes.
+    ///
+    /// ## Why is this bad
+    /// With a perfect network the pull still fails: `CannotPullContainerError: ... Check that the
+    /// role has the permissions to pull images` or `AccessDeniedException` inside a
+    /// `ResourceInitializationError`.
+    ///
+    /// ## Example
+    /// A hand-written execution role policy allowing `ecr:BatchGetImage` but not
+    /// `ecr:GetDownloadUrlForLayer`.
+    ///
+    /// ## Fix
+    /// Attach `AmazonECSTaskExecutionRolePolicy` (ECR and logs), or add the missing actions; remove
+    /// or narrow the denying statement.
+    pub static CHECK = ("PC603", "execution-role-denies", Error);
+}
+
+/// `None` when the flow needs no credentials or the role is not in the snapshot (reported once
+/// per target by `execution_role`).
+pub fn check(context: &PathContext, source_vpce: Option<&str>) -> Option<Verdict> {
+    if matches!(
+        context.flow.kind,
+        FlowKind::S3Layers | FlowKind::ExternalRegistry
+    ) {
+        return None;
+    }
+    let role = context.index.role(context.execution_role()?)?;
+    let policies: Vec<(&str, &serde_json::Value)> = role
+        .inline_policies
+        .iter()
+        .chain(&role.attached_policies)
+        .map(|policy| (policy.name.as_str(), &policy.document))
+        .collect();
+    let account = role.arn.split(':').nth(4).unwrap_or_default().to_string();
+    let mut known = BTreeMap::new();
+    known.insert("aws:PrincipalArn".to_string(), vec![role.arn.clone()]);
+    known.insert("aws:PrincipalAccount".to_string(), vec![account]);
+    known.insert(
+        "aws:RequestedRegion".to_string(),
+        vec![context.flow.region.clone()],
+    );
+    known.insert(
+        "aws:SourceVpce".to_string(),
+        source_vpce.map(str::to_string).into_iter().collect(),
+    );
+    known.insert(
+        "aws:SourceVpc".to_string(),
+        source_vpce
+            .map(|_| context.placement.vpc.id.clone())
+            .into_iter()
+            .collect(),
+    );
+    let requests = context.flow.requests();
+    for (action, resource) in &requests {
+        let request = Request {
+            principal_arn: Some(&role.arn),
+            action,
+            resource,
+            context: known.clone(),
+        };
+        let mut decision = evaluate_set(&policies, PolicyKind::Identity, &request);
+        if decision.is_allowed()
+            && let Some(boundary) = &role.permissions_boundary
+        {
+            decision = match evaluate(&boundary.document, PolicyKind::Identity, &request) {
+                Decision::Allowed { .. } => decision,
+                Decision::ImplicitDeny => Decision::ExplicitDeny {
+                    statement: format!(
+                        "the permissions boundary {} (it does not allow the action)",
+                        boundary.name
+                    ),
+                },
+                Decision::ExplicitDeny { statement } => Decision::ExplicitDeny {
+                    statement: format!("{statement} of the permissions boundary {}", boundary.name),
+                },
+                unknown @ Decision::Unknown { .. } => unknown,
+            };
+        }
+        let why = match decision {
+            Decision::Allowed { .. } => continue,
+            Decision::ExplicitDeny { statement } => format!("{statement} denies it"),
+            Decision::ImplicitDeny => "no statement of its policies allows it".to_string(),
+            Decision::Unknown { reason } => {
+                return Some(Verdict::Unknown(
+                    CHECK
+                        .finding(format!("Cannot tell whether execution role {} may call {action}", role_name(&role.arn)))
+                        .resource(role.arn.as_str())
+                        .detail(format!("Evaluating {action} on {resource} (our own evaluator; iam:SimulatePrincipalPolicy was not used): {reason}.")),
+                ));
+            }
+        };
+        return Some(Verdict::Block(refusal(
+            context, &role.arn, action, resource, &why,
+        )));
+    }
+    let actions: Vec<&str> = requests.iter().map(|(action, _)| action.as_str()).collect();
+    Some(Verdict::Pass(format!(
+        "{} may call {}",
+        role_name(&role.arn),
+        actions.join(", ")
+    )))
+}
+
+fn role_name(arn: &str) -> &str {
+    arn.rsplit('/').next().unwrap_or(arn)
+}
+
+fn refusal(
+    context: &PathContext,
+    role: &str,
+    action: &str,
+    resource: &str,
+    why: &str,
+) -> crate::finding::Finding {
+    let name = role_name(role);
+    let managed = matches!(
+        context.flow.kind,
+        FlowKind::EcrAuth | FlowKind::EcrRegistry | FlowKind::Logs
+    );
+    let statement = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":["{action}"],"Resource":["{resource}"]}}]}}"#
+    );
+    let (cli, terraform) = if managed {
+        (
+            format!(
+                "aws iam attach-role-policy --role-name {name} --policy-arn arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
+            ),
+            format!(
+                "resource \"aws_iam_role_policy_attachment\" \"{0}_execution\" {{\n  role       = \"{name}\"\n  policy_arn = \"arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy\"\n}}",
+                super::fixes::label(name)
+            ),
+        )
+    } else {
+        (
+            format!(
+                "aws iam put-role-policy --role-name {name} --policy-name ecs-pull-{} --policy-document '{statement}'",
+                context.flow.kind.id()
+            ),
+            format!(
+                "resource \"aws_iam_role_policy\" \"{0}_{1}\" {{\n  role   = \"{name}\"\n  policy = jsonencode({statement})\n}}",
+                super::fixes::label(name),
+                super::fixes::label(context.flow.kind.id())
+            ),
+        )
+    };
+    CHECK
+        .finding(format!("Execution role {name} may not call {action}"))
+        .resource(role)
+        .resource(resource)
+        .detail(format!("{} needs {action} on {resource}; for role {role}, {why}. An explicit deny must be removed or narrowed; attaching more policies does not override it.", context.flow.kind.describe()))
+        .fix(cli, terraform)
+}
