@@ -64,8 +64,14 @@ pub fn account() -> Snapshot {
     let definitions: Vec<Value> = (0..10).map(|d| json!({"arn": format!("arn:aws:ecs:{region}:{account}:task-definition/app-{d}:1"), "execution_role_arn": format!("arn:aws:iam::{account}:role/exec"),
         "containers": [{"name": "app", "image": format!("{account}.dkr.ecr.{region}.amazonaws.com/app-{d}:1"), "log_driver": "awslogs", "log_options": {"awslogs-group": format!("/ecs/app-{d}")},
             "secrets": [{"name": "DB", "value_from": format!("arn:aws:secretsmanager:{region}:{account}:secret:db-{d}-AbCdEf")}]}]})).collect();
+    let role = json!({"arn": format!("arn:aws:iam::{account}:role/exec"),
+        "trust_policy": {"Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+        "attached_policies": [{"name": "AmazonECSTaskExecutionRolePolicy", "document": {"Statement": [{"Effect": "Allow", "Action": ["ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage", "logs:CreateLogStream", "logs:PutLogEvents"], "Resource": "*"}]}}],
+        "inline_policies": [{"name": "secrets", "document": {"Statement": [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": format!("arn:aws:secretsmanager:{region}:{account}:secret:*")}]}}]});
+    let repositories: Vec<Value> = (0..10).map(|d| json!({"arn": format!("arn:aws:ecr:{region}:{account}:repository/app-{d}"), "name": format!("app-{d}"), "uri": format!("{account}.dkr.ecr.{region}.amazonaws.com/app-{d}"),
+        "images": [{"digest": format!("sha256:{d:064}"), "tags": ["1"], "platforms": ["linux/amd64"]}]})).collect();
     let document = json!({"schema_version": 1, "account_id": account, "region": region, "vpcs": vpcs, "subnets": subnets, "route_tables": route_tables, "network_acls": acls,
-        "security_groups": groups, "vpc_endpoints": endpoints, "services": services, "task_definitions": definitions,
+        "security_groups": groups, "vpc_endpoints": endpoints, "services": services, "task_definitions": definitions, "iam_roles": [role], "ecr_repositories": repositories,
         "prefix_lists": [{"id": "pl-63a5400a", "name": format!("com.amazonaws.{region}.s3"), "cidrs": ["52.216.0.0/15", "54.231.0.0/16", "3.5.0.0/19"]}]});
     serde_json::from_value(document).expect("the synthetic account is a valid snapshot")
 }

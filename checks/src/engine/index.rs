@@ -25,13 +25,19 @@ pub struct Index<'a> {
     internet_gateways: HashMap<&'a str, &'a InternetGateway>,
     task_definitions: HashMap<&'a str, &'a TaskDefinition>,
     roles: HashMap<&'a str, &'a IamRole>,
-    /// Network ACL verdicts already reached in this diagnosis: services share subnets, so the
-    /// same ACL question comes back thousands of times in a cluster sweep.
-    nacl_verdicts: RefCell<HashMap<NaclQuestion, Verdict>>,
+    /// Verdicts already reached in this diagnosis: services share subnets, roles and task
+    /// definitions, so the same question comes back thousands of times in a cluster sweep.
+    verdicts: RefCell<HashMap<Question, Verdict>>,
 }
 
-/// (check id, subnet, egress, peer, ports, flow): everything a network ACL verdict depends on.
-pub type NaclQuestion = (&'static str, String, bool, AddressSet, PortRange, FlowKind);
+/// Everything a memoized verdict depends on.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Question {
+    /// (check id, subnet, egress, peer, ports, flow).
+    NetworkAcl(&'static str, String, bool, AddressSet, PortRange, FlowKind),
+    /// (role, flow, region, the flow's resources, the endpoint the requests come through).
+    RolePermissions(String, FlowKind, String, Vec<String>, Option<String>),
+}
 
 fn by_key<'a, T>(items: &'a [T], key: impl Fn(&'a T) -> &'a str) -> HashMap<&'a str, &'a T> {
     items.iter().map(|item| (key(item), item)).collect()
@@ -77,7 +83,7 @@ impl<'a> Index<'a> {
             internet_gateways: by_key(&snapshot.internet_gateways, |i| &i.id),
             task_definitions: by_key(&snapshot.task_definitions, |t| &t.arn),
             roles: by_key(&snapshot.iam_roles, |r| &r.arn),
-            nacl_verdicts: RefCell::default(),
+            verdicts: RefCell::default(),
         }
     }
 
@@ -147,19 +153,13 @@ impl<'a> Index<'a> {
         self.task_definitions.get(arn).copied()
     }
 
-    /// The cached verdict for a network ACL question, computing it on first ask.
-    pub fn nacl_verdict(
-        &self,
-        question: NaclQuestion,
-        compute: impl FnOnce() -> Verdict,
-    ) -> Verdict {
-        if let Some(verdict) = self.nacl_verdicts.borrow().get(&question) {
+    /// The cached verdict for a question, computing it on first ask.
+    pub fn memo(&self, question: Question, compute: impl FnOnce() -> Verdict) -> Verdict {
+        if let Some(verdict) = self.verdicts.borrow().get(&question) {
             return verdict.clone();
         }
         let verdict = compute();
-        self.nacl_verdicts
-            .borrow_mut()
-            .insert(question, verdict.clone());
+        self.verdicts.borrow_mut().insert(question, verdict.clone());
         verdict
     }
 

@@ -11,7 +11,7 @@ mod paths;
 mod targets;
 
 pub use eval::{NaclDecision, PeerSpec, nacl_decision, route_for, route_for_public, sg_allows};
-pub use index::Index;
+pub use index::{Index, Question};
 pub use paths::{Hop, HopRecord, HopStatus, PathContext, Verdict};
 pub use targets::{Placement, TargetInput, TargetKind};
 

@@ -46,7 +46,7 @@ pub(super) fn evaluate(
     required: PortRange,
     fix_ports: PortRange,
 ) -> Verdict {
-    let question = (
+    let question = crate::engine::Question::NetworkAcl(
         check.id,
         subnet_id.to_string(),
         egress,
@@ -54,7 +54,7 @@ pub(super) fn evaluate(
         required,
         context.flow.kind,
     );
-    context.index.nacl_verdict(question, || {
+    context.index.memo(question, || {
         decide(check, context, subnet_id, egress, peer, required, fix_ports)
     })
 }

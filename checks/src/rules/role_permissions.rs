@@ -1,9 +1,10 @@
 use std::collections::BTreeMap;
 
 use crate::declare_check;
-use crate::engine::{PathContext, Verdict};
+use crate::engine::{PathContext, Question, Verdict};
 use crate::flows::FlowKind;
 use crate::policy::{Decision, PolicyKind, Request, evaluate, evaluate_set};
+use crate::snapshot::IamRole;
 
 declare_check! {
     /// ## What it does
@@ -40,6 +41,22 @@ pub fn check(context: &PathContext, source_vpce: Option<&str>) -> Option<Verdict
         return None;
     }
     let role = context.index.role(context.execution_role()?)?;
+    let flow = context.flow;
+    let question = Question::RolePermissions(
+        role.arn.clone(),
+        flow.kind,
+        flow.region.clone(),
+        flow.resources.clone(),
+        source_vpce.map(str::to_string),
+    );
+    Some(
+        context
+            .index
+            .memo(question, || decide(context, role, source_vpce)),
+    )
+}
+
+fn decide(context: &PathContext, role: &IamRole, source_vpce: Option<&str>) -> Verdict {
     let policies: Vec<(&str, &serde_json::Value)> = role
         .inline_policies
         .iter()
@@ -96,24 +113,22 @@ pub fn check(context: &PathContext, source_vpce: Option<&str>) -> Option<Verdict
             Decision::ExplicitDeny { statement } => format!("{statement} denies it"),
             Decision::ImplicitDeny => "no statement of its policies allows it".to_string(),
             Decision::Unknown { reason } => {
-                return Some(Verdict::Unknown(
+                return Verdict::Unknown(
                     CHECK
                         .finding(format!("Cannot tell whether execution role {} may call {action}", role_name(&role.arn)))
                         .resource(role.arn.as_str())
                         .detail(format!("Evaluating {action} on {resource} (our own evaluator; iam:SimulatePrincipalPolicy was not used): {reason}.")),
-                ));
+                );
             }
         };
-        return Some(Verdict::Block(refusal(
-            context, &role.arn, action, resource, &why,
-        )));
+        return Verdict::Block(refusal(context, &role.arn, action, resource, &why));
     }
     let actions: Vec<&str> = requests.iter().map(|(action, _)| action.as_str()).collect();
-    Some(Verdict::Pass(format!(
+    Verdict::Pass(format!(
         "{} may call {}",
         role_name(&role.arn),
         actions.join(", ")
-    )))
+    ))
 }
 
 fn role_name(arn: &str) -> &str {
