@@ -367,7 +367,7 @@ fn preconditions<'a>(
     };
     if definition.network_mode != "awsvpc" || target.placements.is_empty() {
         return Err(Box::new(rules::target_incomplete::missing_network(
-            index, target, definition,
+            target, definition,
         )));
     }
     Ok(definition)

@@ -33,12 +33,7 @@ pub fn missing_definition(index: &Index, target: &TargetInput) -> Finding {
         .detail(format!("The task definition names the images, log drivers and secrets that decide which flows the task needs; {cause}."))
 }
 
-pub fn missing_network(
-    index: &Index,
-    target: &TargetInput,
-    definition: &TaskDefinition,
-) -> Finding {
-    let _ = index;
+pub fn missing_network(target: &TargetInput, definition: &TaskDefinition) -> Finding {
     let why = if definition.network_mode != "awsvpc" {
         format!(
             "it uses network mode `{}`; only awsvpc tasks have their own network interface to walk",
