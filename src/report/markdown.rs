@@ -1,3 +1,4 @@
+use ecr_pathcheck_checks::Finding;
 use ecr_pathcheck_checks::report::Report;
 
 pub fn render(report: &Report) -> String {
@@ -46,31 +47,7 @@ pub fn render(report: &Report) -> String {
             .filter(|finding| finding.target.as_deref() == Some(target.target.as_str()))
             .collect();
         for finding in findings {
-            out.push_str(&format!(
-                "\n### {} {} `{}`: {}\n\n",
-                finding.severity.as_str(),
-                finding.check,
-                finding.name,
-                finding.title
-            ));
-            if let Some(flow) = finding.flow {
-                out.push_str(&format!("Flow: `{}`. ", flow.id()));
-            }
-            if !finding.resources.is_empty() {
-                let ids: Vec<String> = finding
-                    .resources
-                    .iter()
-                    .map(|id| format!("`{id}`"))
-                    .collect();
-                out.push_str(&format!("Resources: {}.\n\n", ids.join(", ")));
-            }
-            out.push_str(&format!("{}\n", finding.detail));
-            if let Some(fix) = &finding.fix {
-                out.push_str(&format!(
-                    "\n```bash\n{}\n```\n\n```hcl\n{}\n```\n",
-                    fix.aws_cli, fix.terraform
-                ));
-            }
+            out.push_str(&finding_section(finding));
         }
     }
     let account_wide: Vec<_> = report
@@ -81,15 +58,37 @@ pub fn render(report: &Report) -> String {
     if !account_wide.is_empty() {
         out.push_str("\n## Account-wide\n");
         for finding in account_wide {
-            out.push_str(&format!(
-                "\n### {} {} `{}`: {}\n\n{}\n",
-                finding.severity.as_str(),
-                finding.check,
-                finding.name,
-                finding.title,
-                finding.detail
-            ));
+            out.push_str(&finding_section(finding));
         }
+    }
+    out
+}
+
+fn finding_section(finding: &Finding) -> String {
+    let mut out = format!(
+        "\n### {} {} `{}`: {}\n\n",
+        finding.severity.as_str(),
+        finding.check,
+        finding.name,
+        finding.title
+    );
+    if let Some(flow) = finding.flow {
+        out.push_str(&format!("Flow: `{}`. ", flow.id()));
+    }
+    if !finding.resources.is_empty() {
+        let ids: Vec<String> = finding
+            .resources
+            .iter()
+            .map(|id| format!("`{id}`"))
+            .collect();
+        out.push_str(&format!("Resources: {}.\n\n", ids.join(", ")));
+    }
+    out.push_str(&format!("{}\n", finding.detail));
+    if let Some(fix) = &finding.fix {
+        out.push_str(&format!(
+            "\n```bash\n{}\n```\n\n```hcl\n{}\n```\n",
+            fix.aws_cli, fix.terraform
+        ));
     }
     out
 }

@@ -30,7 +30,7 @@ pub fn account_findings(index: &Index) -> Vec<Finding> {
             CHECK
                 .finding(format!("Could not call {}{about}: {}", gap.api, gap.error_code))
                 .resources(gap.resource.clone())
-                .detail(format!("{} answered {}: {}. Hops that need this data are reported as unknown.", gap.api, gap.error_code, gap.message))
+                .detail(format!("{} answered {}: {}. Hops that need this data are reported as unknown.", gap.api, gap.error_code, gap.message.trim_end_matches('.')))
                 .fix(
                     format!(
                         "aws iam put-role-policy --role-name <role running ecr-pathcheck> --policy-name ecr-pathcheck-read --policy-document '{{\"Version\":\"2012-10-17\",\"Statement\":[{{\"Effect\":\"Allow\",\"Action\":\"{}\",\"Resource\":\"*\"}}]}}'",

@@ -24,91 +24,92 @@ declare_check! {
 }
 
 pub fn check(context: &PathContext, subnet_id: &str, egress: bool, peer: &AddressSet) -> Verdict {
-    evaluate(
-        &CHECK,
-        context,
+    AclQuestion {
+        check: &CHECK,
         subnet_id,
         egress,
         peer,
-        PortRange::HTTPS,
-        PortRange::HTTPS,
-    )
+        required: PortRange::HTTPS,
+        fix_ports: PortRange::HTTPS,
+    }
+    .answer(context)
 }
 
-/// Shared by the request and return checks: evaluate one ACL direction for the flow's ports.
-/// `required` is what must be allowed, `fix_ports` what the suggested entry opens.
-pub(super) fn evaluate(
-    check: &'static CheckInfo,
-    context: &PathContext,
-    subnet_id: &str,
-    egress: bool,
-    peer: &AddressSet,
-    required: PortRange,
-    fix_ports: PortRange,
-) -> Verdict {
-    let question = crate::engine::Question::NetworkAcl(
-        check.id,
-        subnet_id.to_string(),
-        egress,
-        peer.clone(),
-        required,
-        context.flow.kind,
-    );
-    context.index.memo(question, || {
-        decide(check, context, subnet_id, egress, peer, required, fix_ports)
-    })
+/// One direction of one subnet's network ACL, asked about a flow's ports; shared by the request
+/// and return checks. `required` is what must be allowed, `fix_ports` what a suggested entry opens.
+pub(super) struct AclQuestion<'x> {
+    pub check: &'static CheckInfo,
+    pub subnet_id: &'x str,
+    pub egress: bool,
+    pub peer: &'x AddressSet,
+    pub required: PortRange,
+    pub fix_ports: PortRange,
 }
 
-fn decide(
-    check: &'static CheckInfo,
-    context: &PathContext,
-    subnet_id: &str,
-    egress: bool,
-    peer: &AddressSet,
-    required: PortRange,
-    fix_ports: PortRange,
-) -> Verdict {
-    let direction = if egress { "outbound" } else { "inbound" };
-    let preposition = if egress { "to" } else { "from" };
-    let Some(acl) = context.index.nacl_for(subnet_id) else {
-        return Verdict::Unknown(super::collection_gap::missing_nacl(context, subnet_id));
-    };
-    let (rule, ports, partial) = match nacl_decision(acl, egress, peer, Protocol::Tcp, required) {
-        NaclDecision::Allowed(rules) => {
-            use std::fmt::Write;
-            let mut evidence = format!("{} {direction} rule", acl.id);
-            for (index, rule) in rules.iter().enumerate() {
-                let _ = write!(evidence, "{}{rule}", if index == 0 { " " } else { ", " });
+impl AclQuestion<'_> {
+    pub fn answer(&self, context: &PathContext) -> Verdict {
+        let key = crate::engine::Question::NetworkAcl(
+            self.check.id,
+            self.subnet_id.to_string(),
+            self.egress,
+            self.peer.clone(),
+            self.required,
+            context.flow.kind,
+        );
+        context.index.memo(key, || self.decide(context))
+    }
+
+    fn decide(&self, context: &PathContext) -> Verdict {
+        let AclQuestion {
+            check,
+            subnet_id,
+            egress,
+            peer,
+            required,
+            fix_ports,
+        } = *self;
+        let direction = if egress { "outbound" } else { "inbound" };
+        let preposition = if egress { "to" } else { "from" };
+        let Some(acl) = context.index.nacl_for(subnet_id) else {
+            return Verdict::Unknown(super::collection_gap::missing_nacl(context, subnet_id));
+        };
+        let (rule, ports, partial) = match nacl_decision(acl, egress, peer, Protocol::Tcp, required)
+        {
+            NaclDecision::Allowed(rules) => {
+                use std::fmt::Write;
+                let mut evidence = format!("{} {direction} rule", acl.id);
+                for (index, rule) in rules.iter().enumerate() {
+                    let _ = write!(evidence, "{}{rule}", if index == 0 { " " } else { ", " });
+                }
+                let _ = write!(evidence, " allows tcp {required} {preposition} {peer}");
+                return Verdict::Pass(evidence);
             }
-            let _ = write!(evidence, " allows tcp {required} {preposition} {peer}");
-            return Verdict::Pass(evidence);
-        }
-        NaclDecision::Denied {
-            rule,
-            ports,
-            partial,
-        } => (rule, ports, partial),
-    };
-    let rule_name = rule
-        .map(|number| format!("rule {number}"))
-        .unwrap_or_else(|| "the implicit deny (*)".into());
-    let scope = if partial {
-        format!("part of {peer}")
-    } else {
-        peer.to_string()
-    };
-    let cidr = match peer {
-        AddressSet::Block(block) => block.to_string(),
-        AddressSet::Public => "0.0.0.0/0".to_string(),
-    };
-    let number = super::fixes::free_nacl_rule_number(acl, egress, rule);
-    let flag = if egress { "--egress" } else { "--ingress" };
-    let what = if required == PortRange::HTTPS {
-        "HTTPS requests".to_string()
-    } else {
-        format!("replies on ephemeral ports {required}")
-    };
-    Verdict::Block(
+            NaclDecision::Denied {
+                rule,
+                ports,
+                partial,
+            } => (rule, ports, partial),
+        };
+        let rule_name = rule
+            .map(|number| format!("rule {number}"))
+            .unwrap_or_else(|| "the implicit deny (*)".into());
+        let scope = if partial {
+            format!("part of {peer}")
+        } else {
+            peer.to_string()
+        };
+        let cidr = match peer {
+            AddressSet::Block(block) => block.to_string(),
+            AddressSet::Public => "0.0.0.0/0".to_string(),
+        };
+        let number = super::fixes::free_nacl_rule_number(acl, egress, rule);
+        let flag = if egress { "--egress" } else { "--ingress" };
+        let what = if required == PortRange::HTTPS {
+            "HTTPS requests".to_string()
+        } else {
+            format!("replies on ephemeral ports {required}")
+        };
+        Verdict::Block(
         check
             .finding(format!("Network ACL {} of {subnet_id} denies {direction} tcp {ports} {preposition} {scope} ({rule_name})", acl.id))
             .resources([acl.id.as_str(), subnet_id])
@@ -131,4 +132,5 @@ fn decide(
                 ),
             ),
     )
+    }
 }

@@ -23,16 +23,16 @@ declare_check! {
 }
 
 pub fn check(context: &PathContext, subnet_id: &str, egress: bool, peer: &AddressSet) -> Verdict {
-    super::nacl_request::evaluate(
-        &CHECK,
-        context,
+    super::nacl_request::AclQuestion {
+        check: &CHECK,
         subnet_id,
         egress,
         peer,
-        PortRange::LINUX_EPHEMERAL,
-        PortRange {
+        required: PortRange::LINUX_EPHEMERAL,
+        fix_ports: PortRange {
             from: 1024,
             to: 65535,
         },
-    )
+    }
+    .answer(context)
 }
