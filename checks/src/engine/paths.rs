@@ -435,12 +435,9 @@ fn evaluate_flow(context: &PathContext) -> (FlowReport, Vec<Finding>) {
         path.push(Hop::Image, verdict);
     }
     let verdict = path.verdict();
-    let mut findings: Vec<Finding> = path
-        .hops
-        .iter()
-        .filter_map(|(_, finding)| finding.clone())
-        .collect();
-    findings.extend(path.advisories.iter().cloned());
+    let (hops, findings): (Vec<HopRecord>, Vec<Option<Finding>>) = path.hops.into_iter().unzip();
+    let mut findings: Vec<Finding> = findings.into_iter().flatten().collect();
+    findings.extend(path.advisories);
     if verdict == FlowVerdict::Blocked {
         findings.extend(rules::endpoint_cannot_serve::check(context));
     }
@@ -449,8 +446,8 @@ fn evaluate_flow(context: &PathContext) -> (FlowReport, Vec<Finding>) {
         host: context.flow.host.clone(),
         subnet: context.placement.subnet.id.clone(),
         verdict,
-        path: path.description.clone(),
-        hops: path.hops.iter().map(|(record, _)| record.clone()).collect(),
+        path: path.description,
+        hops,
     };
     (report, findings)
 }
