@@ -428,9 +428,10 @@ fn evaluate_flow(context: &PathContext) -> (FlowReport, Vec<Finding>) {
     for verdict in rules::repository_policy::check(context, source_vpce.as_deref()) {
         path.push(Hop::Iam, verdict);
     }
-    for verdict in rules::image_reference::check(context)
+    let images = rules::image_reference::images(context);
+    for verdict in rules::image_reference::check(context, &images)
         .into_iter()
-        .chain(rules::image_platform::check(context))
+        .chain(rules::image_platform::check(context, &images))
     {
         path.push(Hop::Image, verdict);
     }

@@ -1,6 +1,6 @@
 use crate::declare_check;
 use crate::engine::{PathContext, Verdict};
-use crate::flows::{FlowKind, ImageRef};
+use crate::flows::ImageRef;
 
 declare_check! {
     /// ## What it does
@@ -21,8 +21,8 @@ declare_check! {
     pub static CHECK = ("PC702", "image-platform-mismatch", Error);
 }
 
-pub fn check(context: &PathContext) -> Vec<Verdict> {
-    if context.flow.kind != FlowKind::EcrRegistry {
+pub fn check(context: &PathContext, images: &[super::image_reference::FlowImage]) -> Vec<Verdict> {
+    if images.is_empty() {
         return Vec::new();
     }
     let Some(definition) = context.target.definition else {
@@ -45,16 +45,12 @@ pub fn check(context: &PathContext) -> Vec<Verdict> {
     };
     let wanted = format!("{os}/{arch}");
     let mut verdicts = Vec::new();
-    for (image, repository) in super::image_reference::images(context) {
-        let ImageRef::PrivateEcr { reference, .. } = &image else {
-            continue;
-        };
-        let Some(found) = repository
-            .and_then(|repository| super::image_reference::find_image(repository, reference))
+    for flow_image in images {
+        let (ImageRef::PrivateEcr { reference, .. }, Some(repository), Some(found)) =
+            (&flow_image.image, flow_image.repository, flow_image.found)
         else {
             continue;
         };
-        let repository = repository.expect("found implies a repository");
         if found.platforms.is_empty() {
             verdicts.push(Verdict::Unknown(
                 CHECK.finding(format!("The platforms of {}:{reference} are not recorded", repository.name)).resource(repository.arn.as_str()).detail("The snapshot lists the image without its manifest platforms; the match with the task's platform cannot be checked.").severity(crate::finding::Severity::Info),

@@ -21,47 +21,68 @@ declare_check! {
     pub static CHECK = ("PC701", "image-not-found", Error);
 }
 
-/// The private ECR images of the target that this flow's registry serves, with their repository.
-pub(super) fn images<'a>(
-    context: &PathContext<'a, '_>,
-) -> Vec<(ImageRef, Option<&'a EcrRepository>)> {
-    let Some(definition) = context.target.definition else {
+/// A private ECR image of the target, resolved once against the snapshot for both image checks.
+pub struct FlowImage<'a> {
+    pub image: ImageRef,
+    pub repository: Option<&'a EcrRepository>,
+    /// The repository's image with the tag or digest the task definition names.
+    pub found: Option<&'a EcrImage>,
+}
+
+/// The private ECR images of the target that this flow's registry serves; empty for other flows.
+pub fn images<'a>(context: &PathContext<'a, '_>) -> Vec<FlowImage<'a>> {
+    let Some(definition) = context
+        .target
+        .definition
+        .filter(|_| context.flow.kind == FlowKind::EcrRegistry)
+    else {
         return Vec::new();
     };
     definition
         .containers
         .iter()
         .map(|container| ImageRef::parse(&container.image))
-        .filter(|image| matches!(image, ImageRef::PrivateEcr { account, region, .. } if context.flow.host == format!("{account}.dkr.ecr.{region}.amazonaws.com")))
-        .map(|image| {
+        .filter_map(|image| {
+            let ImageRef::PrivateEcr {
+                account,
+                region,
+                reference,
+                ..
+            } = &image
+            else {
+                return None;
+            };
+            if context.flow.host != format!("{account}.dkr.ecr.{region}.amazonaws.com") {
+                return None;
+            }
             let arn = image.repository_arn();
-            let repository = context.index.snapshot.ecr_repositories.iter().find(|repo| Some(&repo.arn) == arn.as_ref());
-            (image, repository)
+            let repository = context
+                .index
+                .snapshot
+                .ecr_repositories
+                .iter()
+                .find(|repo| Some(&repo.arn) == arn.as_ref());
+            let found = repository.and_then(|repository| {
+                repository.images.iter().find(|candidate| {
+                    &candidate.digest == reference
+                        || candidate.tags.iter().any(|tag| tag == reference)
+                })
+            });
+            Some(FlowImage {
+                image,
+                repository,
+                found,
+            })
         })
         .collect()
 }
 
-pub(super) fn find_image<'r>(
-    repository: &'r EcrRepository,
-    reference: &str,
-) -> Option<&'r EcrImage> {
-    repository
-        .images
-        .iter()
-        .find(|image| image.digest == reference || image.tags.iter().any(|tag| tag == reference))
+pub fn check(context: &PathContext, images: &[FlowImage]) -> Vec<Verdict> {
+    images.iter().map(|image| verdict(context, image)).collect()
 }
 
-pub fn check(context: &PathContext) -> Vec<Verdict> {
-    if context.flow.kind != FlowKind::EcrRegistry {
-        return Vec::new();
-    }
-    images(context)
-        .into_iter()
-        .map(|(image, repository)| verdict(context, &image, repository))
-        .collect()
-}
-
-fn verdict(context: &PathContext, image: &ImageRef, repository: Option<&EcrRepository>) -> Verdict {
+fn verdict(context: &PathContext, flow_image: &FlowImage) -> Verdict {
+    let (image, repository) = (&flow_image.image, flow_image.repository);
     let ImageRef::PrivateEcr {
         repository: name,
         reference,
@@ -95,7 +116,7 @@ fn verdict(context: &PathContext, image: &ImageRef, repository: Option<&EcrRepos
             Verdict::Unknown(finding.detail(format!("{arn} was not collected (another account or region, or ecr:DescribeRepositories refused): the image cannot be checked.")))
         };
     };
-    if find_image(repository, reference).is_some() {
+    if flow_image.found.is_some() {
         return Verdict::Pass(format!("{name}:{reference} exists"));
     }
     let mut tags: Vec<&str> = repository
