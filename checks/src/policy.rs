@@ -65,6 +65,48 @@ pub fn evaluate(document: &Value, kind: PolicyKind, request: &Request) -> Decisi
 /// Evaluates several policies that apply together (a role's inline and attached policies) as
 /// one: a deny in any of them wins, an allow in any of them allows. Labels name the policy.
 pub fn evaluate_set(policies: &[(&str, &Value)], kind: PolicyKind, request: &Request) -> Decision {
+    let statements = match assess(policies, kind, request) {
+        Ok(statements) => statements,
+        Err(decided) => return decided,
+    };
+    match (
+        statements.allowed_by,
+        statements.undecided_deny,
+        statements.undecided_allow,
+    ) {
+        (Some(_), Some(reason), _) => Decision::Unknown { reason },
+        (Some(statement), None, _) => Decision::Allowed { statement },
+        (None, _, Some(reason)) => Decision::Unknown { reason },
+        (None, _, None) => Decision::ImplicitDeny,
+    }
+}
+
+/// Whether a `Deny` of the policy applies to the request, whatever its `Allow`s say: `None` when
+/// none does, `ExplicitDeny` when one does, `Unknown` when one may. A same-account resource policy
+/// can only take access away, so this, not `evaluate`, is the question to ask of it.
+pub fn explicit_deny(document: &Value, kind: PolicyKind, request: &Request) -> Option<Decision> {
+    match assess(&[("", document)], kind, request) {
+        Err(decided) => Some(decided),
+        Ok(statements) => statements
+            .undecided_deny
+            .map(|reason| Decision::Unknown { reason }),
+    }
+}
+
+/// What the statements of a set of policies say about a request, before resolution.
+struct Assessment {
+    allowed_by: Option<String>,
+    undecided_allow: Option<String>,
+    undecided_deny: Option<String>,
+}
+
+/// Walks every statement. `Err` carries a decision that needs no resolution: an applicable
+/// `Deny`, or a policy that cannot be read.
+fn assess(
+    policies: &[(&str, &Value)],
+    kind: PolicyKind,
+    request: &Request,
+) -> Result<Assessment, Decision> {
     let mut allowed_by = None;
     let mut undecided_allow = None;
     let mut undecided_deny = None;
@@ -78,9 +120,9 @@ pub fn evaluate_set(policies: &[(&str, &Value)], kind: PolicyKind, request: &Req
             Some(Value::Array(items)) => items.iter().collect(),
             Some(single @ Value::Object(_)) => vec![single],
             _ => {
-                return Decision::Unknown {
+                return Err(Decision::Unknown {
                     reason: format!("the policy{of} has no Statement"),
-                };
+                });
             }
         };
         for (index, statement) in statements.iter().enumerate() {
@@ -91,7 +133,7 @@ pub fn evaluate_set(policies: &[(&str, &Value)], kind: PolicyKind, request: &Req
                 .and_then(Value::as_str)
                 .unwrap_or_default();
             match (effect, applies) {
-                ("Deny", Applies::Yes) => return Decision::ExplicitDeny { statement: label },
+                ("Deny", Applies::Yes) => return Err(Decision::ExplicitDeny { statement: label }),
                 ("Deny", Applies::Unknown(why)) => {
                     undecided_deny.get_or_insert(format!("{label} may deny: {why}"));
                 }
@@ -103,19 +145,18 @@ pub fn evaluate_set(policies: &[(&str, &Value)], kind: PolicyKind, request: &Req
                 }
                 (_, Applies::No) => {}
                 (other, _) => {
-                    return Decision::Unknown {
+                    return Err(Decision::Unknown {
                         reason: format!("{label} has an unknown Effect `{other}`"),
-                    };
+                    });
                 }
             }
         }
     }
-    match (allowed_by, undecided_deny, undecided_allow) {
-        (Some(_), Some(reason), _) => Decision::Unknown { reason },
-        (Some(statement), None, _) => Decision::Allowed { statement },
-        (None, _, Some(reason)) => Decision::Unknown { reason },
-        (None, _, None) => Decision::ImplicitDeny,
-    }
+    Ok(Assessment {
+        allowed_by,
+        undecided_allow,
+        undecided_deny,
+    })
 }
 
 fn statement_label(statement: &Value, index: usize) -> String {
@@ -513,6 +554,43 @@ mod tests {
                 statement: "statement #1 of managed".into()
             }
         );
+    }
+
+    #[test]
+    fn explicit_deny_ignores_allows_and_keeps_undecided_denies() {
+        let request = request(
+            "ecr:BatchGetImage",
+            "arn:aws:ecr:us-east-1:111122223333:repository/web",
+        );
+        let allow_only = json!({"Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:*"}]});
+        assert_eq!(
+            explicit_deny(&allow_only, PolicyKind::Resource, &request),
+            None
+        );
+        let nothing = json!({"Statement":[{"Effect":"Allow","Principal":{"AWS":"999999999999"},"Action":"ecr:*"}]});
+        assert_eq!(
+            explicit_deny(&nothing, PolicyKind::Resource, &request),
+            None,
+            "no allow is not a deny"
+        );
+        let deny = json!({"Statement":[{"Sid":"NoPull","Effect":"Deny","Principal":"*","Action":"ecr:BatchGetImage"}]});
+        assert_eq!(
+            explicit_deny(&deny, PolicyKind::Resource, &request),
+            Some(Decision::ExplicitDeny {
+                statement: "statement `NoPull`".into()
+            })
+        );
+        // Alone, an undecidable Deny resolves to ImplicitDeny for `evaluate` (nothing allows), but
+        // it may still take access away: `explicit_deny` must say unknown.
+        let undecided = json!({"Statement":[{"Effect":"Deny","Principal":"*","Action":"ecr:*","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}]});
+        assert_eq!(
+            evaluate(&undecided, PolicyKind::Resource, &request),
+            Decision::ImplicitDeny
+        );
+        assert!(matches!(
+            explicit_deny(&undecided, PolicyKind::Resource, &request),
+            Some(Decision::Unknown { .. })
+        ));
     }
 
     #[test]

@@ -3,7 +3,7 @@ use std::collections::BTreeMap;
 use crate::declare_check;
 use crate::engine::{PathContext, Verdict};
 use crate::flows::FlowKind;
-use crate::policy::{Decision, PolicyKind, Request, evaluate};
+use crate::policy::{Decision, PolicyKind, Request, evaluate, explicit_deny};
 
 declare_check! {
     /// ## What it does
@@ -72,16 +72,23 @@ pub fn check(context: &PathContext, source_vpce: Option<&str>) -> Vec<Verdict> {
                 resource: &repository.arn,
                 context: known.clone(),
             };
-            let why = match evaluate(policy, PolicyKind::Resource, &request) {
-                Decision::ExplicitDeny { statement } => format!("{statement} denies it"),
-                Decision::ImplicitDeny if cross_account => "the image is in another account and no statement grants the role or its account".to_string(),
-                Decision::Unknown { reason } if cross_account || reason.contains("may deny") => {
+            // Across accounts the policy must grant the pull; within the account it can only
+            // take access away, so only its denies matter there.
+            let decision = if cross_account {
+                Some(evaluate(policy, PolicyKind::Resource, &request))
+            } else {
+                explicit_deny(policy, PolicyKind::Resource, &request)
+            };
+            let why = match decision {
+                None | Some(Decision::Allowed { .. }) => continue,
+                Some(Decision::ExplicitDeny { statement }) => format!("{statement} denies it"),
+                Some(Decision::ImplicitDeny) => "the image is in another account and no statement grants the role or its account".to_string(),
+                Some(Decision::Unknown { reason }) => {
                     refusal = Some(Verdict::Unknown(
                         CHECK.finding(format!("Cannot tell whether repository {}'s policy lets {} pull", repository.name, role)).resources([repository.arn.as_str(), role]).detail(reason),
                     ));
                     break;
                 }
-                _ => continue,
             };
             let grant = format!(
                 r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"AllowEcsPull","Effect":"Allow","Principal":{{"AWS":"{role}"}},"Action":["ecr:BatchCheckLayerAvailability","ecr:GetDownloadUrlForLayer","ecr:BatchGetImage"]}}]}}"#
