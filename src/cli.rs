@@ -15,8 +15,14 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
     /// Output format.
-    #[arg(long, short = 'o', global = true, value_enum, default_value_t = OutputFormat::Table)]
+    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Table)]
     pub output: OutputFormat,
+    /// AWS region (default: AWS_REGION, the profile's region, or the task ARN's).
+    #[arg(long, global = true, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Named profile from ~/.aws/config (SSO profiles included).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -28,8 +34,11 @@ pub enum OutputFormat {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Diagnose a snapshot (offline) and print every blocking hop with its fix.
+    /// Diagnose a task, a service or a whole cluster (live), or a snapshot (offline), and print
+    /// every blocking hop with its fix.
     Diagnose(DiagnoseArgs),
+    /// Collect what a diagnosis needs into a snapshot file, to replay with `diagnose --snapshot`.
+    Snapshot(SnapshotArgs),
     /// Classify a stopped reason or container reason without any AWS access.
     Explain {
         /// The reason text; `-` reads it from standard input.
@@ -43,12 +52,44 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
-#[group(required = true, multiple = false)]
 pub struct DiagnoseArgs {
     /// A snapshot written by `ecr-pathcheck snapshot` (or a file under mocks/).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["demo", "task_arn", "cluster"])]
     pub snapshot: Option<PathBuf>,
     /// Diagnose the bundled example account (a task missing its S3 prefix-list egress rule).
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["task_arn", "cluster"])]
     pub demo: bool,
+    #[command(flatten)]
+    pub target: TargetArgs,
+}
+
+/// Which live workload to read: one task, one service, or every service of a cluster.
+#[derive(Debug, Args, Clone)]
+pub struct TargetArgs {
+    /// A running, pending or recently stopped task (its ARN names the cluster and region).
+    #[arg(long, value_name = "ARN")]
+    pub task_arn: Option<String>,
+    /// The cluster: alone, every service of it and its failed standalone tasks.
+    #[arg(long, value_name = "CLUSTER")]
+    pub cluster: Option<String>,
+    /// One service of --cluster, before or after deployment.
+    #[arg(
+        long,
+        value_name = "SERVICE",
+        requires = "cluster",
+        conflicts_with = "task_arn"
+    )]
+    pub service: Option<String>,
+    /// AWS calls in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub max_concurrency: u16,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Where to write the snapshot (`-` for standard output).
+    #[arg(short = 'o', long = "out", value_name = "FILE")]
+    pub out: PathBuf,
 }

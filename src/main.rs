@@ -3,6 +3,7 @@
 //! Exit codes: 0 no error finding, 1 at least one error finding, 2 bad input or failure.
 
 mod cli;
+mod collect;
 mod commands;
 mod output;
 mod report;

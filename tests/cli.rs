@@ -137,7 +137,7 @@ fn json_output_is_the_ticket_contract() {
 #[test]
 fn markdown_output_carries_evidence_and_both_fixes() {
     let output = run(&[
-        "-o",
+        "--output",
         "markdown",
         "diagnose",
         "--snapshot",
@@ -259,7 +259,7 @@ fn rule_prints_documentation_and_rejects_unknown_ids() {
 #[test]
 fn a_closed_pipe_is_not_an_error() {
     let mut child = binary()
-        .args(["diagnose", "--demo", "-o", "markdown"])
+        .args(["diagnose", "--demo", "--output", "markdown"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

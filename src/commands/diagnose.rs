@@ -4,15 +4,25 @@ use std::process::ExitCode;
 use anyhow::Context;
 use ecr_pathcheck_checks::snapshot::{self, Snapshot};
 
+use super::live;
 use crate::cli::{DiagnoseArgs, OutputFormat};
+use crate::collect::Connection;
 use crate::output::{self, EXIT_FINDINGS};
 use crate::report;
 
 /// The classic failure: the task's security group lacks the S3 prefix-list egress rule.
 const DEMO_SNAPSHOT: &str = include_str!("../../mocks/s3-prefix-list-egress-missing/snapshot.json");
 
-pub fn run(args: &DiagnoseArgs, format: OutputFormat) -> anyhow::Result<ExitCode> {
-    let snapshot = load(args)?;
+pub fn run(
+    args: &DiagnoseArgs,
+    connection: &Connection,
+    format: OutputFormat,
+) -> anyhow::Result<ExitCode> {
+    let mut connection = connection.clone();
+    let snapshot = match live::scope(&args.target, &mut connection)? {
+        Some(scope) => live::collect(&scope, &connection, &args.target)?,
+        None => load(args)?,
+    };
     let report = ecr_pathcheck_checks::diagnose(&snapshot);
     output::print(&report::render(&report, format)).context("cannot write the report")?;
     Ok(if report.has_errors() {
@@ -32,6 +42,6 @@ fn load(args: &DiagnoseArgs) -> anyhow::Result<Snapshot> {
     let path = args
         .snapshot
         .as_deref()
-        .context("give --snapshot FILE or --demo")?;
+        .context("give --task-arn ARN, --cluster C [--service S], --snapshot FILE or --demo")?;
     Ok(snapshot::load_file(path)?)
 }

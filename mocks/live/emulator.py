@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""Runs moto on 127.0.0.1 for the live tests, with two fixes to its ECS answers.
+
+  emulator.py PORT        serve until SIGTERM/SIGINT; prints "ready" once listening
+
+1. moto reports a task container's `cpu` and `memory` as JSON numbers; AWS (and the Rust SDK's
+   model) has strings, so the SDK rejects every DescribeTasks answer. They are made strings.
+2. moto gives interface-endpoint and task ENIs random 10.x addresses outside their subnet;
+   on AWS an ENI's address is always in its subnet. They get one from the subnet.
+3. The API cannot set a stopped task's `stopCode` or container `reason`s. For tests only,
+   `StopTask` accepts a JSON reason `{"stoppedReason": ..., "stopCode": ..., "containerReason": ...}`
+   and sets those fields, as ECS does when a pull fails.
+"""
+import json
+import os
+import signal
+import sys
+import threading
+
+os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+
+from moto.ec2.models import vpcs as ec2_vpcs  # noqa: E402
+from moto.ecs import models as ecs_models  # noqa: E402
+from moto.server import ThreadedMotoServer  # noqa: E402
+
+_container_init = ecs_models.Container.__init__
+
+
+def _container_init_with_string_sizes(self, task_def):
+    _container_init(self, task_def)
+    for name in ("cpu", "memory"):
+        value = getattr(self, name, None)
+        if value is not None:
+            setattr(self, name, str(value))
+    self.reason = None
+
+
+_stop_task = ecs_models.EC2ContainerServiceBackend.stop_task
+
+
+def _stop_task_with_codes(self, cluster_str, task_str, reason):
+    details = None
+    if reason and reason.lstrip().startswith("{"):
+        try:
+            details = json.loads(reason)
+        except ValueError:
+            details = None
+    task = _stop_task(self, cluster_str, task_str, details.get("stoppedReason", "") if details else reason)
+    if details:
+        task.stop_code = details.get("stopCode")
+        for container in task.containers:
+            container.reason = details.get("containerReason")
+    return task
+
+
+def _address_from_subnet(*_args, **_kwargs):
+    return None  # NetworkInterface then draws the address from its subnet's block
+
+
+ec2_vpcs.random_private_ip = _address_from_subnet
+ecs_models.random_private_ip = _address_from_subnet
+ecs_models.Container.__init__ = _container_init_with_string_sizes
+ecs_models.EC2ContainerServiceBackend.stop_task = _stop_task_with_codes
+
+
+def main():
+    port = int(sys.argv[1])
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    print("ready", flush=True)
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    signal.signal(signal.SIGINT, lambda *_: done.set())
+    done.wait()
+    server.stop()
+
+
+if __name__ == "__main__":
+    main()

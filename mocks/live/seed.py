@@ -1,0 +1,306 @@
+#!/usr/bin/env python3
+"""Builds one scenario's snapshot (mocks/<name>/snapshot.json) as real API state in moto.
+
+  seed.py ENDPOINT_URL mocks/<name>/snapshot.json
+
+Ids are moto's own; the scenario's ids are mapped as resources are created. What moto cannot
+hold (see SKIPPED in tests/live.rs) is left to the offline goldens and the SDK mock tests.
+The S3 prefix list is moto's AWS-managed one, given the scenario's CIDRs.
+"""
+import hashlib
+import json
+import sys
+import urllib.request
+
+import boto3
+
+ids = {}
+
+
+def mapped(value):
+    return ids.get(value, value)
+
+
+def clients(endpoint, region):
+    kw = dict(endpoint_url=endpoint, region_name=region, aws_access_key_id="testing", aws_secret_access_key="testing")
+    return {name: boto3.client(name, **kw) for name in ("ec2", "ecs", "ecr", "iam")}
+
+
+def moto_api(endpoint, path, body):
+    request = urllib.request.Request(f"{endpoint}/moto-api/{path}", data=json.dumps(body).encode(), method="POST")
+    urllib.request.urlopen(request).read()
+
+
+def permissions(rules):
+    out = []
+    for rule in rules:
+        protocol = "-1" if rule["protocol"] in ("all", "-1") else rule["protocol"]
+        permission = {"IpProtocol": protocol}
+        if protocol != "-1":
+            ports = rule.get("port_range") or {"from": 0, "to": 65535}
+            permission.update(FromPort=ports["from"], ToPort=ports["to"])
+        peer = rule["peer"]
+        if peer.startswith("sg-"):
+            permission["UserIdGroupPairs"] = [{"GroupId": mapped(peer)}]
+        elif peer.startswith("pl-"):
+            permission["PrefixListIds"] = [{"PrefixListId": mapped(peer)}]
+        else:
+            permission["IpRanges"] = [{"CidrIp": peer}]
+        out.append(permission)
+    return out
+
+
+def seed_network(ec2, snap):
+    region = snap["region"]
+    for pl in snap.get("prefix_lists", []):
+        if pl["name"] == f"com.amazonaws.{region}.s3":
+            found = ec2.describe_managed_prefix_lists(Filters=[{"Name": "prefix-list-name", "Values": [pl["name"]]}])["PrefixLists"][0]
+            ids[pl["id"]] = found["PrefixListId"]
+            current = [e["Cidr"] for e in ec2.get_managed_prefix_list_entries(PrefixListId=found["PrefixListId"])["Entries"]]
+            ec2.modify_managed_prefix_list(
+                PrefixListId=found["PrefixListId"],
+                CurrentVersion=found.get("Version", 1),
+                PrefixListName=pl["name"],  # moto drops the name when it is not given again
+                AddEntries=[{"Cidr": cidr} for cidr in pl["cidrs"] if cidr not in current],
+                RemoveEntries=[{"Cidr": cidr} for cidr in current if cidr not in pl["cidrs"]],
+            )
+    for vpc in snap["vpcs"]:
+        created = ec2.create_vpc(CidrBlock=vpc["cidr_blocks"][0])["Vpc"]
+        ids[vpc["id"]] = created["VpcId"]
+        for extra in vpc["cidr_blocks"][1:]:
+            ec2.associate_vpc_cidr_block(VpcId=created["VpcId"], CidrBlock=extra)
+        # run_task needs DNS hostnames on (moto); the scenario's values are set at the end.
+        ec2.modify_vpc_attribute(VpcId=created["VpcId"], EnableDnsHostnames={"Value": True})
+        options = next((o for o in snap.get("dhcp_options", []) if o["id"] == vpc.get("dhcp_options_id")), None)
+        if options:
+            dopt = ec2.create_dhcp_options(DhcpConfigurations=[{"Key": "domain-name-servers", "Values": options["domain_name_servers"]}])
+            ec2.associate_dhcp_options(DhcpOptionsId=dopt["DhcpOptions"]["DhcpOptionsId"], VpcId=created["VpcId"])
+    for subnet in snap["subnets"]:
+        created = ec2.create_subnet(VpcId=mapped(subnet["vpc_id"]), CidrBlock=subnet["cidr_block"], AvailabilityZone=subnet["availability_zone"])
+        ids[subnet["id"]] = created["Subnet"]["SubnetId"]
+        if subnet.get("map_public_ip_on_launch"):
+            ec2.modify_subnet_attribute(SubnetId=ids[subnet["id"]], MapPublicIpOnLaunch={"Value": True})
+    for igw in snap.get("internet_gateways", []):
+        created = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+        ids[igw["id"]] = created
+        for vpc in igw["attached_vpc_ids"]:
+            ec2.attach_internet_gateway(InternetGatewayId=created, VpcId=mapped(vpc))
+    for nat in snap.get("nat_gateways", []):
+        allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
+        created = ec2.create_nat_gateway(SubnetId=mapped(nat["subnet_id"]), AllocationId=allocation, ConnectivityType=nat.get("connectivity_type", "public"))
+        ids[nat["id"]] = created["NatGateway"]["NatGatewayId"]
+    for group in snap.get("security_groups", []):
+        created = ec2.create_security_group(GroupName=group.get("name") or group["id"], Description="seeded", VpcId=mapped(group["vpc_id"]))
+        ids[group["id"]] = created["GroupId"]
+        ec2.revoke_security_group_egress(GroupId=created["GroupId"], IpPermissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    for group in snap.get("security_groups", []):
+        if group.get("ingress"):
+            ec2.authorize_security_group_ingress(GroupId=ids[group["id"]], IpPermissions=permissions(group["ingress"]))
+        if group.get("egress"):
+            ec2.authorize_security_group_egress(GroupId=ids[group["id"]], IpPermissions=permissions(group["egress"]))
+    for table in snap.get("route_tables", []):
+        vpc = mapped(table["vpc_id"])
+        if table.get("main"):
+            found = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]}, {"Name": "association.main", "Values": ["true"]}])
+            table_id = found["RouteTables"][0]["RouteTableId"]
+        else:
+            table_id = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+        ids[table["id"]] = table_id
+        for subnet in table.get("subnet_ids", []):
+            ec2.associate_route_table(RouteTableId=table_id, SubnetId=mapped(subnet))
+        for route in table.get("routes", []):
+            target = route["target"]
+            if target == "local" or target.startswith("vpce-"):
+                continue  # local exists; gateway endpoints add their own routes
+            args = {"RouteTableId": table_id}
+            if route["destination"].startswith("pl-"):
+                args["DestinationPrefixListId"] = mapped(route["destination"])
+            else:
+                args["DestinationCidrBlock"] = route["destination"]
+            if target.startswith("tgw-") and target not in ids:
+                ids[target] = ec2.create_transit_gateway()["TransitGateway"]["TransitGatewayId"]
+            key = {"igw": "GatewayId", "nat": "NatGatewayId", "tgw": "TransitGatewayId", "pcx": "VpcPeeringConnectionId", "eni": "NetworkInterfaceId"}[target.split("-")[0]]
+            args[key] = mapped(target)
+            ec2.create_route(**args)
+    for acl in snap.get("network_acls", []):
+        vpc = mapped(acl["vpc_id"])
+        if acl.get("is_default"):
+            found = ec2.describe_network_acls(Filters=[{"Name": "vpc-id", "Values": [vpc]}, {"Name": "default", "Values": ["true"]}])["NetworkAcls"][0]
+            acl_id = found["NetworkAclId"]
+            for entry in found["Entries"]:
+                if entry["RuleNumber"] < 32767:
+                    ec2.delete_network_acl_entry(NetworkAclId=acl_id, RuleNumber=entry["RuleNumber"], Egress=entry["Egress"])
+        else:
+            acl_id = ec2.create_network_acl(VpcId=vpc)["NetworkAcl"]["NetworkAclId"]
+            for subnet in acl.get("subnet_ids", []):
+                current = ec2.describe_network_acls(Filters=[{"Name": "association.subnet-id", "Values": [mapped(subnet)]}])["NetworkAcls"][0]
+                association = next(a for a in current["Associations"] if a["SubnetId"] == mapped(subnet))
+                ec2.replace_network_acl_association(AssociationId=association["NetworkAclAssociationId"], NetworkAclId=acl_id)
+        ids[acl["id"]] = acl_id
+        for entry in acl.get("entries", []):
+            protocol = {"all": "-1", "tcp": "6", "udp": "17", "icmp": "1"}.get(entry["protocol"], entry["protocol"])
+            args = dict(NetworkAclId=acl_id, RuleNumber=entry["rule_number"], Protocol=protocol, RuleAction=entry["action"], Egress=entry["egress"], CidrBlock=entry.get("cidr", "0.0.0.0/0"))
+            if entry.get("port_range"):
+                args["PortRange"] = {"From": entry["port_range"]["from"], "To": entry["port_range"]["to"]}
+            ec2.create_network_acl_entry(**args)
+    for endpoint in snap.get("vpc_endpoints", []):
+        args = dict(VpcId=mapped(endpoint["vpc_id"]), ServiceName=endpoint["service_name"], VpcEndpointType=endpoint["endpoint_type"])
+        if endpoint.get("policy") is not None:
+            args["PolicyDocument"] = json.dumps(endpoint["policy"])
+        if endpoint["endpoint_type"] == "Gateway":
+            args["RouteTableIds"] = [mapped(t) for t in endpoint.get("route_table_ids", [])]
+        else:
+            args.update(
+                SubnetIds=[mapped(s) for s in endpoint.get("subnet_ids", [])],
+                SecurityGroupIds=[mapped(g) for g in endpoint.get("security_group_ids", [])],
+                PrivateDnsEnabled=endpoint.get("private_dns_enabled", False),
+            )
+        ids[endpoint["id"]] = ec2.create_vpc_endpoint(**args)["VpcEndpoint"]["VpcEndpointId"]
+
+
+def seed_identity(iam, snap):
+    for role in snap.get("iam_roles", []):
+        name = role["arn"].rsplit("/", 1)[-1]
+        trust = role.get("trust_policy") or {"Version": "2012-10-17", "Statement": []}
+        iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
+        for policy in role.get("inline_policies", []):
+            iam.put_role_policy(RoleName=name, PolicyName=policy["name"], PolicyDocument=json.dumps(policy["document"]))
+        for policy in role.get("attached_policies", []):
+            iam.attach_role_policy(RoleName=name, PolicyArn=managed_policy(iam, policy))
+        if role.get("permissions_boundary"):
+            iam.put_role_permissions_boundary(RoleName=name, PermissionsBoundary=managed_policy(iam, role["permissions_boundary"]))
+
+
+def managed_policy(iam, policy):
+    arn = policy["name"]
+    if ":aws:policy/" in arn:
+        return arn  # AWS managed: moto loads them (MOTO_IAM_LOAD_MANAGED_POLICIES=true)
+    try:
+        iam.get_policy(PolicyArn=arn)
+    except iam.exceptions.NoSuchEntityException:
+        iam.create_policy(PolicyName=arn.rsplit("/", 1)[-1], PolicyDocument=json.dumps(policy["document"]))
+    return arn
+
+
+def image_manifest(platforms, seed):
+    def digest(text):
+        return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+    return json.dumps({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.list.v2+json",
+        "manifests": [
+            {
+                "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+                "size": 1000,
+                "digest": digest(f"{seed}/{platform}"),
+                "platform": dict(zip(("os", "architecture", "variant"), platform.split("/"))),
+            }
+            for platform in platforms
+        ],
+    })
+
+
+def seed_registry(ecr, snap):
+    for repository in snap.get("ecr_repositories", []):
+        account = repository["arn"].split(":")[4]
+        if account != snap["account_id"]:
+            continue  # another account's registry: left out (the collector reports it uncollected)
+        encryption = {"encryptionType": repository.get("encryption_type", "AES256")}
+        if repository.get("kms_key"):
+            encryption["kmsKey"] = repository["kms_key"]
+        ecr.create_repository(repositoryName=repository["name"], encryptionConfiguration=encryption)
+        if repository.get("policy") is not None:
+            ecr.set_repository_policy(repositoryName=repository["name"], policyText=json.dumps(repository["policy"]))
+        for image in repository.get("images", []):
+            manifest = image_manifest(image.get("platforms") or ["linux/amd64"], image["digest"])
+            for tag in image.get("tags", []):
+                ecr.put_image(
+                    repositoryName=repository["name"],
+                    imageManifest=manifest,
+                    imageManifestMediaType="application/vnd.docker.distribution.manifest.list.v2+json",
+                    imageTag=tag,
+                )
+
+
+def seed_workloads(ecs, ec2, endpoint, snap):
+    moto_api(endpoint, "state-manager/set-transition", {"model_name": "ecs::task", "transition": {"progression": "manual", "times": 1000000}})
+    definitions = {}
+    for definition in snap.get("task_definitions", []):
+        family = definition["arn"].rsplit("/", 1)[-1].split(":")[0]
+        containers = []
+        for container in definition["containers"]:
+            spec = {"name": container["name"], "image": container["image"], "essential": container.get("essential", True), "memory": 512}
+            if container.get("log_driver"):
+                spec["logConfiguration"] = {"logDriver": container["log_driver"], "options": container.get("log_options", {})}
+            if container.get("secrets"):
+                spec["secrets"] = [{"name": s["name"], "valueFrom": s["value_from"]} for s in container["secrets"]]
+            if container.get("repository_credentials"):
+                spec["repositoryCredentials"] = {"credentialsParameter": container["repository_credentials"]}
+            containers.append(spec)
+        args = dict(family=family, networkMode=definition.get("network_mode", "awsvpc"), requiresCompatibilities=["FARGATE"], cpu="256", memory="512", containerDefinitions=containers)
+        if definition.get("execution_role_arn"):
+            args["executionRoleArn"] = definition["execution_role_arn"]
+        if definition.get("runtime_platform"):
+            platform = definition["runtime_platform"]
+            args["runtimePlatform"] = {"cpuArchitecture": platform["cpu_architecture"], "operatingSystemFamily": platform["operating_system_family"]}
+        definitions[definition["arn"]] = ecs.register_task_definition(**args)["taskDefinition"]["taskDefinitionArn"]
+    clusters = {s["cluster_arn"] for s in snap.get("services", [])} | {t["cluster_arn"] for t in snap.get("tasks", [])}
+    for cluster in clusters:
+        ecs.create_cluster(clusterName=cluster.rsplit("/", 1)[-1])
+    for service in snap.get("services", []):
+        network = service["network"]
+        args = dict(
+            cluster=service["cluster_arn"].rsplit("/", 1)[-1],
+            serviceName=service["name"],
+            taskDefinition=definitions[service["task_definition_arn"]],
+            desiredCount=1,
+            networkConfiguration={"awsvpcConfiguration": {
+                "subnets": [mapped(s) for s in network["subnet_ids"]],
+                "securityGroups": [mapped(g) for g in network["security_group_ids"]],
+                "assignPublicIp": "ENABLED" if network.get("assign_public_ip") else "DISABLED",
+            }},
+        )
+        if service.get("launch_type"):
+            args["launchType"] = service["launch_type"]
+        if service.get("platform_version"):
+            args["platformVersion"] = service["platform_version"]
+        ecs.create_service(**args)
+    for task in snap.get("tasks", []):
+        network = task["network"]
+        started = ecs.run_task(
+            cluster=task["cluster_arn"].rsplit("/", 1)[-1],
+            taskDefinition=definitions[task["task_definition_arn"]],
+            launchType=task["launch_type"],
+            group=task.get("group") or "family:seeded",
+            networkConfiguration={"awsvpcConfiguration": {"subnets": [mapped(network["subnet_id"])], "securityGroups": [mapped(g) for g in network.get("security_group_ids", [])]}},
+        )["tasks"][0]
+        ids[task["arn"]] = started["taskArn"]
+        if task["last_status"] == "STOPPED":
+            reasons = [c.get("reason") for c in task.get("containers", []) if c.get("reason")]
+            ecs.stop_task(cluster=task["cluster_arn"].rsplit("/", 1)[-1], task=started["taskArn"], reason=json.dumps({
+                "stoppedReason": task.get("stopped_reason", ""),
+                "stopCode": task.get("stop_code"),
+                "containerReason": reasons[0] if reasons else None,
+            }))
+
+
+def finish_network(ec2, snap):
+    for vpc in snap["vpcs"]:
+        ec2.modify_vpc_attribute(VpcId=mapped(vpc["id"]), EnableDnsSupport={"Value": vpc["enable_dns_support"]})
+        ec2.modify_vpc_attribute(VpcId=mapped(vpc["id"]), EnableDnsHostnames={"Value": vpc["enable_dns_hostnames"]})
+
+
+def main():
+    endpoint, path = sys.argv[1], sys.argv[2]
+    snap = json.load(open(path))
+    aws = clients(endpoint, snap["region"])
+    seed_network(aws["ec2"], snap)
+    seed_identity(aws["iam"], snap)
+    seed_registry(aws["ecr"], snap)
+    seed_workloads(aws["ecs"], aws["ec2"], endpoint, snap)
+    finish_network(aws["ec2"], snap)
+    json.dump(ids, sys.stdout, indent=1, sort_keys=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,143 @@
+//! Parsing the ECS ARNs users paste: the task ARN decides the cluster, region and account.
+
+use std::fmt;
+
+/// `arn:aws:ecs:REGION:ACCOUNT:task/CLUSTER/ID` (or the old `task/ID` form, which names no cluster).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskArn {
+    pub arn: String,
+    pub partition: String,
+    pub region: String,
+    pub account: String,
+    pub cluster: Option<String>,
+    pub task_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArnError(String);
+
+impl fmt::Display for ArnError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ArnError {}
+
+impl TaskArn {
+    pub fn parse(text: &str) -> Result<TaskArn, ArnError> {
+        let malformed = |why: &str| {
+            ArnError(format!(
+                "malformed task ARN {text:?}: {why}; expected arn:aws:ecs:REGION:ACCOUNT:task/CLUSTER/TASK_ID"
+            ))
+        };
+        let parts: Vec<&str> = text.trim().splitn(6, ':').collect();
+        let [prefix, partition, service, region, account, resource] = parts[..] else {
+            return Err(malformed("it does not have six ':'-separated parts"));
+        };
+        if prefix != "arn" || !partition.starts_with("aws") {
+            return Err(malformed("it does not start with arn:aws"));
+        }
+        if service != "ecs" {
+            return Err(malformed(&format!("it is an ARN of {service}, not ecs")));
+        }
+        if !is_region(region) {
+            return Err(malformed(&format!("{region:?} is not a region")));
+        }
+        if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(malformed(&format!(
+                "{account:?} is not a 12-digit account id"
+            )));
+        }
+        let segments: Vec<&str> = resource.split('/').collect();
+        let (cluster, task_id) = match segments[..] {
+            ["task", id] => (None, id),
+            ["task", cluster, id] => (Some(cluster.to_string()), id),
+            _ => return Err(malformed("the resource is not task/CLUSTER/TASK_ID")),
+        };
+        let valid_id = !task_id.is_empty()
+            && task_id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        if !valid_id || cluster.as_deref().is_some_and(str::is_empty) {
+            return Err(malformed(
+                "the cluster or task id is empty or has invalid characters",
+            ));
+        }
+        Ok(TaskArn {
+            arn: text.trim().to_string(),
+            partition: partition.to_string(),
+            region: region.to_string(),
+            account: account.to_string(),
+            cluster,
+            task_id: task_id.to_string(),
+        })
+    }
+}
+
+/// `us-east-1`, `eu-central-2`, `us-gov-west-1`, `ap-southeast-4`...
+pub fn is_region(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('-').collect();
+    parts.len() >= 3
+        && parts
+            .iter()
+            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric()))
+        && parts
+            .last()
+            .is_some_and(|last| last.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The account id of any ARN (`arn:aws:ecs:us-east-1:111122223333:cluster/prod` → `111122223333`).
+pub fn account_of(arn: &str) -> Option<&str> {
+    arn.split(':').nth(4).filter(|account| !account.is_empty())
+}
+
+/// The last path segment: the name of a cluster, role or service from its ARN.
+pub fn name_of(arn: &str) -> &str {
+    arn.rsplit('/').next().unwrap_or(arn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_current_and_the_old_form() {
+        let arn = TaskArn::parse("arn:aws:ecs:eu-west-1:111122223333:task/prod/0123abcd").unwrap();
+        assert_eq!(arn.region, "eu-west-1");
+        assert_eq!(arn.account, "111122223333");
+        assert_eq!(arn.cluster.as_deref(), Some("prod"));
+        assert_eq!(arn.task_id, "0123abcd");
+        let old = TaskArn::parse("arn:aws:ecs:us-east-1:111122223333:task/0123abcd").unwrap();
+        assert_eq!(old.cluster, None);
+    }
+
+    #[test]
+    fn rejects_what_is_not_a_task_arn() {
+        for text in [
+            "",
+            "0123abcd",
+            "arn:aws:ecs:us-east-1:111122223333:service/prod/web",
+            "arn:aws:iam::111122223333:role/x",
+            "arn:aws:ecs:useast1:111122223333:task/prod/1",
+            "arn:aws:ecs:us-east-1:1111:task/prod/1",
+            "arn:aws:ecs:us-east-1:111122223333:task/prod/",
+            "arn:aws:ecs:us-east-1:111122223333:task/prod/a/b",
+        ] {
+            let error = TaskArn::parse(text).unwrap_err().to_string();
+            assert!(error.starts_with("malformed task ARN"), "{text}: {error}");
+            assert!(!error.contains('\n'));
+        }
+    }
+
+    #[test]
+    fn names_and_accounts_come_from_any_arn() {
+        assert_eq!(
+            account_of("arn:aws:iam::111122223333:role/a/b"),
+            Some("111122223333")
+        );
+        assert_eq!(name_of("arn:aws:iam::111122223333:role/a/b"), "b");
+        assert!(is_region("us-gov-west-1"));
+        assert!(!is_region("us-east"));
+    }
+}

@@ -1,0 +1,110 @@
+//! The SDK configuration: region, profile, credentials, retries. The default credential chain
+//! (environment, shared config and SSO, container and instance metadata) and `AWS_ENDPOINT_URL`
+//! come from aws-config as they are.
+
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use aws_config::default_provider::region::DefaultRegionChain;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region};
+use aws_credential_types::provider::ProvideCredentials;
+
+use super::arn::is_region;
+
+pub struct Clients {
+    pub region: String,
+    pub ec2: aws_sdk_ec2::Client,
+    pub ecs: aws_sdk_ecs::Client,
+    pub ecr: aws_sdk_ecr::Client,
+    pub iam: aws_sdk_iam::Client,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Connection {
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    /// The region a task ARN names: used when none is configured, refused when another one is.
+    pub arn_region: Option<String>,
+}
+
+/// Retries with backoff in adaptive mode (the client slows itself down once throttled); ten
+/// attempts so a throttled sweep completes rather than failing on the third refusal.
+const MAX_ATTEMPTS: u32 = 10;
+
+/// `AWS_MAX_ATTEMPTS` as the SDKs read it, else [`MAX_ATTEMPTS`].
+fn max_attempts() -> u32 {
+    std::env::var("AWS_MAX_ATTEMPTS")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .filter(|attempts| *attempts >= 1)
+        .unwrap_or(MAX_ATTEMPTS)
+}
+
+pub async fn connect(connection: &Connection) -> anyhow::Result<Clients> {
+    let region = resolve_region(connection).await?;
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(region.clone()))
+        .retry_config(
+            RetryConfig::adaptive()
+                .with_max_attempts(max_attempts())
+                .with_initial_backoff(Duration::from_millis(200))
+                .with_max_backoff(Duration::from_secs(10)),
+        )
+        .timeout_config(
+            TimeoutConfig::builder()
+                .operation_attempt_timeout(Duration::from_secs(30))
+                .build(),
+        );
+    if let Some(profile) = &connection.profile {
+        loader = loader.profile_name(profile);
+    }
+    let config = loader.load().await;
+    let provider = config.credentials_provider().context(NO_CREDENTIALS)?;
+    if let Err(error) = provider.provide_credentials().await {
+        let detail = aws_sdk_ec2::error::DisplayErrorContext(&error).to_string();
+        let detail = detail.split_whitespace().collect::<Vec<_>>().join(" ");
+        bail!("{NO_CREDENTIALS} ({detail})");
+    }
+    Ok(Clients {
+        ec2: aws_sdk_ec2::Client::new(&config),
+        ecs: aws_sdk_ecs::Client::new(&config),
+        ecr: aws_sdk_ecr::Client::new(&config),
+        iam: aws_sdk_iam::Client::new(&config),
+        region,
+    })
+}
+
+const NO_CREDENTIALS: &str = "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, pass --profile NAME (after `aws sso login --profile NAME` for SSO), or run where a container or instance role is available";
+
+async fn resolve_region(connection: &Connection) -> anyhow::Result<String> {
+    let configured = match &connection.region {
+        Some(region) => Some(region.clone()),
+        None => {
+            let mut chain = DefaultRegionChain::builder();
+            if let Some(profile) = &connection.profile {
+                chain = chain.profile_name(profile);
+            }
+            chain
+                .build()
+                .region()
+                .await
+                .map(|region| region.to_string())
+        }
+    };
+    let region = match (configured, &connection.arn_region) {
+        (Some(configured), Some(from_arn)) if &configured != from_arn => bail!(
+            "the task ARN is in region {from_arn} but the configured region is {configured}; pass --region {from_arn}"
+        ),
+        (Some(configured), _) => configured,
+        (None, Some(from_arn)) => from_arn.clone(),
+        (None, None) => bail!(
+            "no AWS region configured: pass --region, set AWS_REGION, or set region in the profile"
+        ),
+    };
+    if !is_region(&region) {
+        bail!("{region:?} is not an AWS region name (like us-east-1)");
+    }
+    Ok(region)
+}

@@ -1,0 +1,311 @@
+//! The live collector: reads what the targets need from AWS into a [`Snapshot`]. SDK types stay
+//! in this module; the engine only ever sees the snapshot.
+//!
+//! Rounds (dependent waves of calls) for one task: the task; its definition, subnets and ENI;
+//! the VPC's tables, groups and endpoints plus the role and repository; rule ids, prefix list
+//! entries, endpoint ENIs and policy metadata; managed policy documents.
+
+pub mod arn;
+mod call;
+pub mod client;
+mod ecs;
+mod identity;
+mod network;
+mod progress;
+mod registry;
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use anyhow::bail;
+use ecr_pathcheck_checks::snapshot::{self, Service, Snapshot, Task};
+
+use arn::TaskArn;
+pub use call::Calls;
+pub use client::{Clients, Connection};
+use progress::Progress;
+
+/// What to diagnose.
+#[derive(Debug, Clone)]
+pub enum Scope {
+    Task { arn: TaskArn, cluster: String },
+    Service { cluster: String, service: String },
+    Cluster { cluster: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Calls in flight at once, so a large sweep stays under the account's API rate limits.
+    pub max_in_flight: usize,
+    pub show_progress: bool,
+}
+
+/// The tasks and services to diagnose, as ECS describes them.
+struct Workloads {
+    account_id: String,
+    tasks: Vec<(Task, Option<String>)>,
+    services: Vec<Service>,
+    /// For a lone task that belongs to a service: that service, to read the task's groups.
+    owner: Option<String>,
+}
+
+pub async fn collect(
+    clients: &Clients,
+    scope: &Scope,
+    options: &Options,
+) -> anyhow::Result<Snapshot> {
+    let label = match scope {
+        Scope::Task { arn, .. } => format!("task {}", arn.task_id),
+        Scope::Service { service, .. } => format!("service {service}"),
+        Scope::Cluster { cluster } => format!("cluster {cluster}"),
+    };
+    let progress = if options.show_progress {
+        Progress::on_terminal(label, true)
+    } else {
+        Progress::hidden()
+    };
+    let calls = Calls::new(options.max_in_flight, progress);
+    let result = collect_with(clients, scope, &calls).await;
+    calls.finish_progress();
+    result
+}
+
+async fn collect_with(clients: &Clients, scope: &Scope, calls: &Calls) -> anyhow::Result<Snapshot> {
+    let workloads = workloads(clients, scope, calls).await?;
+    let cluster = scope_cluster(scope);
+
+    let definition_arns: BTreeSet<String> = workloads
+        .tasks
+        .iter()
+        .map(|(task, _)| task.task_definition_arn.clone())
+        .chain(
+            workloads
+                .services
+                .iter()
+                .map(|service| service.task_definition_arn.clone()),
+        )
+        .filter(|arn| !arn.is_empty())
+        .collect();
+    let subnet_ids: BTreeSet<String> = workloads
+        .tasks
+        .iter()
+        .filter_map(|(task, _)| {
+            task.network
+                .as_ref()
+                .map(|network| network.subnet_id.clone())
+        })
+        .chain(workloads.services.iter().flat_map(|service| {
+            service
+                .network
+                .iter()
+                .flat_map(|network| network.subnet_ids.clone())
+        }))
+        .collect();
+    let task_enis: BTreeSet<String> = workloads
+        .tasks
+        .iter()
+        .filter_map(|(_, eni)| eni.clone())
+        .collect();
+
+    let definitions_and_identity = async {
+        let definitions = ecs::task_definitions(&clients.ecs, calls, &definition_arns).await?;
+        let roles: BTreeSet<String> = definitions
+            .iter()
+            .filter_map(|definition| definition.execution_role_arn.clone())
+            .collect();
+        let images: BTreeSet<String> = definitions
+            .iter()
+            .flat_map(|definition| {
+                definition
+                    .containers
+                    .iter()
+                    .map(|container| container.image.clone())
+            })
+            .collect();
+        let (roles, repositories) = tokio::try_join!(
+            identity::roles(&clients.iam, calls, &roles),
+            registry::repositories(&clients.ecr, calls, &clients.region, &images),
+        )?;
+        Ok::<_, anyhow::Error>((definitions, roles, repositories))
+    };
+    let owner_groups = async {
+        let Some(owner) = &workloads.owner else {
+            return Ok(None);
+        };
+        let (services, _) =
+            ecs::describe_services(&clients.ecs, calls, cluster, std::slice::from_ref(owner))
+                .await?;
+        Ok::<_, anyhow::Error>(
+            services
+                .into_iter()
+                .next()
+                .and_then(|service| service.network)
+                .map(|network| network.security_group_ids),
+        )
+    };
+    let ((task_definitions, iam_roles, ecr_repositories), network, owner_groups) = tokio::try_join!(
+        definitions_and_identity,
+        network::collect(
+            &clients.ec2,
+            calls,
+            &clients.region,
+            &subnet_ids,
+            &task_enis
+        ),
+        owner_groups,
+    )?;
+
+    let mut snapshot = Snapshot::new(workloads.account_id, clients.region.clone());
+    snapshot.collected_at = aws_smithy_types::DateTime::from(std::time::SystemTime::now())
+        .fmt(aws_smithy_types::date_time::Format::DateTime)
+        .ok();
+    let service_groups: BTreeMap<String, Vec<String>> = workloads
+        .services
+        .iter()
+        .filter_map(|service| {
+            Some((
+                format!("service:{}", service.name),
+                service.network.as_ref()?.security_group_ids.clone(),
+            ))
+        })
+        .collect();
+    snapshot.tasks = workloads
+        .tasks
+        .into_iter()
+        .map(|(mut task, eni)| {
+            let interface = eni
+                .as_ref()
+                .and_then(|eni| network.task_interfaces.get(eni));
+            let owner = task
+                .group
+                .as_ref()
+                .and_then(|group| service_groups.get(group))
+                .cloned()
+                .or(owner_groups.clone());
+            if let Some(placement) = task.network.as_mut() {
+                placement.security_group_ids = match interface {
+                    Some(interface) => interface.security_group_ids.clone(),
+                    None => owner.unwrap_or_default(),
+                };
+                placement.public_ip = interface.and_then(|interface| interface.public_ip);
+                placement.assign_public_ip = placement.public_ip.is_some();
+            }
+            task
+        })
+        .collect();
+    snapshot.services = workloads.services;
+    snapshot.task_definitions = task_definitions;
+    snapshot.iam_roles = iam_roles;
+    snapshot.ecr_repositories = ecr_repositories;
+    snapshot.vpcs = network.vpcs;
+    snapshot.dhcp_options = network.dhcp_options;
+    snapshot.subnets = network.subnets;
+    snapshot.route_tables = network.route_tables;
+    snapshot.network_acls = network.network_acls;
+    snapshot.security_groups = network.security_groups;
+    snapshot.prefix_lists = network.prefix_lists;
+    snapshot.vpc_endpoints = network.vpc_endpoints;
+    snapshot.nat_gateways = network.nat_gateways;
+    snapshot.internet_gateways = network.internet_gateways;
+    snapshot.gaps = calls.take_gaps();
+    if calls.succeeded() == 0 {
+        bail!("every AWS call was refused; grant the read-only actions in docs/iam-policy.json");
+    }
+    snapshot.normalize();
+    // The same validation as a snapshot file gets, so a live diagnosis and its replay agree.
+    let text = serde_json::to_vec(&snapshot)?;
+    Ok(snapshot::from_json(
+        &text,
+        std::path::Path::new("<collected>"),
+    )?)
+}
+
+fn scope_cluster(scope: &Scope) -> &str {
+    match scope {
+        Scope::Task { cluster, .. }
+        | Scope::Service { cluster, .. }
+        | Scope::Cluster { cluster } => cluster,
+    }
+}
+
+async fn workloads(clients: &Clients, scope: &Scope, calls: &Calls) -> anyhow::Result<Workloads> {
+    let client = &clients.ecs;
+    match scope {
+        Scope::Task { arn, cluster } => {
+            let (tasks, _missing) =
+                ecs::describe_tasks(client, calls, cluster, std::slice::from_ref(&arn.arn)).await?;
+            if tasks.is_empty() {
+                bail!(
+                    "task {} not found in cluster {cluster} ({}); ECS forgets stopped tasks after about an hour, so diagnose its service with --cluster {cluster} --service NAME",
+                    arn.task_id,
+                    clients.region
+                );
+            }
+            let owner = tasks[0]
+                .0
+                .group
+                .as_deref()
+                .and_then(|group| group.strip_prefix("service:"))
+                .map(str::to_string);
+            Ok(Workloads {
+                account_id: arn.account.clone(),
+                tasks,
+                services: Vec::new(),
+                owner,
+            })
+        }
+        Scope::Service { cluster, service } => {
+            let (described, stopped) = tokio::try_join!(
+                ecs::describe_services(client, calls, cluster, std::slice::from_ref(service)),
+                ecs::list_stopped_tasks(client, calls, cluster, Some(service)),
+            )?;
+            let (services, _) = described;
+            let Some(found) = services.first() else {
+                bail!(
+                    "service {service} not found in cluster {cluster} ({}); check --service, --cluster and --region",
+                    clients.region
+                );
+            };
+            let account_id = arn::account_of(&found.arn).unwrap_or_default().to_string();
+            let group = format!("service:{service}");
+            let (tasks, _) = ecs::describe_tasks(client, calls, cluster, &stopped).await?;
+            let tasks = tasks
+                .into_iter()
+                .filter(|(task, _)| {
+                    task.group.as_deref() == Some(&group) && ecs::failed_to_start(task)
+                })
+                .collect();
+            Ok(Workloads {
+                account_id,
+                tasks,
+                services,
+                owner: None,
+            })
+        }
+        Scope::Cluster { cluster } => {
+            let (cluster_arn, names, stopped) = tokio::try_join!(
+                ecs::cluster_arn(client, calls, cluster),
+                ecs::list_services(client, calls, cluster),
+                ecs::list_stopped_tasks(client, calls, cluster, None),
+            )?;
+            let ((services, _), (tasks, _)) = tokio::try_join!(
+                ecs::describe_services(client, calls, cluster, &names),
+                ecs::describe_tasks(client, calls, cluster, &stopped),
+            )?;
+            let tasks = tasks
+                .into_iter()
+                .filter(|(task, _)| ecs::failed_to_start(task))
+                .collect();
+            let account_id = arn::account_of(&cluster_arn)
+                .unwrap_or_default()
+                .to_string();
+            Ok(Workloads {
+                account_id,
+                tasks,
+                services,
+                owner: None,
+            })
+        }
+    }
+}

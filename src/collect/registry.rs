@@ -1,0 +1,259 @@
+//! ECR: the private repositories the task definitions pull from, their policies and images.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use aws_sdk_ecr::Client;
+use aws_sdk_ecr::types::ImageIdentifier;
+use ecr_pathcheck_checks::flows::ImageRef;
+use ecr_pathcheck_checks::snapshot::{EcrImage, EcrRepository};
+use futures::future::try_join_all;
+
+use super::call::{Calls, Outcome};
+
+/// The manifest types `BatchGetImage` may return; an index lists the image's platforms.
+const MANIFEST_TYPES: &[&str] = &[
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+    "application/vnd.oci.image.index.v1+json",
+    "application/vnd.docker.distribution.manifest.v2+json",
+    "application/vnd.oci.image.manifest.v1+json",
+];
+
+/// A repository of the collector's region, by registry (account) and name, with the tags and
+/// digests the task definitions ask for.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Wanted {
+    account: String,
+    region: String,
+    name: String,
+}
+
+pub async fn repositories(
+    client: &Client,
+    calls: &Calls,
+    region: &str,
+    images: &BTreeSet<String>,
+) -> anyhow::Result<Vec<EcrRepository>> {
+    let mut wanted: BTreeMap<Wanted, BTreeSet<String>> = BTreeMap::new();
+    for image in images {
+        // Images of other regions are the engine's to explain; this region's clients cannot read them.
+        if let ImageRef::PrivateEcr {
+            account,
+            region: image_region,
+            repository,
+            reference,
+        } = ImageRef::parse(image)
+            && image_region == region
+        {
+            wanted
+                .entry(Wanted {
+                    account,
+                    region: image_region,
+                    name: repository,
+                })
+                .or_default()
+                .insert(reference);
+        }
+    }
+    let found = try_join_all(wanted.iter().map(|(repository, references)| {
+        repository_with_images(client, calls, repository, references)
+    }))
+    .await?;
+    Ok(found.into_iter().flatten().collect())
+}
+
+async fn repository_with_images(
+    client: &Client,
+    calls: &Calls,
+    wanted: &Wanted,
+    references: &BTreeSet<String>,
+) -> anyhow::Result<Option<EcrRepository>> {
+    let arn = format!(
+        "arn:aws:ecr:{}:{}:repository/{}",
+        wanted.region, wanted.account, wanted.name
+    );
+    let describe = client
+        .describe_repositories()
+        .registry_id(&wanted.account)
+        .repository_names(&wanted.name)
+        .send();
+    let policy = client
+        .get_repository_policy()
+        .registry_id(&wanted.account)
+        .repository_name(&wanted.name)
+        .send();
+    let images = client
+        .describe_images()
+        .registry_id(&wanted.account)
+        .repository_name(&wanted.name)
+        .max_results(1000)
+        .into_paginator()
+        .items()
+        .send();
+    let manifests = try_join_all(
+        references
+            .iter()
+            .map(|reference| manifest_platforms(client, calls, wanted, &arn, reference)),
+    );
+    let (described, policy, images, manifests) = tokio::try_join!(
+        calls.run(
+            "ecr:DescribeRepositories",
+            Some(&arn),
+            &["RepositoryNotFoundException"],
+            describe
+        ),
+        calls.run(
+            "ecr:GetRepositoryPolicy",
+            Some(&arn),
+            &[
+                "RepositoryPolicyNotFoundException",
+                "RepositoryNotFoundException"
+            ],
+            policy
+        ),
+        calls.run(
+            "ecr:DescribeImages",
+            Some(&arn),
+            &["RepositoryNotFoundException"],
+            images.collect::<Result<Vec<_>, _>>()
+        ),
+        manifests,
+    )?;
+    let repository = match described {
+        Outcome::Found(output) => output.repositories().first().cloned(),
+        Outcome::Absent(code) => {
+            // The convention the engine reads: this repository does not exist (PC701), not "uncollected".
+            calls.record_gap(
+                "ecr:DescribeRepositories",
+                Some(&arn),
+                &code,
+                &format!(
+                    "The repository with name '{}' does not exist in the registry with id '{}'",
+                    wanted.name, wanted.account
+                ),
+            );
+            None
+        }
+        Outcome::Refused => None,
+    };
+    let Some(repository) = repository else {
+        return Ok(None);
+    };
+    let platforms: BTreeMap<String, Vec<String>> = manifests.into_iter().flatten().collect();
+    let images = images
+        .found()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|detail| {
+            let digest = detail.image_digest()?.to_string();
+            Some(EcrImage {
+                platforms: platforms.get(&digest).cloned().unwrap_or_default(),
+                tags: detail.image_tags().to_vec(),
+                digest,
+            })
+        })
+        .collect();
+    let encryption = repository.encryption_configuration();
+    Ok(Some(EcrRepository {
+        arn: repository.repository_arn().unwrap_or(&arn).to_string(),
+        name: repository
+            .repository_name()
+            .unwrap_or(&wanted.name)
+            .to_string(),
+        uri: repository.repository_uri().unwrap_or_default().to_string(),
+        policy: policy.found().and_then(|output| {
+            output
+                .policy_text()
+                .and_then(|text| serde_json::from_str(text).ok())
+        }),
+        encryption_type: encryption.map(|config| config.encryption_type().as_str().to_string()),
+        kms_key: encryption.and_then(|config| config.kms_key().map(str::to_string)),
+        images,
+    }))
+}
+
+/// The platforms of one tag or digest, when its manifest is an index; `None` for a single
+/// manifest (its platform sits in the config blob, which is not read) or a missing image.
+async fn manifest_platforms(
+    client: &Client,
+    calls: &Calls,
+    wanted: &Wanted,
+    arn: &str,
+    reference: &str,
+) -> anyhow::Result<Option<(String, Vec<String>)>> {
+    let id = if reference.starts_with("sha256:") {
+        ImageIdentifier::builder().image_digest(reference).build()
+    } else {
+        ImageIdentifier::builder().image_tag(reference).build()
+    };
+    let request = client
+        .batch_get_image()
+        .registry_id(&wanted.account)
+        .repository_name(&wanted.name)
+        .image_ids(id)
+        .set_accepted_media_types(Some(
+            MANIFEST_TYPES.iter().map(|kind| kind.to_string()).collect(),
+        ))
+        .send();
+    let output = calls
+        .run(
+            "ecr:BatchGetImage",
+            Some(arn),
+            &["RepositoryNotFoundException"],
+            request,
+        )
+        .await?
+        .found();
+    Ok(output.and_then(|output| {
+        let image = output.images().first()?;
+        let digest = image.image_id()?.image_digest()?.to_string();
+        let platforms = index_platforms(image.image_manifest()?)?;
+        Some((digest, platforms))
+    }))
+}
+
+/// `linux/arm64/v8`-style platforms of a manifest list or OCI index, attestations left out.
+pub fn index_platforms(manifest: &str) -> Option<Vec<String>> {
+    let manifest: serde_json::Value = serde_json::from_str(manifest).ok()?;
+    let entries = manifest.get("manifests")?.as_array()?;
+    let mut platforms: Vec<String> = entries
+        .iter()
+        .filter_map(|entry| {
+            let platform = entry.get("platform")?;
+            let os = platform.get("os")?.as_str()?;
+            let architecture = platform.get("architecture")?.as_str()?;
+            if os == "unknown" || architecture == "unknown" {
+                return None;
+            }
+            Some(
+                match platform.get("variant").and_then(|variant| variant.as_str()) {
+                    Some(variant) => format!("{os}/{architecture}/{variant}"),
+                    None => format!("{os}/{architecture}"),
+                },
+            )
+        })
+        .collect();
+    platforms.sort();
+    platforms.dedup();
+    Some(platforms)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::index_platforms;
+
+    #[test]
+    fn an_index_lists_its_platforms_without_attestations() {
+        let index = r#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[
+            {"digest":"sha256:a","platform":{"os":"linux","architecture":"arm64","variant":"v8"}},
+            {"digest":"sha256:b","platform":{"os":"linux","architecture":"amd64"}},
+            {"digest":"sha256:c","platform":{"os":"unknown","architecture":"unknown"}}]}"#;
+        assert_eq!(
+            index_platforms(index),
+            Some(vec![
+                "linux/amd64".to_string(),
+                "linux/arm64/v8".to_string()
+            ])
+        );
+        assert_eq!(index_platforms(r#"{"schemaVersion":2,"config":{}}"#), None);
+    }
+}

@@ -1,0 +1,263 @@
+//! What the emulator cannot produce, against SDK clients whose answers are scripted
+//! (aws-smithy-mocks): many pages, batches, one refused call, throttling, stop codes.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use aws_sdk_ec2::error::ErrorMetadata;
+use aws_smithy_mocks::{RuleMode, mock, mock_client};
+
+use super::call::Calls;
+use super::progress::Progress;
+use super::{ecs, network};
+
+fn calls() -> Calls {
+    Calls::new(8, Progress::hidden())
+}
+
+/// Throttling retried quickly, four attempts in all.
+fn fast_retries(builder: aws_sdk_ecs::config::Builder) -> aws_sdk_ecs::config::Builder {
+    builder.retry_config(
+        aws_config::retry::RetryConfig::standard()
+            .with_max_attempts(4)
+            .with_initial_backoff(Duration::from_millis(1)),
+    )
+}
+
+#[tokio::test]
+async fn list_services_follows_every_page() {
+    use aws_sdk_ecs::operation::list_services::ListServicesOutput;
+    let page = |from: usize, to: usize, next: Option<&str>| {
+        let arns: Vec<String> = (from..to)
+            .map(|n| format!("arn:aws:ecs:us-east-1:111122223333:service/prod/s{n}"))
+            .collect();
+        let next = next.map(str::to_string);
+        move || {
+            ListServicesOutput::builder()
+                .set_service_arns(Some(arns.clone()))
+                .set_next_token(next.clone())
+                .build()
+        }
+    };
+    let pages = mock!(aws_sdk_ecs::Client::list_services)
+        .sequence()
+        .output(page(0, 100, Some("page-2")))
+        .output(page(100, 200, Some("page-3")))
+        .output(page(200, 250, None))
+        .build();
+    let client = mock_client!(aws_sdk_ecs, RuleMode::Sequential, [&pages]);
+    let services = ecs::list_services(&client, &calls(), "prod").await.unwrap();
+    assert_eq!(services.len(), 250);
+    assert_eq!(pages.num_calls(), 3);
+    assert_eq!(
+        services.iter().collect::<BTreeSet<_>>().len(),
+        250,
+        "no page read twice"
+    );
+}
+
+#[tokio::test]
+async fn services_are_described_ten_per_call() {
+    use aws_sdk_ecs::operation::describe_services::DescribeServicesOutput;
+    use aws_sdk_ecs::types::Service;
+    let describe = mock!(aws_sdk_ecs::Client::describe_services)
+        .match_requests(|request| request.services().len() <= 10)
+        .then_compute_output(|request| {
+            let services = request
+                .services()
+                .iter()
+                .map(|name| {
+                    Service::builder()
+                        .service_name(name)
+                        .service_arn(format!(
+                            "arn:aws:ecs:us-east-1:111122223333:service/prod/{name}"
+                        ))
+                        .task_definition("arn:aws:ecs:us-east-1:111122223333:task-definition/web:1")
+                        .build()
+                })
+                .collect();
+            DescribeServicesOutput::builder()
+                .set_services(Some(services))
+                .build()
+        });
+    let client = mock_client!(aws_sdk_ecs, RuleMode::MatchAny, [&describe]);
+    let names: Vec<String> = (0..25).map(|n| format!("s{n}")).collect();
+    let (services, missing) = ecs::describe_services(&client, &calls(), "prod", &names)
+        .await
+        .unwrap();
+    assert_eq!(services.len(), 25);
+    assert!(missing.is_empty());
+    assert_eq!(describe.num_calls(), 3);
+}
+
+fn stopped_task() -> aws_sdk_ecs::types::Task {
+    use aws_sdk_ecs::types::{Attachment, Container, KeyValuePair, LaunchType, Task, TaskStopCode};
+    let detail = |name: &str, value: &str| KeyValuePair::builder().name(name).value(value).build();
+    Task::builder()
+        .task_arn("arn:aws:ecs:us-east-1:111122223333:task/prod/abc")
+        .cluster_arn("arn:aws:ecs:us-east-1:111122223333:cluster/prod")
+        .task_definition_arn("arn:aws:ecs:us-east-1:111122223333:task-definition/web:7")
+        .group("family:web")
+        .launch_type(LaunchType::Fargate)
+        .platform_version("1.4.0")
+        .last_status("STOPPED")
+        .stop_code(TaskStopCode::TaskFailedToStart)
+        .stopped_reason("Task failed to start")
+        .containers(
+            Container::builder()
+                .name("web")
+                .image("111122223333.dkr.ecr.us-east-1.amazonaws.com/web:1.4.2")
+                .reason("CannotPullContainerError: pull image manifest has been retried 5 time(s): dial tcp 52.216.8.10:443: i/o timeout")
+                .build(),
+        )
+        .attachments(
+            Attachment::builder()
+                .r#type("ElasticNetworkInterface")
+                .details(detail("subnetId", "subnet-0a"))
+                .details(detail("networkInterfaceId", "eni-0a"))
+                .details(detail("privateIPv4Address", "10.0.1.25"))
+                .build(),
+        )
+        .build()
+}
+
+#[tokio::test]
+async fn throttled_calls_are_retried_and_stop_codes_and_container_reasons_are_kept() {
+    use aws_sdk_ecs::operation::describe_tasks::{DescribeTasksError, DescribeTasksOutput};
+    let throttled = || {
+        DescribeTasksError::generic(
+            ErrorMetadata::builder()
+                .code("ThrottlingException")
+                .message("Rate exceeded")
+                .build(),
+        )
+    };
+    let describe = mock!(aws_sdk_ecs::Client::describe_tasks)
+        .sequence()
+        .error(throttled)
+        .times(2)
+        .output(|| DescribeTasksOutput::builder().tasks(stopped_task()).build())
+        .build();
+    let client = mock_client!(aws_sdk_ecs, RuleMode::Sequential, [&describe], fast_retries);
+    let arns = vec!["arn:aws:ecs:us-east-1:111122223333:task/prod/abc".to_string()];
+    let (tasks, missing) = ecs::describe_tasks(&client, &calls(), "prod", &arns)
+        .await
+        .unwrap();
+    assert_eq!(
+        describe.num_calls(),
+        3,
+        "two throttled attempts, then the answer"
+    );
+    assert!(missing.is_empty());
+    let (task, eni) = &tasks[0];
+    assert_eq!(eni.as_deref(), Some("eni-0a"));
+    assert_eq!(task.stop_code.as_deref(), Some("TaskFailedToStart"));
+    assert!(
+        task.containers[0]
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("52.216.8.10")
+    );
+    let network = task.network.as_ref().unwrap();
+    assert_eq!(
+        (network.subnet_id.as_str(), network.private_ip),
+        ("subnet-0a", Some("10.0.1.25".parse().unwrap()))
+    );
+    assert!(ecs::failed_to_start(task));
+}
+
+#[tokio::test]
+async fn throttling_beyond_every_retry_is_one_line_fatal_error() {
+    use aws_sdk_ecs::operation::describe_tasks::DescribeTasksError;
+    let describe = mock!(aws_sdk_ecs::Client::describe_tasks)
+        .sequence()
+        .error(|| {
+            DescribeTasksError::generic(
+                ErrorMetadata::builder()
+                    .code("ThrottlingException")
+                    .message("Rate exceeded")
+                    .build(),
+            )
+        })
+        .repeatedly()
+        .build();
+    let client = mock_client!(aws_sdk_ecs, RuleMode::Sequential, [&describe], fast_retries);
+    let arns = vec!["arn:aws:ecs:us-east-1:111122223333:task/prod/abc".to_string()];
+    let error = ecs::describe_tasks(&client, &calls(), "prod", &arns)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert_eq!(describe.num_calls(), 4);
+    assert!(
+        error.starts_with("ecs:DescribeTasks for prod was still throttled (ThrottlingException)"),
+        "{error}"
+    );
+    assert!(!error.contains('\n'));
+}
+
+#[tokio::test]
+async fn a_refused_call_becomes_a_gap_and_the_rest_is_still_read() {
+    use aws_sdk_ec2::operation::describe_network_acls::DescribeNetworkAclsError;
+    use aws_sdk_ec2::operation::describe_subnets::DescribeSubnetsOutput;
+    use aws_sdk_ec2::operation::describe_vpcs::DescribeVpcsOutput;
+    use aws_sdk_ec2::types::{Subnet, Vpc};
+    let subnets = mock!(aws_sdk_ec2::Client::describe_subnets).then_output(|| {
+        DescribeSubnetsOutput::builder()
+            .subnets(
+                Subnet::builder()
+                    .subnet_id("subnet-0a")
+                    .vpc_id("vpc-0a")
+                    .availability_zone("us-east-1a")
+                    .cidr_block("10.0.1.0/24")
+                    .build(),
+            )
+            .build()
+    });
+    let vpcs = mock!(aws_sdk_ec2::Client::describe_vpcs).then_output(|| {
+        DescribeVpcsOutput::builder()
+            .vpcs(
+                Vpc::builder()
+                    .vpc_id("vpc-0a")
+                    .cidr_block("10.0.0.0/16")
+                    .build(),
+            )
+            .build()
+    });
+    let refused = mock!(aws_sdk_ec2::Client::describe_network_acls).then_error(|| {
+        DescribeNetworkAclsError::generic(
+            ErrorMetadata::builder()
+                .code("UnauthorizedOperation")
+                .message("You are not authorized to perform this operation.")
+                .build(),
+        )
+    });
+    // Everything else answers with an empty list.
+    let empty = [
+        mock!(aws_sdk_ec2::Client::describe_network_interfaces).then_output(|| aws_sdk_ec2::operation::describe_network_interfaces::DescribeNetworkInterfacesOutput::builder().build()),
+        mock!(aws_sdk_ec2::Client::describe_vpc_attribute).then_output(|| aws_sdk_ec2::operation::describe_vpc_attribute::DescribeVpcAttributeOutput::builder().build()),
+        mock!(aws_sdk_ec2::Client::describe_route_tables).then_output(|| aws_sdk_ec2::operation::describe_route_tables::DescribeRouteTablesOutput::builder().build()),
+        mock!(aws_sdk_ec2::Client::describe_security_groups).then_output(|| aws_sdk_ec2::operation::describe_security_groups::DescribeSecurityGroupsOutput::builder().build()),
+        mock!(aws_sdk_ec2::Client::describe_vpc_endpoints).then_output(|| aws_sdk_ec2::operation::describe_vpc_endpoints::DescribeVpcEndpointsOutput::builder().build()),
+        mock!(aws_sdk_ec2::Client::describe_nat_gateways).then_output(|| aws_sdk_ec2::operation::describe_nat_gateways::DescribeNatGatewaysOutput::builder().build()),
+        mock!(aws_sdk_ec2::Client::describe_internet_gateways).then_output(|| aws_sdk_ec2::operation::describe_internet_gateways::DescribeInternetGatewaysOutput::builder().build()),
+        mock!(aws_sdk_ec2::Client::describe_managed_prefix_lists).then_output(|| aws_sdk_ec2::operation::describe_managed_prefix_lists::DescribeManagedPrefixListsOutput::builder().build()),
+        mock!(aws_sdk_ec2::Client::describe_security_group_rules).then_output(|| aws_sdk_ec2::operation::describe_security_group_rules::DescribeSecurityGroupRulesOutput::builder().build()),
+    ];
+    let mut rules = vec![&subnets, &vpcs, &refused];
+    rules.extend(empty.iter());
+    let client = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, rules);
+    let calls = calls();
+    let subnet_ids = BTreeSet::from(["subnet-0a".to_string()]);
+    let network = network::collect(&client, &calls, "us-east-1", &subnet_ids, &BTreeSet::new())
+        .await
+        .unwrap();
+    assert_eq!(network.vpcs.len(), 1);
+    assert_eq!(network.subnets.len(), 1);
+    assert!(network.network_acls.is_empty());
+    let gaps = calls.take_gaps();
+    assert_eq!(gaps.len(), 1, "{gaps:?}");
+    assert_eq!(gaps[0].api, "ec2:DescribeNetworkAcls");
+    assert_eq!(gaps[0].error_code, "UnauthorizedOperation");
+    assert_eq!(refused.num_calls(), 1, "a refusal is not retried");
+}

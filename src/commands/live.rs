@@ -1,0 +1,61 @@
+//! Turning target options into a live collection: scope, region, credentials, runtime.
+
+use std::io::IsTerminal;
+
+use anyhow::{Context, bail};
+use ecr_pathcheck_checks::Snapshot;
+
+use crate::cli::TargetArgs;
+use crate::collect::arn::TaskArn;
+use crate::collect::{self, Connection, Options, Scope};
+
+/// `None` when the options name no live target.
+pub fn scope(target: &TargetArgs, connection: &mut Connection) -> anyhow::Result<Option<Scope>> {
+    if let Some(text) = &target.task_arn {
+        let arn = TaskArn::parse(text)?;
+        let cluster = match (&arn.cluster, &target.cluster) {
+            (Some(from_arn), Some(given))
+                if from_arn != given && !given.ends_with(&format!("/{from_arn}")) =>
+            {
+                bail!(
+                    "the task ARN is in cluster {from_arn} but --cluster says {given}; drop --cluster"
+                )
+            }
+            (Some(from_arn), _) => from_arn.clone(),
+            (None, Some(given)) => given.clone(),
+            (None, None) => "default".to_string(),
+        };
+        connection.arn_region = Some(arn.region.clone());
+        return Ok(Some(Scope::Task { arn, cluster }));
+    }
+    Ok(match (&target.cluster, &target.service) {
+        (Some(cluster), Some(service)) => Some(Scope::Service {
+            cluster: cluster.clone(),
+            service: service.clone(),
+        }),
+        (Some(cluster), None) => Some(Scope::Cluster {
+            cluster: cluster.clone(),
+        }),
+        _ => None,
+    })
+}
+
+pub fn collect(
+    scope: &Scope,
+    connection: &Connection,
+    target: &TargetArgs,
+) -> anyhow::Result<Snapshot> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let clients = collect::client::connect(connection).await?;
+        let options = Options {
+            max_in_flight: usize::from(target.max_concurrency),
+            show_progress: std::io::stderr().is_terminal(),
+        };
+        collect::collect(&clients, scope, &options).await
+    })
+}

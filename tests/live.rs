@@ -1,0 +1,391 @@
+//! The live collector against a real AWS API emulator (moto, over HTTP), started and stopped
+//! by these tests. Each scenario of `mocks/` is built as API state by `mocks/live/seed.py`; the
+//! live diagnosis must find what the offline diagnosis of the scenario's snapshot finds.
+//!
+//! Needs `python3` with `moto[server]` and `boto3` (`.ci/run` installs them).
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+/// Scenarios the emulator cannot hold, and why; the offline goldens and the SDK mock tests in
+/// `src/collect/` cover them.
+const SKIPPED: &[(&str, &str)] = &[
+    (
+        "endpoint-pending",
+        "moto's endpoints are always `available`",
+    ),
+    ("nat-route-blackhole", "moto cannot make a blackhole route"),
+    (
+        "network-acls-refused",
+        "moto never refuses a call (AccessDenied is an SDK mock test)",
+    ),
+    (
+        "repository-policy-denies",
+        "the image's registry is another account, which moto cannot serve by registryId",
+    ),
+    (
+        "task-definition-missing",
+        "moto will not create a service whose task definition does not exist",
+    ),
+];
+
+const ACCOUNT: &str = "111122223333";
+
+struct Emulator {
+    child: Child,
+    endpoint: String,
+}
+
+impl Emulator {
+    fn start() -> Emulator {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut child = Command::new("python3")
+            .arg(root().join("mocks/live/emulator.py"))
+            .arg(port.to_string())
+            .env("MOTO_ACCOUNT_ID", ACCOUNT)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 must be installed to run the live tests");
+        let stdout = child.stdout.take().unwrap();
+        let (sender, receiver) = mpsc::channel();
+        std::thread::spawn(move || {
+            let first = BufReader::new(stdout).lines().next().and_then(Result::ok);
+            let _ = sender.send(first);
+        });
+        let ready = receiver
+            .recv_timeout(Duration::from_secs(90))
+            .ok()
+            .flatten();
+        let emulator = Emulator {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        };
+        assert_eq!(
+            ready.as_deref(),
+            Some("ready"),
+            "the emulator did not start: pip install 'moto[server]' boto3"
+        );
+        emulator
+    }
+
+    fn reset(&self) {
+        let status = Command::new("python3")
+            .args(["-c", "import sys, urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1] + '/moto-api/reset', method='POST')).read()"])
+            .arg(&self.endpoint)
+            .status()
+            .unwrap();
+        assert!(status.success(), "reset failed");
+    }
+
+    /// Seeds a scenario and returns the map from its ids to moto's.
+    fn seed(&self, scenario: &str) -> Value {
+        self.reset();
+        let output = Command::new("python3")
+            .arg(root().join("mocks/live/seed.py"))
+            .arg(&self.endpoint)
+            .arg(snapshot_path(scenario))
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "seeding {scenario} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).unwrap()
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_ecr-pathcheck"))
+            .args(args)
+            .env("AWS_ENDPOINT_URL", &self.endpoint)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", "us-east-1")
+            .env_remove("AWS_PROFILE")
+            .output()
+            .unwrap()
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn snapshot_path(scenario: &str) -> String {
+    root()
+        .join("mocks")
+        .join(scenario)
+        .join("snapshot.json")
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn offline(scenario: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ecr-pathcheck"))
+        .args([
+            "diagnose",
+            "--snapshot",
+            &snapshot_path(scenario),
+            "--output",
+            "json",
+        ])
+        .output()
+        .unwrap()
+}
+
+fn json(output: &Output) -> Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
+        panic!(
+            "not JSON ({error}); stderr: {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
+
+/// What a diagnosis found, without ids (moto assigns its own): target, check, severity, flow.
+fn findings(report: &Value) -> BTreeSet<(String, String, String, String)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|finding| {
+            let target = finding["target"].as_str().unwrap_or_default();
+            let target = if target.contains(":task/") {
+                "task"
+            } else {
+                target.rsplit('/').next().unwrap()
+            };
+            (
+                target.to_string(),
+                finding["check"].as_str().unwrap().to_string(),
+                finding["severity"].as_str().unwrap().to_string(),
+                finding["flow"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn scenarios() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(root().join("mocks"))
+        .unwrap()
+        .filter_map(|entry| {
+            let path = entry.ok()?.path();
+            let name = path.file_name()?.to_string_lossy().into_owned();
+            path.join("snapshot.json").exists().then_some(name)
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn every_scenario_the_emulator_can_hold_diagnoses_live_as_offline() {
+    let emulator = Emulator::start();
+    let mut compared = 0;
+    let mut mismatches = Vec::new();
+    for scenario in scenarios() {
+        if SKIPPED.iter().any(|(name, _)| *name == scenario) {
+            continue;
+        }
+        emulator.seed(&scenario);
+        let live = emulator.run(&["diagnose", "--cluster", "prod", "--output", "json"]);
+        let offline = offline(&scenario);
+        assert_eq!(
+            live.status.code(),
+            offline.status.code(),
+            "{scenario}: exit codes differ; stderr {}",
+            String::from_utf8_lossy(&live.stderr)
+        );
+        let (live, offline) = (findings(&json(&live)), findings(&json(&offline)));
+        if live != offline {
+            mismatches.push(format!(
+                "{scenario}: live only {:?}, offline only {:?}",
+                live.difference(&offline).collect::<Vec<_>>(),
+                offline.difference(&live).collect::<Vec<_>>()
+            ));
+        }
+        compared += 1;
+    }
+    assert!(compared >= 30, "only {compared} scenarios compared");
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}
+
+#[test]
+fn task_service_and_snapshot_commands_read_the_same_account() {
+    let emulator = Emulator::start();
+    let ids = emulator.seed("s3-prefix-list-egress-missing");
+    let task_arn = ids
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(key, _)| key.contains(":task/"))
+        .map(|(_, value)| value.as_str().unwrap().to_string())
+        .expect("the scenario has a stopped task");
+
+    let task = emulator.run(&["diagnose", "--task-arn", &task_arn, "--output", "json"]);
+    assert_eq!(
+        task.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&task.stderr)
+    );
+    let report = json(&task);
+    assert_eq!(report["targets"][0]["kind"], "task");
+    assert_eq!(report["targets"][0]["target"], task_arn.as_str());
+    let checks: BTreeSet<String> = findings(&report)
+        .into_iter()
+        .map(|finding| finding.1)
+        .collect();
+    assert!(
+        checks.contains("PC401") && checks.contains("PC801"),
+        "{checks:?}"
+    );
+
+    let service = emulator.run(&[
+        "diagnose",
+        "--cluster",
+        "prod",
+        "--service",
+        "web",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(service.status.code(), Some(1));
+    let service = json(&service);
+    assert_eq!(service["summary"]["targets"], 1);
+    assert_eq!(
+        findings(&service),
+        findings(&json(&offline("s3-prefix-list-egress-missing")))
+    );
+
+    let file = std::env::temp_dir().join(format!("ecr-pathcheck-live-{}.json", std::process::id()));
+    let written = emulator.run(&[
+        "snapshot",
+        "--cluster",
+        "prod",
+        "--service",
+        "web",
+        "-o",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        written.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&written.stderr)
+    );
+    let replay = emulator.run(&[
+        "diagnose",
+        "--snapshot",
+        file.to_str().unwrap(),
+        "--output",
+        "json",
+    ]);
+    let _ = std::fs::remove_file(&file);
+    assert_eq!(replay.status.code(), Some(1));
+    let mut replayed = json(&replay);
+    let mut live = service;
+    // Identical reports, findings and evidence included, once the collection time is set aside.
+    replayed["summary"].take();
+    live["summary"].take();
+    assert_eq!(replayed, live);
+}
+
+fn assert_one_line_error(output: &Output, expected: &str) {
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "stderr: {message}");
+    assert_eq!(
+        message.trim_end().lines().count(),
+        1,
+        "not one line: {message}"
+    );
+    assert!(message.contains(expected), "{message:?} lacks {expected:?}");
+    assert!(!message.contains("panicked"));
+}
+
+#[test]
+fn unknown_targets_and_regions_are_one_line_errors() {
+    let emulator = Emulator::start();
+    emulator.seed("healthy-endpoints");
+    assert_one_line_error(
+        &emulator.run(&["diagnose", "--cluster", "nope"]),
+        "cluster nope not found",
+    );
+    assert_one_line_error(
+        &emulator.run(&["diagnose", "--cluster", "prod", "--service", "nope"]),
+        "service nope not found in cluster prod",
+    );
+    let unknown_task =
+        format!("arn:aws:ecs:us-east-1:{ACCOUNT}:task/prod/0123456789abcdef0123456789abcdef");
+    assert_one_line_error(
+        &emulator.run(&["diagnose", "--task-arn", &unknown_task]),
+        "task 0123456789abcdef0123456789abcdef not found in cluster prod",
+    );
+    let other_region = format!("arn:aws:ecs:eu-west-1:{ACCOUNT}:task/prod/0123");
+    assert_one_line_error(
+        &emulator.run(&["diagnose", "--task-arn", &other_region]),
+        "the task ARN is in region eu-west-1 but the configured region is us-east-1",
+    );
+    assert_one_line_error(
+        &emulator.run(&["diagnose", "--task-arn", "arn:aws:ecs:us-east-1:1:task/x"]),
+        "malformed task ARN",
+    );
+}
+
+#[test]
+fn missing_credentials_and_an_unreachable_endpoint_are_one_line_errors() {
+    let nowhere = Path::new("/nonexistent/ecr-pathcheck");
+    let bare = |endpoint: &str, with_keys: bool| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_ecr-pathcheck"));
+        command
+            .args(["diagnose", "--cluster", "prod", "--region", "us-east-1"])
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", nowhere)
+            .env("AWS_CONFIG_FILE", nowhere)
+            .env("AWS_SHARED_CREDENTIALS_FILE", nowhere)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_ENDPOINT_URL", endpoint)
+            .env("AWS_MAX_ATTEMPTS", "1");
+        if with_keys {
+            command
+                .env("AWS_ACCESS_KEY_ID", "testing")
+                .env("AWS_SECRET_ACCESS_KEY", "testing");
+        }
+        command.output().unwrap()
+    };
+    assert_one_line_error(
+        &bare("http://127.0.0.1:9", false),
+        "no AWS credentials found",
+    );
+    let closed_port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    assert_one_line_error(
+        &bare(&format!("http://127.0.0.1:{closed_port}"), true),
+        "cannot reach the AWS endpoint",
+    );
+}
