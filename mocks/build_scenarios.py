@@ -448,6 +448,19 @@ def repository_policy_denies(s):
     })
 
 
+def cross_account_repository_unseen(s):
+    """The image is in another account's registry, which answered "not found" to the collector:
+    that may only mean the caller may not see it, so the repository is unknown, not missing."""
+    other = "444455556666"
+    s["task_definitions"][0]["containers"][0]["image"] = f"{other}.dkr.ecr.{REGION}.amazonaws.com/shared-web:1.4.2"
+    s["gaps"] = [{
+        "api": "ecr:DescribeRepositories",
+        "resource": f"arn:aws:ecr:{REGION}:{other}:repository/shared-web",
+        "error_code": "RepositoryNotFoundException",
+        "message": f"The repository with name 'shared-web' does not exist in the registry with id '{other}'",
+    }]
+
+
 def image_tag_missing(s):
     """The task definition names a tag that was never pushed."""
     s["task_definitions"][0]["containers"][0]["image"] = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/web:1.4.3"
@@ -501,6 +514,7 @@ SCENARIOS = {
     "execution-role-denies": execution_role_denies,
     "repository-policy-denies": repository_policy_denies,
     "image-tag-missing": image_tag_missing,
+    "cross-account-repository-unseen": cross_account_repository_unseen,
     "image-platform-mismatch": image_platform_mismatch,
 }
 

@@ -58,6 +58,7 @@ const EXPECTATIONS: &[(&str, &[&str], &[&str])] = &[
     ("execution-role-denies", &["PC603"], &["PC801"]),
     ("repository-policy-denies", &["PC604"], &[]),
     ("image-tag-missing", &["PC701"], &["PC801"]),
+    ("cross-account-repository-unseen", &[], &["PC701", "PC901"]),
     ("image-platform-mismatch", &["PC702"], &["PC801"]),
 ];
 

@@ -84,6 +84,7 @@ pub fn check(context: &PathContext, images: &[FlowImage]) -> Vec<Verdict> {
 fn verdict(context: &PathContext, flow_image: &FlowImage) -> Verdict {
     let (image, repository) = (&flow_image.image, flow_image.repository);
     let ImageRef::PrivateEcr {
+        account,
         repository: name,
         reference,
         ..
@@ -93,10 +94,14 @@ fn verdict(context: &PathContext, flow_image: &FlowImage) -> Verdict {
     };
     let arn = image.repository_arn().unwrap_or_default();
     let Some(repository) = repository else {
-        let not_found = context.index.snapshot.gaps.iter().any(|gap| {
-            gap.resource.as_deref() == Some(arn.as_str())
-                && gap.error_code == "RepositoryNotFoundException"
-        });
+        // Another account's registry answers "not found" to callers it does not let see the
+        // repository too, so only the target's own account proves the repository is missing.
+        let own_registry = *account == context.index.snapshot.account_id;
+        let not_found = own_registry
+            && context.index.snapshot.gaps.iter().any(|gap| {
+                gap.resource.as_deref() == Some(arn.as_str())
+                    && gap.error_code == "RepositoryNotFoundException"
+            });
         let finding = CHECK
             .finding(format!(
                 "Repository {name} {}",

@@ -1,0 +1,89 @@
+//! `docs/iam-policy.json` lists exactly the actions the collector calls: a new call without its
+//! permission, or a permission nothing uses any more, fails here.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+fn collector_sources() -> Vec<(String, String)> {
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/collect");
+    let mut sources: Vec<(String, String)> = std::fs::read_dir(folder)
+        .unwrap()
+        .filter_map(|entry| {
+            let path = entry.ok()?.path();
+            let name = path.file_name()?.to_string_lossy().into_owned();
+            (name.ends_with(".rs") && name != "tests.rs")
+                .then(|| (name, std::fs::read_to_string(&path).unwrap()))
+        })
+        .collect();
+    sources.sort();
+    sources
+}
+
+/// Every `"service:Action"` literal of the collector: the names `Calls::run` is given.
+fn called_actions() -> BTreeSet<String> {
+    let mut actions = BTreeSet::new();
+    for (_, text) in collector_sources() {
+        for literal in text.split('"').skip(1).step_by(2) {
+            let Some((service, action)) = literal.split_once(':') else {
+                continue;
+            };
+            if ["ec2", "ecs", "ecr", "iam"].contains(&service)
+                && action.starts_with(|c: char| c.is_ascii_uppercase())
+                && action.chars().all(|c| c.is_ascii_alphanumeric())
+            {
+                actions.insert(literal.to_string());
+            }
+        }
+    }
+    actions
+}
+
+#[test]
+fn the_policy_lists_exactly_the_actions_the_collector_calls() {
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/iam-policy.json"))
+            .unwrap();
+    let policy: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let statements = policy["Statement"].as_array().unwrap();
+    let mut granted = BTreeSet::new();
+    for statement in statements {
+        assert_eq!(statement["Effect"], "Allow");
+        for action in statement["Action"].as_array().unwrap() {
+            granted.insert(action.as_str().unwrap().to_string());
+        }
+    }
+    let called = called_actions();
+    assert!(called.len() >= 25, "the scan found only {called:?}");
+    let missing: Vec<_> = called.difference(&granted).collect();
+    let unused: Vec<_> = granted.difference(&called).collect();
+    assert!(
+        missing.is_empty(),
+        "the collector calls actions the policy lacks: {missing:?}"
+    );
+    assert!(
+        unused.is_empty(),
+        "the policy grants actions nothing calls: {unused:?}"
+    );
+    for action in &granted {
+        let verb = action.split(':').nth(1).unwrap();
+        assert!(
+            ["Describe", "Get", "List", "BatchGet"]
+                .iter()
+                .any(|prefix| verb.starts_with(prefix)),
+            "{action} is not a read-only action"
+        );
+    }
+}
+
+/// Each SDK request is handed to `Calls::run` with its action name, so none escapes the scan.
+#[test]
+fn every_request_goes_through_the_named_call_wrapper() {
+    for (name, text) in collector_sources() {
+        let sends = text.matches(".send()").count();
+        let named = text.matches(".run(").count();
+        assert_eq!(
+            sends, named,
+            "{name}: {sends} requests but {named} Calls::run wrappers"
+        );
+    }
+}
