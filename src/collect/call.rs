@@ -118,6 +118,19 @@ impl Calls {
         }
     }
 
+    /// A listing (usually every page of it); refused, it is empty and the gap is recorded.
+    pub async fn list<T, E, F>(&self, api: &'static str, pages: F) -> anyhow::Result<Vec<T>>
+    where
+        F: Future<Output = Result<Vec<T>, SdkError<E, HttpResponse>>>,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        Ok(self
+            .run(api, None, &[], pages)
+            .await?
+            .found()
+            .unwrap_or_default())
+    }
+
     pub fn record_gap(&self, api: &str, resource: Option<&str>, code: &str, message: &str) {
         let gap = CollectionGap {
             api: api.to_string(),

@@ -189,15 +189,9 @@ async fn subnets(
             .into_paginator()
             .items()
             .send();
-        let answer = calls
-            .run(
-                "ec2:DescribeSubnets",
-                None,
-                &[],
-                pages.collect::<Result<Vec<_>, _>>(),
-            )
-            .await?;
-        Ok::<_, anyhow::Error>(answer.found().unwrap_or_default())
+        calls
+            .list("ec2:DescribeSubnets", pages.collect::<Result<Vec<_>, _>>())
+            .await
     });
     Ok(try_join_all(requests)
         .await?
@@ -237,15 +231,12 @@ async fn interfaces(
             .into_paginator()
             .items()
             .send();
-        let answer = calls
-            .run(
+        calls
+            .list(
                 "ec2:DescribeNetworkInterfaces",
-                None,
-                &[],
                 pages.collect::<Result<Vec<_>, _>>(),
             )
-            .await?;
-        Ok::<_, anyhow::Error>(answer.found().unwrap_or_default())
+            .await
     });
     Ok(try_join_all(requests)
         .await?
@@ -284,15 +275,8 @@ async fn vpcs(client: &Client, calls: &Calls, ids: &BTreeSet<String>) -> anyhow:
         .items()
         .send();
     let found = calls
-        .run(
-            "ec2:DescribeVpcs",
-            None,
-            &[],
-            pages.collect::<Result<Vec<_>, _>>(),
-        )
-        .await?
-        .found()
-        .unwrap_or_default();
+        .list("ec2:DescribeVpcs", pages.collect::<Result<Vec<_>, _>>())
+        .await?;
     let attributes = found
         .iter()
         .filter_map(|vpc| vpc.vpc_id())
@@ -383,15 +367,11 @@ async fn dhcp_options(
         .items()
         .send();
     let found = calls
-        .run(
+        .list(
             "ec2:DescribeDhcpOptions",
-            None,
-            &[],
             pages.collect::<Result<Vec<_>, _>>(),
         )
-        .await?
-        .found()
-        .unwrap_or_default();
+        .await?;
     Ok(found
         .iter()
         .filter_map(|options| {
@@ -425,15 +405,11 @@ async fn route_tables(
         .items()
         .send();
     let found = calls
-        .run(
+        .list(
             "ec2:DescribeRouteTables",
-            None,
-            &[],
             pages.collect::<Result<Vec<_>, _>>(),
         )
-        .await?
-        .found()
-        .unwrap_or_default();
+        .await?;
     Ok(found.iter().filter_map(convert_route_table).collect())
 }
 
@@ -500,15 +476,11 @@ async fn network_acls(
         .items()
         .send();
     let found = calls
-        .run(
+        .list(
             "ec2:DescribeNetworkAcls",
-            None,
-            &[],
             pages.collect::<Result<Vec<_>, _>>(),
         )
-        .await?
-        .found()
-        .unwrap_or_default();
+        .await?;
     Ok(found
         .iter()
         .filter_map(|acl| {
@@ -570,15 +542,11 @@ async fn security_groups(
         .items()
         .send();
     let found = calls
-        .run(
+        .list(
             "ec2:DescribeSecurityGroups",
-            None,
-            &[],
             pages.collect::<Result<Vec<_>, _>>(),
         )
-        .await?
-        .found()
-        .unwrap_or_default();
+        .await?;
     Ok(found
         .iter()
         .filter_map(|group| {
@@ -750,15 +718,11 @@ async fn vpc_endpoints(
         .items()
         .send();
     let found = calls
-        .run(
+        .list(
             "ec2:DescribeVpcEndpoints",
-            None,
-            &[],
             pages.collect::<Result<Vec<_>, _>>(),
         )
-        .await?
-        .found()
-        .unwrap_or_default();
+        .await?;
     Ok(found
         .iter()
         .filter_map(|endpoint| {
@@ -809,15 +773,11 @@ async fn nat_gateways(
         .items()
         .send();
     let found = calls
-        .run(
+        .list(
             "ec2:DescribeNatGateways",
-            None,
-            &[],
             pages.collect::<Result<Vec<_>, _>>(),
         )
-        .await?
-        .found()
-        .unwrap_or_default();
+        .await?;
     Ok(found
         .iter()
         .filter_map(|gateway| {
@@ -850,15 +810,11 @@ async fn internet_gateways(
         .items()
         .send();
     let found = calls
-        .run(
+        .list(
             "ec2:DescribeInternetGateways",
-            None,
-            &[],
             pages.collect::<Result<Vec<_>, _>>(),
         )
-        .await?
-        .found()
-        .unwrap_or_default();
+        .await?;
     Ok(found
         .iter()
         .filter_map(|gateway| {
@@ -894,15 +850,11 @@ async fn prefix_list_names(
         .items()
         .send();
     let found = calls
-        .run(
+        .list(
             "ec2:DescribeManagedPrefixLists",
-            None,
-            &[],
             pages.collect::<Result<Vec<_>, _>>(),
         )
-        .await?
-        .found()
-        .unwrap_or_default();
+        .await?;
     Ok(found
         .iter()
         .filter_map(|list| {
