@@ -432,6 +432,19 @@ def execution_role_denies(s):
         }]},
     }]
     stopped_task(s, "CannotPullContainerError: The task can\u2019t pull the image. Check that the role has the permissions to pull images from the registry.")
+    # The collector asked IAM's simulator, which was refused: the verdict is our evaluator's alone.
+    s["iam_roles"][0]["simulation"] = {"unavailable": "was refused (AccessDenied)"}
+
+
+def simulator_disagrees(s):
+    """Our evaluator allows GetAuthorizationToken, IAM's policy simulator does not (something the
+    snapshot cannot show decides it): reported as unknown, not as fine."""
+    pull = ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"]
+    repository = f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/web"
+    s["iam_roles"][0]["simulation"] = {"decisions": [
+        {"action": "ecr:GetAuthorizationToken", "resource": "*", "decision": "implicitDeny"},
+        *({"action": action, "resource": repository, "decision": "allowed"} for action in pull),
+    ]}
 
 
 def repository_policy_denies(s):
@@ -515,6 +528,7 @@ SCENARIOS = {
     "repository-policy-denies": repository_policy_denies,
     "image-tag-missing": image_tag_missing,
     "cross-account-repository-unseen": cross_account_repository_unseen,
+    "simulator-disagrees": simulator_disagrees,
     "image-platform-mismatch": image_platform_mismatch,
 }
 

@@ -67,7 +67,7 @@ fn the_policy_lists_exactly_the_actions_the_collector_calls() {
     for action in &granted {
         let verb = action.split(':').nth(1).unwrap();
         assert!(
-            ["Describe", "Get", "List", "BatchGet"]
+            ["Describe", "Get", "List", "BatchGet", "Simulate"]
                 .iter()
                 .any(|prefix| verb.starts_with(prefix)),
             "{action} is not a read-only action"
@@ -84,7 +84,10 @@ fn every_request_goes_through_the_named_call_wrapper() {
         .filter(|(name, _)| name != "call.rs")
     {
         let sends = text.matches(".send()").count();
-        let named = text.matches(".run(").count() + text.matches(".list(").count();
+        let named = [".run(", ".list(", ".optional("]
+            .iter()
+            .map(|wrapper| text.matches(wrapper).count())
+            .sum::<usize>();
         assert_eq!(
             sends, named,
             "{name}: {sends} requests but {named} Calls::run wrappers"

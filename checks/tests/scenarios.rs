@@ -59,6 +59,7 @@ const EXPECTATIONS: &[(&str, &[&str], &[&str])] = &[
     ("repository-policy-denies", &["PC604"], &[]),
     ("image-tag-missing", &["PC701"], &["PC801"]),
     ("cross-account-repository-unseen", &[], &["PC701", "PC901"]),
+    ("simulator-disagrees", &[], &["PC603"]),
     ("image-platform-mismatch", &["PC702"], &["PC801"]),
 ];
 

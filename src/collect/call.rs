@@ -131,6 +131,32 @@ impl Calls {
             .unwrap_or_default())
     }
 
+    /// A call whose failure, whatever it is, only means "no answer": its reason is returned.
+    pub async fn optional<T, E, F>(&self, api: &'static str, call: F) -> Result<T, String>
+    where
+        F: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        let Ok(_permit) = self.limiter.acquire().await else {
+            return Err("was not made".into());
+        };
+        self.progress.started();
+        let result = call.await;
+        self.progress.finished();
+        result.map_err(|error| match classify(&error) {
+            Failure::Service { code, .. } if REFUSED.contains(&code.as_str()) => {
+                format!("was refused ({code})")
+            }
+            Failure::Service { code, message } if message.trim().is_empty() => {
+                format!("failed ({code})")
+            }
+            Failure::Service { code, message } => {
+                format!("failed ({code}: {})", one_line(&message))
+            }
+            other => format!("failed ({})", other.explain(api, None)),
+        })
+    }
+
     pub fn record_gap(&self, api: &str, resource: Option<&str>, code: &str, message: &str) {
         let gap = CollectionGap {
             api: api.to_string(),

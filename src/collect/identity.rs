@@ -2,8 +2,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use aws_config::retry::RetryConfig;
 use aws_sdk_iam::Client;
-use ecr_pathcheck_checks::snapshot::{IamRole, NamedPolicy};
+use ecr_pathcheck_checks::snapshot::{IamRole, NamedPolicy, RoleSimulation, SimulatedDecision};
 use futures::future::try_join_all;
 
 use super::arn::name_of;
@@ -19,12 +20,25 @@ struct RoleOutline {
     boundary: Option<String>,
 }
 
+/// The (action, resource) requests each role's tasks make, as the engine derives them.
+pub type Requests = BTreeMap<String, BTreeSet<(String, String)>>;
+
 pub async fn roles(
     client: &Client,
     calls: &Calls,
-    arns: &BTreeSet<String>,
+    requests: &Requests,
 ) -> anyhow::Result<Vec<IamRole>> {
-    let outlines = try_join_all(arns.iter().map(|arn| outline(client, calls, arn))).await?;
+    let (outlines, simulations) = tokio::join!(
+        try_join_all(requests.keys().map(|arn| outline(client, calls, arn))),
+        futures::future::join_all(
+            requests
+                .iter()
+                .map(|(arn, wanted)| simulate(client, calls, arn, wanted))
+        ),
+    );
+    let mut simulations: BTreeMap<String, RoleSimulation> =
+        requests.keys().cloned().zip(simulations).collect();
+    let outlines = outlines?;
     let outlines: Vec<RoleOutline> = outlines.into_iter().flatten().collect();
 
     let managed: BTreeSet<String> = outlines
@@ -73,6 +87,7 @@ pub async fn roles(
                     .collect(),
                 attached_policies: role.attached.iter().filter_map(named).collect(),
                 permissions_boundary: role.boundary.as_ref().and_then(named),
+                simulation: simulations.remove(&role.arn),
                 trust_policy: role.trust_policy,
                 arn: role.arn,
             }
@@ -137,6 +152,58 @@ async fn outline(client: &Client, calls: &Calls, arn: &str) -> anyhow::Result<Op
             .and_then(|boundary| boundary.permissions_boundary_arn())
             .map(str::to_string),
     }))
+}
+
+/// IAM's own evaluation of the role's identity policies and boundary, one call per resource;
+/// never retried or fatal: without it the engine says its verdict is its own evaluator's.
+pub(super) async fn simulate(
+    client: &Client,
+    calls: &Calls,
+    role: &str,
+    wanted: &BTreeSet<(String, String)>,
+) -> RoleSimulation {
+    let mut by_resource: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (action, resource) in wanted {
+        by_resource.entry(resource).or_default().push(action);
+    }
+    let answers =
+        futures::future::join_all(by_resource.iter().map(|(resource, actions)| async move {
+            let request = client
+                .simulate_principal_policy()
+                .policy_source_arn(role)
+                .set_action_names(Some(
+                    actions.iter().map(|action| action.to_string()).collect(),
+                ))
+                .resource_arns(*resource)
+                .customize()
+                .config_override(
+                    aws_sdk_iam::config::Builder::default().retry_config(RetryConfig::disabled()),
+                )
+                .send();
+            calls
+                .optional("iam:SimulatePrincipalPolicy", request)
+                .await
+                .map(|output| {
+                    output
+                        .evaluation_results()
+                        .iter()
+                        .map(|result| SimulatedDecision {
+                            action: result.eval_action_name().to_string(),
+                            resource: result.eval_resource_name().unwrap_or(resource).to_string(),
+                            decision: result.eval_decision().as_str().to_string(),
+                        })
+                        .collect::<Vec<_>>()
+                })
+        }))
+        .await;
+    let mut simulation = RoleSimulation::default();
+    for answer in answers {
+        match answer {
+            Ok(decisions) => simulation.decisions.extend(decisions),
+            Err(why) => simulation.unavailable = Some(why),
+        }
+    }
+    simulation
 }
 
 async fn inline_policy(

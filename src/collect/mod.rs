@@ -19,7 +19,8 @@ mod tests;
 use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::bail;
-use ecr_pathcheck_checks::snapshot::{self, Service, Snapshot, Task};
+use ecr_pathcheck_checks::flows::{FlowKind, required_flows};
+use ecr_pathcheck_checks::snapshot::{self, LaunchType, Service, Snapshot, Task, TaskDefinition};
 
 use arn::TaskArn;
 pub use call::Calls;
@@ -110,10 +111,7 @@ async fn collect_with(clients: &Clients, scope: &Scope, calls: &Calls) -> anyhow
 
     let definitions_and_identity = async {
         let definitions = ecs::task_definitions(&clients.ecs, calls, &definition_arns).await?;
-        let roles: BTreeSet<String> = definitions
-            .iter()
-            .filter_map(|definition| definition.execution_role_arn.clone())
-            .collect();
+        let roles = role_requests(&definitions, &clients.region, &workloads.account_id);
         let images: BTreeSet<String> = definitions
             .iter()
             .flat_map(|definition| {
@@ -219,6 +217,28 @@ async fn collect_with(clients: &Clients, scope: &Scope, calls: &Calls) -> anyhow
         &text,
         std::path::Path::new("<collected>"),
     )?)
+}
+
+/// What each execution role is asked for by the tasks that use it: the engine's own list of
+/// requests, so IAM's simulator is asked exactly what the engine evaluates.
+fn role_requests(
+    definitions: &[TaskDefinition],
+    region: &str,
+    account_id: &str,
+) -> identity::Requests {
+    let mut requests = identity::Requests::new();
+    for definition in definitions {
+        let Some(role) = &definition.execution_role_arn else {
+            continue;
+        };
+        let wanted = requests.entry(role.clone()).or_default();
+        for flow in required_flows(definition, region, account_id, LaunchType::Fargate, false) {
+            if !matches!(flow.kind, FlowKind::S3Layers | FlowKind::ExternalRegistry) {
+                wanted.extend(flow.requests());
+            }
+        }
+    }
+    requests
 }
 
 fn scope_cluster(scope: &Scope) -> &str {

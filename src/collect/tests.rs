@@ -9,7 +9,7 @@ use aws_smithy_mocks::{RuleMode, mock, mock_client};
 
 use super::call::Calls;
 use super::progress::Progress;
-use super::{ecs, network};
+use super::{ecs, identity, network};
 
 fn calls() -> Calls {
     Calls::new(8, Progress::hidden())
@@ -260,4 +260,67 @@ async fn a_refused_call_becomes_a_gap_and_the_rest_is_still_read() {
     assert_eq!(gaps[0].api, "ec2:DescribeNetworkAcls");
     assert_eq!(gaps[0].error_code, "UnauthorizedOperation");
     assert_eq!(refused.num_calls(), 1, "a refusal is not retried");
+}
+
+#[tokio::test]
+async fn the_policy_simulator_is_asked_once_per_resource_and_its_refusal_is_only_a_note() {
+    use aws_sdk_iam::operation::simulate_principal_policy::{
+        SimulatePrincipalPolicyError, SimulatePrincipalPolicyOutput,
+    };
+    use aws_sdk_iam::types::{EvaluationResult, PolicyEvaluationDecisionType};
+    let role = "arn:aws:iam::111122223333:role/ecsTaskExecutionRole";
+    let repository = "arn:aws:ecr:us-east-1:111122223333:repository/web";
+    let answer = mock!(aws_sdk_iam::Client::simulate_principal_policy)
+        .match_requests(|request| request.resource_arns() == ["*".to_string()])
+        .then_compute_output(|request| {
+            let results = request
+                .action_names()
+                .iter()
+                .map(|action| {
+                    EvaluationResult::builder()
+                        .eval_action_name(action)
+                        .eval_resource_name("*")
+                        .eval_decision(PolicyEvaluationDecisionType::ImplicitDeny)
+                        .build()
+                        .unwrap()
+                })
+                .collect();
+            SimulatePrincipalPolicyOutput::builder()
+                .set_evaluation_results(Some(results))
+                .build()
+        });
+    let refused = mock!(aws_sdk_iam::Client::simulate_principal_policy).then_error(|| {
+        SimulatePrincipalPolicyError::generic(
+            ErrorMetadata::builder()
+                .code("AccessDenied")
+                .message("no")
+                .build(),
+        )
+    });
+    let client = mock_client!(aws_sdk_iam, RuleMode::MatchAny, [&answer, &refused]);
+    let wanted: BTreeSet<(String, String)> = [
+        ("ecr:GetAuthorizationToken", "*"),
+        ("ecr:BatchGetImage", repository),
+        ("ecr:GetDownloadUrlForLayer", repository),
+    ]
+    .into_iter()
+    .map(|(action, resource)| (action.to_string(), resource.to_string()))
+    .collect();
+    let calls = calls();
+    let simulation = identity::simulate(&client, &calls, role, &wanted).await;
+    assert_eq!(
+        answer.num_calls() + refused.num_calls(),
+        2,
+        "one call per resource"
+    );
+    assert_eq!(simulation.decisions.len(), 1);
+    assert_eq!(simulation.decisions[0].decision, "implicitDeny");
+    assert_eq!(
+        simulation.unavailable.as_deref(),
+        Some("was refused (AccessDenied)")
+    );
+    assert!(
+        calls.take_gaps().is_empty(),
+        "a cross-check refused is not a collection gap"
+    );
 }

@@ -14,7 +14,10 @@ declare_check! {
     /// `ecr:GetDownloadUrlForLayer`, `ecr:BatchGetImage` on the repository;
     /// `logs:CreateLogStream`, `logs:PutLogEvents` on the log group; `secretsmanager:GetSecretValue`
     /// or `ssm:GetParameters` on each secret. Explicit denies win, including conditions on
-    /// `aws:SourceVpce`/`aws:SourceVpc` evaluated against the path the flow takes.
+    /// `aws:SourceVpce`/`aws:SourceVpc` evaluated against the path the flow takes. When the
+    /// collector could ask `iam:SimulatePrincipalPolicy`, its answer is the cross-check: a request
+    /// our evaluator allows and IAM's simulator denies is reported as unknown; when the simulator
+    /// was refused or is not implemented, the finding says the verdict is our evaluator's alone.
     ///
     /// ## Why is this bad
     /// With a perfect network the pull still fails: `CannotPullContainerError: ... Check that the
@@ -108,6 +111,18 @@ fn decide(context: &PathContext, role: &IamRole, source_vpce: Option<&str>) -> V
                 unknown @ Decision::Unknown { .. } => unknown,
             };
         }
+        let simulated = simulated_decision(role, action, resource);
+        if decision.is_allowed()
+            && let Some(simulated) = simulated.filter(|simulated| *simulated != "allowed")
+        {
+            return Verdict::Unknown(
+                CHECK
+                    .finding(format!("Our evaluator and IAM's policy simulator disagree on {action} for {}", role_name(&role.arn)))
+                    .resource(role.arn.as_str())
+                    .resource(resource.as_str())
+                    .detail(format!("Our evaluator allows {action} on {resource}; iam:SimulatePrincipalPolicy answers {simulated}. Something the snapshot does not show (a policy version, a condition key) decides it; check the role in the IAM console's policy simulator.")),
+            );
+        }
         let why = match decision {
             Decision::Allowed { .. } => continue,
             Decision::ExplicitDeny { statement } => format!("{statement} denies it"),
@@ -121,14 +136,47 @@ fn decide(context: &PathContext, role: &IamRole, source_vpce: Option<&str>) -> V
                 );
             }
         };
+        let why = format!("{why}{}", source_note(role, simulated));
         return Verdict::Block(refusal(context, &role.arn, action, resource, &why));
     }
     let actions: Vec<&str> = requests.iter().map(|(action, _)| action.as_str()).collect();
+    let simulated = requests
+        .first()
+        .and_then(|(action, resource)| simulated_decision(role, action, resource));
     Verdict::Pass(format!(
-        "{} may call {}",
+        "{} may call {}{}",
         role_name(&role.arn),
-        actions.join(", ")
+        actions.join(", "),
+        source_note(role, simulated)
     ))
+}
+
+fn simulated_decision<'a>(role: &'a IamRole, action: &str, resource: &str) -> Option<&'a str> {
+    role.simulation
+        .as_ref()?
+        .decisions
+        .iter()
+        .find(|decision| decision.action == action && decision.resource == resource)
+        .map(|decision| decision.decision.as_str())
+}
+
+/// Where the verdict comes from, when the snapshot says whether IAM's simulator was asked.
+fn source_note(role: &IamRole, simulated: Option<&str>) -> String {
+    let Some(simulation) = &role.simulation else {
+        return String::new();
+    };
+    match (simulated, &simulation.unavailable) {
+        (Some(decision), _) => {
+            format!(" (our evaluator; IAM's policy simulator answers {decision})")
+        }
+        (None, Some(why)) => {
+            format!(" (from our evaluator alone: iam:SimulatePrincipalPolicy {why})")
+        }
+        (None, None) => {
+            " (from our evaluator alone: the simulator was not asked about this request)"
+                .to_string()
+        }
+    }
 }
 
 fn role_name(arn: &str) -> &str {

@@ -12,6 +12,29 @@ pub struct IamRole {
     pub attached_policies: Vec<NamedPolicy>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permissions_boundary: Option<NamedPolicy>,
+    /// IAM's own answer (`iam:SimulatePrincipalPolicy`) for the requests the tasks make, to
+    /// cross-check the engine's evaluator; absent when it was not asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub simulation: Option<RoleSimulation>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleSimulation {
+    #[serde(default)]
+    pub decisions: Vec<SimulatedDecision>,
+    /// Why there is no answer (the call was refused or is not implemented), when there is none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unavailable: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SimulatedDecision {
+    pub action: String,
+    pub resource: String,
+    /// `allowed`, `explicitDeny` or `implicitDeny`, as the simulator says.
+    pub decision: String,
 }
 
 /// A policy document with the name (inline) or ARN (managed) it is known by.
