@@ -81,7 +81,7 @@ pub struct TargetArgs {
     )]
     pub service: Option<String>,
     /// AWS calls in flight at once.
-    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
+    #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub max_concurrency: u16,
 }
 

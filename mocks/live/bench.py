@@ -6,7 +6,8 @@ through aws-proxy (per-call latency like a region) in front of the patched moto.
 
 Cases: one stopped task (`diagnose --task-arn`); a cluster of 200 services over 2 VPCs and 10
 task definitions (`diagnose --cluster`); the same sweep with 20% of calls throttled, whose
-findings must equal the fault-free ones. Build first: cargo build --release.
+findings must equal the fault-free ones. Build first: cargo build --release (or point
+ECR_PATHCHECK_BIN at another build).
 """
 import argparse
 import copy
@@ -23,7 +24,7 @@ import time
 import urllib.request
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-BINARY = ROOT / "target" / "release" / "ecr-pathcheck"
+BINARY = pathlib.Path(os.environ.get("ECR_PATHCHECK_BIN", ROOT / "target" / "release" / "ecr-pathcheck"))
 
 
 def free_port():
@@ -32,8 +33,8 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start(command, ready=None):
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+def start(command, ready=None, env=None):
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
     if ready:
         assert process.stdout.readline().strip() == ready
     return process
@@ -50,8 +51,8 @@ def wait_listening(port):
 
 
 def sweep_snapshot():
-    """200 services, 2 VPCs (the healthy network twice), 10 task definitions."""
-    base = json.load(open(ROOT / "mocks/healthy-endpoints/snapshot.json"))
+    """200 services, 2 VPCs (twice the network whose task group lacks the S3 egress rule), 10 task definitions."""
+    base = json.load(open(ROOT / "mocks/s3-prefix-list-egress-missing/snapshot.json"))
     network_keys = ["vpcs", "dhcp_options", "subnets", "route_tables", "network_acls", "security_groups", "vpc_endpoints", "internet_gateways"]
     second = json.loads(re.sub(r'"(vpc|subnet|rtb|acl|sg|vpce|igw|eni|dopt)-', r'"\1-two-', json.dumps({k: base.get(k, []) for k in network_keys})))
     for key in network_keys:
@@ -124,7 +125,7 @@ def main():
     if not BINARY.exists():
         raise SystemExit("build first: cargo build --release")
     moto_port = free_port()
-    emulator = start([sys.executable, str(ROOT / "mocks/live/emulator.py"), str(moto_port)], ready="ready")
+    emulator = start([sys.executable, str(ROOT / "mocks/live/emulator.py"), str(moto_port)], ready="ready", env=dict(os.environ, MOTO_ACCOUNT_ID="111122223333"))
     endpoint = f"http://127.0.0.1:{moto_port}"
     env = dict(os.environ, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_REGION="us-east-1")
     try:

@@ -29,8 +29,10 @@ pub struct Connection {
     pub arn_region: Option<String>,
 }
 
-/// Retries with backoff in adaptive mode (the client slows itself down once throttled); ten
-/// attempts so a throttled sweep completes rather than failing on the third refusal.
+/// Retries with exponential backoff and jitter; ten attempts so a throttled sweep completes
+/// rather than failing on the third refusal. Standard mode, not adaptive: measured through
+/// aws-proxy with 20% of calls throttled, adaptive mode's client-side rate limiter stretched a
+/// 200-service sweep from 1.5 s to 62 s, while the calls in flight are already bounded.
 const MAX_ATTEMPTS: u32 = 10;
 
 /// `AWS_MAX_ATTEMPTS` as the SDKs read it, else [`MAX_ATTEMPTS`].
@@ -47,7 +49,7 @@ pub async fn connect(connection: &Connection) -> anyhow::Result<Clients> {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new(region.clone()))
         .retry_config(
-            RetryConfig::adaptive()
+            RetryConfig::standard()
                 .with_max_attempts(max_attempts())
                 .with_initial_backoff(Duration::from_millis(200))
                 .with_max_backoff(Duration::from_secs(10)),
