@@ -66,13 +66,18 @@ pub async fn list_services(
             pages.collect::<Result<Vec<_>, _>>(),
         )
         .await?;
+    required(answer, "ecs:ListServices", cluster)
+}
+
+/// The calls that name the targets: without their answer there is nothing to diagnose.
+fn required<T>(answer: Outcome<T>, api: &str, cluster: &str) -> anyhow::Result<T> {
     match answer {
-        Outcome::Found(arns) => Ok(arns),
+        Outcome::Found(value) => Ok(value),
         Outcome::Absent(_) => bail!(
-            "cluster {cluster} not found in this account and region; check --cluster and --region"
+            "cluster {cluster} not found in this account and region; check the ARN, --cluster and --region"
         ),
         Outcome::Refused => bail!(
-            "ecs:ListServices was refused for cluster {cluster}; grant the actions in docs/iam-policy.json"
+            "{api} was refused in cluster {cluster}, so the targets cannot be read; grant the actions in docs/iam-policy.json"
         ),
     }
 }
@@ -132,28 +137,19 @@ pub async fn describe_tasks(
     let mut tasks = Vec::new();
     let mut missing = Vec::new();
     for answer in try_join_all(batches).await? {
-        match answer {
-            Outcome::Found(output) => {
-                tasks.extend(
-                    output
-                        .tasks()
-                        .iter()
-                        .filter_map(|task| Some((convert_task(task)?, task_eni(task)))),
-                );
-                missing.extend(
-                    output
-                        .failures()
-                        .iter()
-                        .filter_map(|failure| failure.arn().map(str::to_string)),
-                );
-            }
-            Outcome::Absent(_) => bail!(
-                "cluster {cluster} not found in this account and region; check the ARN, --cluster and --region"
-            ),
-            Outcome::Refused => bail!(
-                "ecs:DescribeTasks was refused in cluster {cluster}: the task cannot be read (grant the actions in docs/iam-policy.json)"
-            ),
-        }
+        let output = required(answer, "ecs:DescribeTasks", cluster)?;
+        tasks.extend(
+            output
+                .tasks()
+                .iter()
+                .filter_map(|task| Some((convert_task(task)?, task_eni(task)))),
+        );
+        missing.extend(
+            output
+                .failures()
+                .iter()
+                .filter_map(|failure| failure.arn().map(str::to_string)),
+        );
     }
     Ok((tasks, missing))
 }
@@ -186,29 +182,20 @@ pub async fn describe_services(
     let mut services = Vec::new();
     let mut missing = Vec::new();
     for answer in try_join_all(batches).await? {
-        match answer {
-            Outcome::Found(output) => {
-                for service in output.services() {
-                    if service.status() == Some("INACTIVE") {
-                        missing.extend(service.service_name().map(str::to_string));
-                    } else if let Some(converted) = convert_service(service) {
-                        services.push(converted);
-                    }
-                }
-                missing.extend(
-                    output
-                        .failures()
-                        .iter()
-                        .filter_map(|failure| failure.arn().map(str::to_string)),
-                );
+        let output = required(answer, "ecs:DescribeServices", cluster)?;
+        for service in output.services() {
+            if service.status() == Some("INACTIVE") {
+                missing.extend(service.service_name().map(str::to_string));
+            } else if let Some(converted) = convert_service(service) {
+                services.push(converted);
             }
-            Outcome::Absent(_) => bail!(
-                "cluster {cluster} not found in this account and region; check --cluster and --region"
-            ),
-            Outcome::Refused => bail!(
-                "ecs:DescribeServices was refused in cluster {cluster}; grant the actions in docs/iam-policy.json"
-            ),
         }
+        missing.extend(
+            output
+                .failures()
+                .iter()
+                .filter_map(|failure| failure.arn().map(str::to_string)),
+        );
     }
     Ok((services, missing))
 }
@@ -246,18 +233,11 @@ pub async fn task_definitions(
 
 /// A stopped task whose reasons say the pull or the task's start failed (not a scale-in).
 pub fn failed_to_start(task: &Task) -> bool {
-    task.stopped_reason
-        .iter()
-        .chain(
-            task.containers
-                .iter()
-                .filter_map(|container| container.reason.as_ref()),
-        )
-        .any(|reason| {
-            classify(reason).category != Category::Unknown
-                || reason.contains("CannotPull")
-                || reason.contains("ResourceInitializationError")
-        })
+    task.reasons().any(|reason| {
+        classify(reason).category != Category::Unknown
+            || reason.contains("CannotPull")
+            || reason.contains("ResourceInitializationError")
+    })
 }
 
 fn launch_type(

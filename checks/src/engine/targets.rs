@@ -130,14 +130,7 @@ pub fn targets<'a>(index: &Index<'a>) -> Vec<TargetInput<'a>> {
 }
 
 fn task_reasons(task: &crate::snapshot::Task) -> impl Iterator<Item = String> + '_ {
-    task.stopped_reason
-        .iter()
-        .chain(
-            task.containers
-                .iter()
-                .filter_map(|container| container.reason.as_ref()),
-        )
-        .cloned()
+    task.reasons().cloned()
 }
 
 fn is_failure_event(message: &str) -> bool {

@@ -48,6 +48,17 @@ pub struct Task {
     pub network: Option<TaskNetwork>,
 }
 
+impl Task {
+    /// The stopped reason, then each container's reason.
+    pub fn reasons(&self) -> impl Iterator<Item = &String> {
+        self.stopped_reason.iter().chain(
+            self.containers
+                .iter()
+                .filter_map(|container| container.reason.as_ref()),
+        )
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TaskNetwork {
