@@ -474,6 +474,29 @@ def cross_account_repository_unseen(s):
     }]
 
 
+def pull_through_cache(s):
+    s["ecr_registry"] = {"pull_through_cache_rules": [{"ecr_repository_prefix": "docker-hub", "upstream_registry_url": "registry-1.docker.io"}]}
+    s["task_definitions"][0]["containers"][0]["image"] = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/docker-hub/library/nginx:1.27"
+
+
+def pull_through_cache_import_denied(s):
+    """A pull-through cache image not cached yet: the first pull must import it, and the
+    execution role (AmazonECSTaskExecutionRolePolicy only) may neither import nor create the repository."""
+    pull_through_cache(s)
+
+
+def pull_through_cache_ready(s):
+    """The same first pull, with the role allowed to import and to create the cache repository."""
+    pull_through_cache(s)
+    s["iam_roles"][0]["inline_policies"] = [{
+        "name": "pull-through-cache",
+        "document": {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": ["ecr:BatchImportUpstreamImage", "ecr:CreateRepository"],
+            "Resource": f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/docker-hub/*",
+        }]},
+    }]
+
+
 def image_tag_missing(s):
     """The task definition names a tag that was never pushed."""
     s["task_definitions"][0]["containers"][0]["image"] = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/web:1.4.3"
@@ -529,6 +552,8 @@ SCENARIOS = {
     "image-tag-missing": image_tag_missing,
     "cross-account-repository-unseen": cross_account_repository_unseen,
     "simulator-disagrees": simulator_disagrees,
+    "pull-through-cache-import-denied": pull_through_cache_import_denied,
+    "pull-through-cache-ready": pull_through_cache_ready,
     "image-platform-mismatch": image_platform_mismatch,
 }
 

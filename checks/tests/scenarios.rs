@@ -60,6 +60,8 @@ const EXPECTATIONS: &[(&str, &[&str], &[&str])] = &[
     ("image-tag-missing", &["PC701"], &["PC801"]),
     ("cross-account-repository-unseen", &[], &["PC701", "PC901"]),
     ("simulator-disagrees", &[], &["PC603"]),
+    ("pull-through-cache-import-denied", &["PC703"], &[]),
+    ("pull-through-cache-ready", &[], &[]),
     ("image-platform-mismatch", &["PC702"], &["PC801"]),
 ];
 

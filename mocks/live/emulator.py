@@ -7,7 +7,9 @@
    model) has strings, so the SDK rejects every DescribeTasks answer. They are made strings.
 2. moto gives interface-endpoint and task ENIs random 10.x addresses outside their subnet;
    on AWS an ENI's address is always in its subnet. They get one from the subnet.
-3. The API cannot set a stopped task's `stopCode` or container `reason`s. For tests only,
+3. moto has no pull-through cache rules (HTTP 500); Create/DescribePullThroughCacheRules are
+   added, kept on the ECR backend of the account and region.
+4. The API cannot set a stopped task's `stopCode` or container `reason`s. For tests only,
    `StopTask` accepts a JSON reason `{"stoppedReason": ..., "stopCode": ..., "containerReason": ...}`
    and sets those fields, as ECS does when a pull fails.
 """
@@ -20,6 +22,8 @@ import threading
 os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 
 from moto.ec2.models import vpcs as ec2_vpcs  # noqa: E402
+from moto.core.responses import ActionResult  # noqa: E402
+from moto.ecr.responses import ECRResponse  # noqa: E402
 from moto.ecs import models as ecs_models  # noqa: E402
 from moto.server import ThreadedMotoServer  # noqa: E402
 
@@ -51,6 +55,29 @@ def _stop_task_with_codes(self, cluster_str, task_str, reason):
         for container in task.containers:
             container.reason = details.get("containerReason")
     return task
+
+
+def _rules(response):
+    # On the backend object, so /moto-api/reset clears them with everything else.
+    return response.ecr_backend.__dict__.setdefault("pull_through_cache_rules", [])
+
+
+def _create_pull_through_cache_rule(self):
+    rule = {
+        "ecrRepositoryPrefix": self._get_param("ecrRepositoryPrefix"),
+        "upstreamRegistryUrl": self._get_param("upstreamRegistryUrl"),
+        "registryId": self.current_account,
+    }
+    _rules(self).append(rule)
+    return ActionResult(rule)
+
+
+def _describe_pull_through_cache_rules(self):
+    return ActionResult({"pullThroughCacheRules": _rules(self)})
+
+
+ECRResponse.create_pull_through_cache_rule = _create_pull_through_cache_rule
+ECRResponse.describe_pull_through_cache_rules = _describe_pull_through_cache_rules
 
 
 def _address_from_subnet(*_args, **_kwargs):

@@ -201,6 +201,11 @@ def image_manifest(platforms, seed):
 
 
 def seed_registry(ecr, snap):
+    registry = snap.get("ecr_registry") or {}
+    for rule in registry.get("pull_through_cache_rules", []):
+        ecr.create_pull_through_cache_rule(ecrRepositoryPrefix=rule["ecr_repository_prefix"], upstreamRegistryUrl=rule["upstream_registry_url"])
+    if registry.get("policy") is not None:
+        ecr.put_registry_policy(policyText=json.dumps(registry["policy"]))
     for repository in snap.get("ecr_repositories", []):
         account = repository["arn"].split(":")[4]
         if account != snap["account_id"]:

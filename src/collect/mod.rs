@@ -121,11 +121,12 @@ async fn collect_with(clients: &Clients, scope: &Scope, calls: &Calls) -> anyhow
                     .map(|container| container.image.clone())
             })
             .collect();
-        let (roles, repositories) = tokio::try_join!(
+        let (roles, repositories, ecr_registry) = tokio::try_join!(
             identity::roles(&clients.iam, calls, &roles),
             registry::repositories(&clients.ecr, calls, &clients.region, &images),
+            registry::registry(&clients.ecr, calls),
         )?;
-        Ok::<_, anyhow::Error>((definitions, roles, repositories))
+        Ok::<_, anyhow::Error>((definitions, roles, repositories, ecr_registry))
     };
     let owner_groups = async {
         let Some(owner) = &workloads.owner else {
@@ -142,7 +143,7 @@ async fn collect_with(clients: &Clients, scope: &Scope, calls: &Calls) -> anyhow
                 .map(|network| network.security_group_ids),
         )
     };
-    let ((task_definitions, iam_roles, ecr_repositories), network, owner_groups) = tokio::try_join!(
+    let ((task_definitions, iam_roles, ecr_repositories, ecr_registry), network, owner_groups) = tokio::try_join!(
         definitions_and_identity,
         network::collect(
             &clients.ec2,
@@ -196,6 +197,7 @@ async fn collect_with(clients: &Clients, scope: &Scope, calls: &Calls) -> anyhow
     snapshot.task_definitions = task_definitions;
     snapshot.iam_roles = iam_roles;
     snapshot.ecr_repositories = ecr_repositories;
+    snapshot.ecr_registry = ecr_registry;
     snapshot.vpcs = network.vpcs;
     snapshot.dhcp_options = network.dhcp_options;
     snapshot.subnets = network.subnets;

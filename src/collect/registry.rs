@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use aws_sdk_ecr::Client;
 use aws_sdk_ecr::types::ImageIdentifier;
 use ecr_pathcheck_checks::flows::ImageRef;
-use ecr_pathcheck_checks::snapshot::{EcrImage, EcrRepository};
+use ecr_pathcheck_checks::snapshot::{EcrImage, EcrRegistry, EcrRepository, PullThroughCacheRule};
 use futures::future::try_join_all;
 
 use super::call::{Calls, Outcome};
@@ -168,6 +168,50 @@ async fn repository_with_images(
         encryption_type: encryption.map(|config| config.encryption_type().as_str().to_string()),
         kms_key: encryption.and_then(|config| config.kms_key().map(str::to_string)),
         images,
+    }))
+}
+
+/// The registry's pull-through cache rules and permissions policy; `None` when neither could be read.
+pub async fn registry(client: &Client, calls: &Calls) -> anyhow::Result<Option<EcrRegistry>> {
+    let rules = client
+        .describe_pull_through_cache_rules()
+        .into_paginator()
+        .items()
+        .send();
+    let (rules, policy) = tokio::try_join!(
+        calls.run(
+            "ecr:DescribePullThroughCacheRules",
+            None,
+            &[],
+            rules.collect::<Result<Vec<_>, _>>()
+        ),
+        calls.run(
+            "ecr:GetRegistryPolicy",
+            None,
+            &["RegistryPolicyNotFoundException"],
+            client.get_registry_policy().send()
+        ),
+    )?;
+    if matches!((&rules, &policy), (Outcome::Refused, Outcome::Refused)) {
+        return Ok(None);
+    }
+    Ok(Some(EcrRegistry {
+        pull_through_cache_rules: rules
+            .found()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|rule| {
+                Some(PullThroughCacheRule {
+                    ecr_repository_prefix: rule.ecr_repository_prefix()?.to_string(),
+                    upstream_registry_url: rule.upstream_registry_url()?.to_string(),
+                })
+            })
+            .collect(),
+        policy: policy.found().and_then(|output| {
+            output
+                .policy_text()
+                .and_then(|text| serde_json::from_str(text).ok())
+        }),
     }))
 }
 

@@ -25,6 +25,7 @@ pub fn account_findings(index: &Index) -> Vec<Finding> {
         .snapshot
         .gaps
         .iter()
+        .filter(|gap| !proves_absence(gap, &index.snapshot.account_id))
         .map(|gap| {
             let about = gap.resource.as_deref().map(|resource| format!(" for {resource}")).unwrap_or_default();
             CHECK
@@ -43,6 +44,17 @@ pub fn account_findings(index: &Index) -> Vec<Finding> {
                 )
         })
         .collect()
+}
+
+/// "Not found" from the snapshot's own account is a fact the checks use (the repository does
+/// not exist), not data that is missing; another account's "not found" may be a refusal.
+fn proves_absence(gap: &crate::snapshot::CollectionGap, account_id: &str) -> bool {
+    gap.error_code.ends_with("NotFoundException")
+        && gap
+            .resource
+            .as_deref()
+            .and_then(|arn| arn.split(':').nth(4))
+            .is_some_and(|account| account == account_id)
 }
 
 fn unseen(api: &str, what: String, resources: Vec<String>, index: &Index) -> Finding {

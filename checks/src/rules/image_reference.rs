@@ -92,6 +92,10 @@ fn verdict(context: &PathContext, flow_image: &FlowImage) -> Verdict {
     else {
         unreachable!("images() keeps private ECR images")
     };
+    if let Some(verdict) = super::pull_through_cache::verdict(context, flow_image, name, reference)
+    {
+        return verdict;
+    }
     let arn = image.repository_arn().unwrap_or_default();
     let Some(repository) = repository else {
         // Another account's registry answers "not found" to callers it does not let see the

@@ -25,6 +25,7 @@ pub mod nat_gateway;
 pub mod no_route;
 pub mod private_dns;
 pub mod public_ip;
+pub mod pull_through_cache;
 pub mod reason_unexplained;
 pub mod repository_policy;
 pub mod role_permissions;
@@ -67,6 +68,7 @@ pub static ALL: &[&CheckInfo] = &[
     &repository_policy::CHECK,
     &image_reference::CHECK,
     &image_platform::CHECK,
+    &pull_through_cache::CHECK,
     &stopped_reason::CHECK,
     &reason_unexplained::CHECK,
     &collection_gap::CHECK,

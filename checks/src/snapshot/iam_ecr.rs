@@ -80,3 +80,33 @@ pub struct LogGroup {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kms_key: Option<String>,
 }
+
+/// Registry-wide ECR settings of the snapshot's account and region.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EcrRegistry {
+    #[serde(default)]
+    pub pull_through_cache_rules: Vec<PullThroughCacheRule>,
+    /// The registry permissions policy (`GetRegistryPolicy`), when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PullThroughCacheRule {
+    /// Repositories named `<prefix>/...` are filled from the upstream registry on first pull.
+    pub ecr_repository_prefix: String,
+    pub upstream_registry_url: String,
+}
+
+impl EcrRegistry {
+    /// The rule whose prefix the repository name falls under (ECR appends the `/`).
+    pub fn pull_through_rule(&self, repository: &str) -> Option<&PullThroughCacheRule> {
+        self.pull_through_cache_rules.iter().find(|rule| {
+            repository
+                .strip_prefix(rule.ecr_repository_prefix.as_str())
+                .is_some_and(|rest| rest.starts_with('/'))
+        })
+    }
+}

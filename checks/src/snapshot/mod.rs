@@ -60,6 +60,9 @@ pub struct Snapshot {
     pub ecr_repositories: Vec<EcrRepository>,
     #[serde(default)]
     pub log_groups: Vec<LogGroup>,
+    /// Pull-through cache rules and the registry policy; absent when not collected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ecr_registry: Option<EcrRegistry>,
     /// Calls that were refused or unavailable while collecting: what the engine cannot see.
     #[serde(default)]
     pub gaps: Vec<CollectionGap>,
