@@ -497,6 +497,14 @@ def pull_through_cache_ready(s):
     }]
 
 
+def repository_kms_key_disabled(s):
+    """The repository is encrypted with a customer-managed KMS key that was disabled."""
+    key = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"
+    s["ecr_repositories"][0]["encryption_type"] = "KMS"
+    s["ecr_repositories"][0]["kms_key"] = key
+    s["kms_keys"] = [{"arn": key, "key_state": "Disabled", "key_manager": "CUSTOMER"}]
+
+
 def image_tag_missing(s):
     """The task definition names a tag that was never pushed."""
     s["task_definitions"][0]["containers"][0]["image"] = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/web:1.4.3"
@@ -554,6 +562,7 @@ SCENARIOS = {
     "simulator-disagrees": simulator_disagrees,
     "pull-through-cache-import-denied": pull_through_cache_import_denied,
     "pull-through-cache-ready": pull_through_cache_ready,
+    "repository-kms-key-disabled": repository_kms_key_disabled,
     "image-platform-mismatch": image_platform_mismatch,
 }
 

@@ -62,6 +62,7 @@ const EXPECTATIONS: &[(&str, &[&str], &[&str])] = &[
     ("simulator-disagrees", &[], &["PC603"]),
     ("pull-through-cache-import-denied", &["PC703"], &[]),
     ("pull-through-cache-ready", &[], &[]),
+    ("repository-kms-key-disabled", &["PC704"], &[]),
     ("image-platform-mismatch", &["PC702"], &["PC801"]),
 ];
 

@@ -23,7 +23,7 @@ def mapped(value):
 
 def clients(endpoint, region):
     kw = dict(endpoint_url=endpoint, region_name=region, aws_access_key_id="testing", aws_secret_access_key="testing")
-    return {name: boto3.client(name, **kw) for name in ("ec2", "ecs", "ecr", "iam")}
+    return {name: boto3.client(name, **kw) for name in ("ec2", "ecs", "ecr", "iam", "kms")}
 
 
 def moto_api(endpoint, path, body):
@@ -200,6 +200,16 @@ def image_manifest(platforms, seed):
     })
 
 
+def seed_keys(kms, snap):
+    for key in snap.get("kms_keys", []):
+        created = kms.create_key(Description="seeded")["KeyMetadata"]
+        ids[key["arn"]] = created["Arn"]
+        if key["key_state"] == "Disabled":
+            kms.disable_key(KeyId=created["KeyId"])
+        elif key["key_state"] == "PendingDeletion":
+            kms.schedule_key_deletion(KeyId=created["KeyId"], PendingWindowInDays=7)
+
+
 def seed_registry(ecr, snap):
     registry = snap.get("ecr_registry") or {}
     for rule in registry.get("pull_through_cache_rules", []):
@@ -212,7 +222,7 @@ def seed_registry(ecr, snap):
             continue  # another account's registry: left out (the collector reports it uncollected)
         encryption = {"encryptionType": repository.get("encryption_type", "AES256")}
         if repository.get("kms_key"):
-            encryption["kmsKey"] = repository["kms_key"]
+            encryption["kmsKey"] = mapped(repository["kms_key"])
         ecr.create_repository(repositoryName=repository["name"], encryptionConfiguration=encryption)
         if repository.get("policy") is not None:
             ecr.set_repository_policy(repositoryName=repository["name"], policyText=json.dumps(repository["policy"]))
@@ -301,6 +311,7 @@ def main():
     aws = clients(endpoint, snap["region"])
     seed_network(aws["ec2"], snap)
     seed_identity(aws["iam"], snap)
+    seed_keys(aws["kms"], snap)
     seed_registry(aws["ecr"], snap)
     seed_workloads(aws["ecs"], aws["ec2"], endpoint, snap)
     finish_network(aws["ec2"], snap)

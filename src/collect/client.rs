@@ -19,6 +19,7 @@ pub struct Clients {
     pub ecs: aws_sdk_ecs::Client,
     pub ecr: aws_sdk_ecr::Client,
     pub iam: aws_sdk_iam::Client,
+    pub kms: aws_sdk_kms::Client,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -74,6 +75,7 @@ pub async fn connect(connection: &Connection) -> anyhow::Result<Clients> {
         ecs: aws_sdk_ecs::Client::new(&config),
         ecr: aws_sdk_ecr::Client::new(&config),
         iam: aws_sdk_iam::Client::new(&config),
+        kms: aws_sdk_kms::Client::new(&config),
         region,
     })
 }

@@ -10,6 +10,7 @@ mod call;
 pub mod client;
 mod ecs;
 mod identity;
+mod keys;
 mod network;
 mod progress;
 mod registry;
@@ -121,12 +122,22 @@ async fn collect_with(clients: &Clients, scope: &Scope, calls: &Calls) -> anyhow
                     .map(|container| container.image.clone())
             })
             .collect();
-        let (roles, repositories, ecr_registry) = tokio::try_join!(
+        let repositories_and_keys = async {
+            let repositories =
+                registry::repositories(&clients.ecr, calls, &clients.region, &images).await?;
+            let key_references: BTreeSet<String> = repositories
+                .iter()
+                .filter_map(|repository| repository.kms_key.clone())
+                .collect();
+            let keys = keys::describe(&clients.kms, calls, &key_references).await?;
+            Ok::<_, anyhow::Error>((repositories, keys))
+        };
+        let (roles, (repositories, kms_keys), ecr_registry) = tokio::try_join!(
             identity::roles(&clients.iam, calls, &roles),
-            registry::repositories(&clients.ecr, calls, &clients.region, &images),
+            repositories_and_keys,
             registry::registry(&clients.ecr, calls),
         )?;
-        Ok::<_, anyhow::Error>((definitions, roles, repositories, ecr_registry))
+        Ok::<_, anyhow::Error>((definitions, roles, repositories, kms_keys, ecr_registry))
     };
     let owner_groups = async {
         let Some(owner) = &workloads.owner else {
@@ -143,7 +154,11 @@ async fn collect_with(clients: &Clients, scope: &Scope, calls: &Calls) -> anyhow
                 .map(|network| network.security_group_ids),
         )
     };
-    let ((task_definitions, iam_roles, ecr_repositories, ecr_registry), network, owner_groups) = tokio::try_join!(
+    let (
+        (task_definitions, iam_roles, ecr_repositories, kms_keys, ecr_registry),
+        network,
+        owner_groups,
+    ) = tokio::try_join!(
         definitions_and_identity,
         network::collect(
             &clients.ec2,
@@ -198,6 +213,7 @@ async fn collect_with(clients: &Clients, scope: &Scope, calls: &Calls) -> anyhow
     snapshot.iam_roles = iam_roles;
     snapshot.ecr_repositories = ecr_repositories;
     snapshot.ecr_registry = ecr_registry;
+    snapshot.kms_keys = kms_keys;
     snapshot.vpcs = network.vpcs;
     snapshot.dhcp_options = network.dhcp_options;
     snapshot.subnets = network.subnets;

@@ -9,7 +9,7 @@ use aws_smithy_mocks::{RuleMode, mock, mock_client};
 
 use super::call::Calls;
 use super::progress::Progress;
-use super::{ecs, identity, network};
+use super::{ecs, identity, keys, network};
 
 fn calls() -> Calls {
     Calls::new(8, Progress::hidden())
@@ -322,5 +322,57 @@ async fn the_policy_simulator_is_asked_once_per_resource_and_its_refusal_is_only
     assert!(
         calls.take_gaps().is_empty(),
         "a cross-check refused is not a collection gap"
+    );
+}
+
+#[tokio::test]
+async fn a_deleted_repository_key_is_recorded_as_not_found_and_a_disabled_one_keeps_its_state() {
+    use aws_sdk_kms::operation::describe_key::{DescribeKeyError, DescribeKeyOutput};
+    use aws_sdk_kms::types::{KeyManagerType, KeyMetadata, KeyState};
+    let deleted = "arn:aws:kms:us-east-1:111122223333:key/deleted";
+    let disabled = "arn:aws:kms:us-east-1:111122223333:key/disabled";
+    let gone = mock!(aws_sdk_kms::Client::describe_key)
+        .match_requests(move |request| request.key_id() == Some(deleted))
+        .then_error(|| {
+            DescribeKeyError::generic(
+                ErrorMetadata::builder()
+                    .code("NotFoundException")
+                    .message("Key does not exist")
+                    .build(),
+            )
+        });
+    let off = mock!(aws_sdk_kms::Client::describe_key)
+        .match_requests(move |request| request.key_id() == Some(disabled))
+        .then_output(move || {
+            DescribeKeyOutput::builder()
+                .key_metadata(
+                    KeyMetadata::builder()
+                        .key_id("disabled")
+                        .arn(disabled)
+                        .key_state(KeyState::Disabled)
+                        .key_manager(KeyManagerType::Customer)
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+        });
+    let client = mock_client!(aws_sdk_kms, RuleMode::MatchAny, [&gone, &off]);
+    let calls = calls();
+    let references = BTreeSet::from([deleted.to_string(), disabled.to_string()]);
+    let found = keys::describe(&client, &calls, &references).await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(
+        (found[0].key_state.as_str(), found[0].key_manager.as_str()),
+        ("Disabled", "CUSTOMER")
+    );
+    let gaps = calls.take_gaps();
+    assert_eq!(gaps.len(), 1);
+    assert_eq!(
+        (
+            gaps[0].api.as_str(),
+            gaps[0].resource.as_deref(),
+            gaps[0].error_code.as_str()
+        ),
+        ("kms:DescribeKey", Some(deleted), "NotFoundException")
     );
 }

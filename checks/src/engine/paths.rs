@@ -432,6 +432,7 @@ fn evaluate_flow(context: &PathContext) -> (FlowReport, Vec<Finding>) {
     for verdict in rules::image_reference::check(context, &images)
         .into_iter()
         .chain(rules::image_platform::check(context, &images))
+        .chain(rules::repository_kms_key::check(context, &images))
     {
         path.push(Hop::Image, verdict);
     }

@@ -27,6 +27,7 @@ pub mod private_dns;
 pub mod public_ip;
 pub mod pull_through_cache;
 pub mod reason_unexplained;
+pub mod repository_kms_key;
 pub mod repository_policy;
 pub mod role_permissions;
 pub mod route_beyond;
@@ -69,6 +70,7 @@ pub static ALL: &[&CheckInfo] = &[
     &image_reference::CHECK,
     &image_platform::CHECK,
     &pull_through_cache::CHECK,
+    &repository_kms_key::CHECK,
     &stopped_reason::CHECK,
     &reason_unexplained::CHECK,
     &collection_gap::CHECK,

@@ -110,3 +110,21 @@ impl EcrRegistry {
         })
     }
 }
+
+/// A KMS key a repository (or secret) is encrypted with, as `DescribeKey` shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KmsKey {
+    pub arn: String,
+    /// `Enabled`, `Disabled`, `PendingDeletion`, `PendingImport`, `Unavailable`, ...
+    pub key_state: String,
+    /// `CUSTOMER` or `AWS`.
+    pub key_manager: String,
+}
+
+impl KmsKey {
+    /// Whether `reference` (a key ARN, a key id or an alias-free ARN suffix) names this key.
+    pub fn is(&self, reference: &str) -> bool {
+        self.arn == reference || self.arn.rsplit('/').next() == Some(reference)
+    }
+}

@@ -60,6 +60,9 @@ pub struct Snapshot {
     pub ecr_repositories: Vec<EcrRepository>,
     #[serde(default)]
     pub log_groups: Vec<LogGroup>,
+    /// The KMS keys the repositories name, as far as they could be described.
+    #[serde(default)]
+    pub kms_keys: Vec<KmsKey>,
     /// Pull-through cache rules and the registry policy; absent when not collected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ecr_registry: Option<EcrRegistry>,
@@ -96,6 +99,7 @@ impl Snapshot {
         self.iam_roles.sort_by(|a, b| a.arn.cmp(&b.arn));
         self.ecr_repositories.sort_by(|a, b| a.arn.cmp(&b.arn));
         self.log_groups.sort_by(|a, b| a.name.cmp(&b.name));
+        self.kms_keys.sort_by(|a, b| a.arn.cmp(&b.arn));
         self.gaps.sort();
         self.gaps.dedup();
     }
