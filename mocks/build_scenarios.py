@@ -411,6 +411,21 @@ def secrets_endpoint_missing(s):
     stopped_task(s, "ResourceInitializationError: unable to pull secrets or registry auth: unable to retrieve secret from asm: There is a connection issue between the task and AWS Secrets Manager. Check your task network configuration. failed to fetch secret arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-AbCdEf")
 
 
+def secret_kms_decrypt_denied(s):
+    """The secret is encrypted with a customer-managed key; the role may read the secret but not
+    decrypt with the key. The network to Secrets Manager is fine."""
+    secret = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:prod/db-AbCdEf"
+    key = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"
+    s["task_definitions"][0]["containers"][0]["secrets"] = [{"name": "DB_PASSWORD", "value_from": f"{secret}:password::"}]
+    s["vpc_endpoints"].append(interface_endpoint("secretsmanager", 8))
+    s["iam_roles"][0]["inline_policies"] = [{
+        "name": "read-db-secret",
+        "document": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": secret}]},
+    }]
+    s["kms_keys"] = [{"arn": key, "key_state": "Enabled", "key_manager": "CUSTOMER"}]
+    s["secret_keys"] = [{"resource": secret, "kms_key": key}]
+
+
 def execution_role_missing(s):
     """The task definition has no execution role."""
     del s["task_definitions"][0]["execution_role_arn"]
@@ -563,6 +578,7 @@ SCENARIOS = {
     "pull-through-cache-import-denied": pull_through_cache_import_denied,
     "pull-through-cache-ready": pull_through_cache_ready,
     "repository-kms-key-disabled": repository_kms_key_disabled,
+    "secret-kms-decrypt-denied": secret_kms_decrypt_denied,
     "image-platform-mismatch": image_platform_mismatch,
 }
 

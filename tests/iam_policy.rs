@@ -27,7 +27,7 @@ fn called_actions() -> BTreeSet<String> {
             let Some((service, action)) = literal.split_once(':') else {
                 continue;
             };
-            if ["ec2", "ecs", "ecr", "iam", "kms"].contains(&service)
+            if ["ec2", "ecs", "ecr", "iam", "kms", "secretsmanager", "ssm"].contains(&service)
                 && action.starts_with(|c: char| c.is_ascii_uppercase())
                 && action.chars().all(|c| c.is_ascii_alphanumeric())
             {

@@ -63,6 +63,7 @@ const EXPECTATIONS: &[(&str, &[&str], &[&str])] = &[
     ("pull-through-cache-import-denied", &["PC703"], &[]),
     ("pull-through-cache-ready", &[], &[]),
     ("repository-kms-key-disabled", &["PC704"], &[]),
+    ("secret-kms-decrypt-denied", &["PC605"], &[]),
     ("image-platform-mismatch", &["PC702"], &["PC801"]),
 ];
 

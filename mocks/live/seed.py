@@ -21,9 +21,25 @@ def mapped(value):
     return ids.get(value, value)
 
 
+def remapped(document):
+    """A policy document with the scenario's ids (secret ARNs, keys) replaced by moto's."""
+    text = json.dumps(document)
+    for known, real in ids.items():
+        text = text.replace(known, real)
+    return text
+
+
+def mapped_prefix(value):
+    """A secret reference with a JSON key suffix (`arn...:secret:name-AbCdEf:password::`)."""
+    for known, real in ids.items():
+        if value.startswith(known + ":"):
+            return real + value[len(known):]
+    return mapped(value)
+
+
 def clients(endpoint, region):
     kw = dict(endpoint_url=endpoint, region_name=region, aws_access_key_id="testing", aws_secret_access_key="testing")
-    return {name: boto3.client(name, **kw) for name in ("ec2", "ecs", "ecr", "iam", "kms")}
+    return {name: boto3.client(name, **kw) for name in ("ec2", "ecs", "ecr", "iam", "kms", "secretsmanager", "ssm")}
 
 
 def moto_api(endpoint, path, body):
@@ -164,7 +180,7 @@ def seed_identity(iam, snap):
         trust = role.get("trust_policy") or {"Version": "2012-10-17", "Statement": []}
         iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
         for policy in role.get("inline_policies", []):
-            iam.put_role_policy(RoleName=name, PolicyName=policy["name"], PolicyDocument=json.dumps(policy["document"]))
+            iam.put_role_policy(RoleName=name, PolicyName=policy["name"], PolicyDocument=remapped(policy["document"]))
         for policy in role.get("attached_policies", []):
             iam.attach_role_policy(RoleName=name, PolicyArn=managed_policy(iam, policy))
         if role.get("permissions_boundary"):
@@ -178,7 +194,7 @@ def managed_policy(iam, policy):
     try:
         iam.get_policy(PolicyArn=arn)
     except iam.exceptions.NoSuchEntityException:
-        iam.create_policy(PolicyName=arn.rsplit("/", 1)[-1], PolicyDocument=json.dumps(policy["document"]))
+        iam.create_policy(PolicyName=arn.rsplit("/", 1)[-1], PolicyDocument=remapped(policy["document"]))
     return arn
 
 
@@ -208,6 +224,20 @@ def seed_keys(kms, snap):
             kms.disable_key(KeyId=created["KeyId"])
         elif key["key_state"] == "PendingDeletion":
             kms.schedule_key_deletion(KeyId=created["KeyId"], PendingWindowInDays=7)
+
+
+def seed_secrets(secretsmanager, ssm, snap):
+    for secret in snap.get("secret_keys", []):
+        arn = secret["resource"]
+        args = {}
+        if secret.get("kms_key"):
+            args["KmsKeyId"] = mapped(secret["kms_key"])
+        if ":secretsmanager:" in arn:
+            name = arn.split(":secret:", 1)[1].rsplit("-", 1)[0]
+            ids[arn] = secretsmanager.create_secret(Name=name, SecretString="seeded", **args)["ARN"]
+        else:
+            name = "/" + arn.split(":parameter/", 1)[1]
+            ssm.put_parameter(Name=name, Value="seeded", Type="SecureString", **({"KeyId": args["KmsKeyId"]} if args else {}))
 
 
 def seed_registry(ecr, snap):
@@ -248,7 +278,7 @@ def seed_workloads(ecs, ec2, endpoint, snap):
             if container.get("log_driver"):
                 spec["logConfiguration"] = {"logDriver": container["log_driver"], "options": container.get("log_options", {})}
             if container.get("secrets"):
-                spec["secrets"] = [{"name": s["name"], "valueFrom": s["value_from"]} for s in container["secrets"]]
+                spec["secrets"] = [{"name": s["name"], "valueFrom": mapped_prefix(s["value_from"])} for s in container["secrets"]]
             if container.get("repository_credentials"):
                 spec["repositoryCredentials"] = {"credentialsParameter": container["repository_credentials"]}
             containers.append(spec)
@@ -310,8 +340,9 @@ def main():
     snap = json.load(open(path))
     aws = clients(endpoint, snap["region"])
     seed_network(aws["ec2"], snap)
-    seed_identity(aws["iam"], snap)
     seed_keys(aws["kms"], snap)
+    seed_secrets(aws["secretsmanager"], aws["ssm"], snap)
+    seed_identity(aws["iam"], snap)
     seed_registry(aws["ecr"], snap)
     seed_workloads(aws["ecs"], aws["ec2"], endpoint, snap)
     finish_network(aws["ec2"], snap)

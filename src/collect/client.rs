@@ -20,6 +20,8 @@ pub struct Clients {
     pub ecr: aws_sdk_ecr::Client,
     pub iam: aws_sdk_iam::Client,
     pub kms: aws_sdk_kms::Client,
+    pub secrets_manager: aws_sdk_secretsmanager::Client,
+    pub ssm: aws_sdk_ssm::Client,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -76,6 +78,8 @@ pub async fn connect(connection: &Connection) -> anyhow::Result<Clients> {
         ecr: aws_sdk_ecr::Client::new(&config),
         iam: aws_sdk_iam::Client::new(&config),
         kms: aws_sdk_kms::Client::new(&config),
+        secrets_manager: aws_sdk_secretsmanager::Client::new(&config),
+        ssm: aws_sdk_ssm::Client::new(&config),
         region,
     })
 }

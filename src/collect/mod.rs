@@ -14,6 +14,7 @@ mod keys;
 mod network;
 mod progress;
 mod registry;
+mod secrets;
 #[cfg(test)]
 mod tests;
 
@@ -21,7 +22,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::bail;
 use ecr_pathcheck_checks::flows::{FlowKind, required_flows};
-use ecr_pathcheck_checks::snapshot::{self, LaunchType, Service, Snapshot, Task, TaskDefinition};
+use ecr_pathcheck_checks::snapshot::{
+    self, KmsKey, LaunchType, SecretKey, Service, Snapshot, Task, TaskDefinition,
+};
 
 use arn::TaskArn;
 pub use call::Calls;
@@ -122,22 +125,57 @@ async fn collect_with(clients: &Clients, scope: &Scope, calls: &Calls) -> anyhow
                     .map(|container| container.image.clone())
             })
             .collect();
+        let (secrets, parameters) =
+            secret_resources(&definitions, &clients.region, &workloads.account_id);
         let repositories_and_keys = async {
-            let repositories =
-                registry::repositories(&clients.ecr, calls, &clients.region, &images).await?;
+            let (repositories, encryption) = tokio::try_join!(
+                registry::repositories(&clients.ecr, calls, &clients.region, &images),
+                secrets::encryption(
+                    &clients.secrets_manager,
+                    &clients.ssm,
+                    calls,
+                    &secrets,
+                    &parameters
+                ),
+            )?;
             let key_references: BTreeSet<String> = repositories
                 .iter()
                 .filter_map(|repository| repository.kms_key.clone())
+                .chain(encryption.iter().filter_map(|(_, key)| key.clone()))
                 .collect();
-            let keys = keys::describe(&clients.kms, calls, &key_references).await?;
-            Ok::<_, anyhow::Error>((repositories, keys))
+            let described = keys::describe(&clients.kms, calls, &key_references).await?;
+            // Secrets name their key as they like (alias, id, ARN); the engine matches key ARNs.
+            let secret_keys = encryption
+                .into_iter()
+                .map(|(resource, key)| SecretKey {
+                    kms_key: key.map(|reference| {
+                        described
+                            .iter()
+                            .find(|(named, _)| *named == reference)
+                            .map(|(_, key)| key.arn.clone())
+                            .unwrap_or(reference)
+                    }),
+                    resource,
+                })
+                .collect::<Vec<_>>();
+            let mut kms_keys: Vec<KmsKey> = described.into_iter().map(|(_, key)| key).collect();
+            kms_keys.sort_by(|a, b| a.arn.cmp(&b.arn));
+            kms_keys.dedup_by(|a, b| a.arn == b.arn);
+            Ok::<_, anyhow::Error>((repositories, kms_keys, secret_keys))
         };
-        let (roles, (repositories, kms_keys), ecr_registry) = tokio::try_join!(
+        let (roles, (repositories, kms_keys, secret_keys), ecr_registry) = tokio::try_join!(
             identity::roles(&clients.iam, calls, &roles),
             repositories_and_keys,
             registry::registry(&clients.ecr, calls),
         )?;
-        Ok::<_, anyhow::Error>((definitions, roles, repositories, kms_keys, ecr_registry))
+        Ok::<_, anyhow::Error>((
+            definitions,
+            roles,
+            repositories,
+            kms_keys,
+            secret_keys,
+            ecr_registry,
+        ))
     };
     let owner_groups = async {
         let Some(owner) = &workloads.owner else {
@@ -155,7 +193,7 @@ async fn collect_with(clients: &Clients, scope: &Scope, calls: &Calls) -> anyhow
         )
     };
     let (
-        (task_definitions, iam_roles, ecr_repositories, kms_keys, ecr_registry),
+        (task_definitions, iam_roles, ecr_repositories, kms_keys, secret_keys, ecr_registry),
         network,
         owner_groups,
     ) = tokio::try_join!(
@@ -214,6 +252,7 @@ async fn collect_with(clients: &Clients, scope: &Scope, calls: &Calls) -> anyhow
     snapshot.ecr_repositories = ecr_repositories;
     snapshot.ecr_registry = ecr_registry;
     snapshot.kms_keys = kms_keys;
+    snapshot.secret_keys = secret_keys;
     snapshot.vpcs = network.vpcs;
     snapshot.dhcp_options = network.dhcp_options;
     snapshot.subnets = network.subnets;
@@ -257,6 +296,30 @@ fn role_requests(
         }
     }
     requests
+}
+
+/// The Secrets Manager secrets and SSM parameters of this region the tasks read, as the
+/// engine's flows name them.
+fn secret_resources(
+    definitions: &[TaskDefinition],
+    region: &str,
+    account_id: &str,
+) -> (BTreeSet<String>, BTreeSet<String>) {
+    let mut secrets = BTreeSet::new();
+    let mut parameters = BTreeSet::new();
+    for definition in definitions {
+        for flow in required_flows(definition, region, account_id, LaunchType::Fargate, false) {
+            if flow.region != region {
+                continue;
+            }
+            match flow.kind {
+                FlowKind::SecretsManager => secrets.extend(flow.resources),
+                FlowKind::Ssm => parameters.extend(flow.resources),
+                _ => {}
+            }
+        }
+    }
+    (secrets, parameters)
 }
 
 fn scope_cluster(scope: &Scope) -> &str {

@@ -361,8 +361,10 @@ async fn a_deleted_repository_key_is_recorded_as_not_found_and_a_disabled_one_ke
     let references = BTreeSet::from([deleted.to_string(), disabled.to_string()]);
     let found = keys::describe(&client, &calls, &references).await.unwrap();
     assert_eq!(found.len(), 1);
+    let (reference, key) = &found[0];
+    assert_eq!(reference, disabled);
     assert_eq!(
-        (found[0].key_state.as_str(), found[0].key_manager.as_str()),
+        (key.key_state.as_str(), key.key_manager.as_str()),
         ("Disabled", "CUSTOMER")
     );
     let gaps = calls.take_gaps();

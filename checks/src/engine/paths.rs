@@ -428,6 +428,9 @@ fn evaluate_flow(context: &PathContext) -> (FlowReport, Vec<Finding>) {
     for verdict in rules::repository_policy::check(context, source_vpce.as_deref()) {
         path.push(Hop::Iam, verdict);
     }
+    for verdict in rules::secret_kms_key::check(context) {
+        path.push(Hop::Iam, verdict);
+    }
     let images = rules::image_reference::images(context);
     for verdict in rules::image_reference::check(context, &images)
         .into_iter()

@@ -34,6 +34,7 @@ pub mod route_beyond;
 pub mod route_target;
 pub mod s3_gateway_route;
 pub mod s3_prefix_list_egress;
+pub mod secret_kms_key;
 pub mod sg_egress;
 pub mod stopped_reason;
 pub mod target_incomplete;
@@ -67,6 +68,7 @@ pub static ALL: &[&CheckInfo] = &[
     &execution_role_trust::CHECK,
     &role_permissions::CHECK,
     &repository_policy::CHECK,
+    &secret_kms_key::CHECK,
     &image_reference::CHECK,
     &image_platform::CHECK,
     &pull_through_cache::CHECK,

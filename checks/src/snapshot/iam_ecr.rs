@@ -128,3 +128,15 @@ impl KmsKey {
         self.arn == reference || self.arn.rsplit('/').next() == Some(reference)
     }
 }
+
+/// Which KMS key encrypts a secret or parameter the tasks read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecretKey {
+    /// The secret's ARN (without a JSON key or version suffix) or the parameter's ARN, as the
+    /// engine's flows name them.
+    pub resource: String,
+    /// The key's ARN or id; absent for the AWS managed default key (`aws/secretsmanager`, `aws/ssm`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_key: Option<String>,
+}

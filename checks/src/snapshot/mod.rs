@@ -63,6 +63,9 @@ pub struct Snapshot {
     /// The KMS keys the repositories name, as far as they could be described.
     #[serde(default)]
     pub kms_keys: Vec<KmsKey>,
+    /// The keys of the secrets and parameters the tasks read, as far as they could be described.
+    #[serde(default)]
+    pub secret_keys: Vec<SecretKey>,
     /// Pull-through cache rules and the registry policy; absent when not collected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ecr_registry: Option<EcrRegistry>,
@@ -100,6 +103,7 @@ impl Snapshot {
         self.ecr_repositories.sort_by(|a, b| a.arn.cmp(&b.arn));
         self.log_groups.sort_by(|a, b| a.name.cmp(&b.name));
         self.kms_keys.sort_by(|a, b| a.arn.cmp(&b.arn));
+        self.secret_keys.sort_by(|a, b| a.resource.cmp(&b.resource));
         self.gaps.sort();
         self.gaps.dedup();
     }
