@@ -64,12 +64,7 @@ pub fn verdict(
     if image.repository.is_none() {
         needed.push("ecr:CreateRepository");
     }
-    let policies: Vec<(&str, &serde_json::Value)> = role
-        .inline_policies
-        .iter()
-        .chain(&role.attached_policies)
-        .map(|policy| (policy.name.as_str(), &policy.document))
-        .collect();
+    let policies = role.identity_policies();
     let mut refused = Vec::new();
     for action in needed {
         let request = Request {

@@ -60,12 +60,7 @@ pub fn check(context: &PathContext, source_vpce: Option<&str>) -> Option<Verdict
 }
 
 fn decide(context: &PathContext, role: &IamRole, source_vpce: Option<&str>) -> Verdict {
-    let policies: Vec<(&str, &serde_json::Value)> = role
-        .inline_policies
-        .iter()
-        .chain(&role.attached_policies)
-        .map(|policy| (policy.name.as_str(), &policy.document))
-        .collect();
+    let policies = role.identity_policies();
     let account = role.arn.split(':').nth(4).unwrap_or_default().to_string();
     let mut known = BTreeMap::new();
     known.insert("aws:PrincipalArn".to_string(), vec![role.arn.clone()]);

@@ -91,12 +91,7 @@ pub fn check(context: &PathContext) -> Vec<Verdict> {
                 ),
             ]),
         };
-        let policies: Vec<(&str, &serde_json::Value)> = role
-            .inline_policies
-            .iter()
-            .chain(&role.attached_policies)
-            .map(|policy| (policy.name.as_str(), &policy.document))
-            .collect();
+        let policies = role.identity_policies();
         let mut decision = evaluate_set(&policies, PolicyKind::Identity, &request);
         if decision.is_allowed()
             && let Some(boundary) = &role.permissions_boundary

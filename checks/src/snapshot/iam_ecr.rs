@@ -18,6 +18,17 @@ pub struct IamRole {
     pub simulation: Option<RoleSimulation>,
 }
 
+impl IamRole {
+    /// Inline then attached policies, named, as the policy evaluator takes them.
+    pub fn identity_policies(&self) -> Vec<(&str, &serde_json::Value)> {
+        self.inline_policies
+            .iter()
+            .chain(&self.attached_policies)
+            .map(|policy| (policy.name.as_str(), &policy.document))
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RoleSimulation {
