@@ -356,7 +356,14 @@ def transit_gateway_egress(s):
 
 
 def image_in_other_region(s):
-    """The image lives in eu-west-1; us-east-1 endpoints cannot serve it."""
+    """The image lives in eu-west-1 only; us-east-1 endpoints cannot serve it."""
+    s["task_definitions"][0]["containers"][0]["image"] = f"{ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/web:1.4.2"
+    s["ecr_repositories"] = []
+
+
+def image_in_other_region_replicated(s):
+    """The task definition names the eu-west-1 image, but the same tag is already in us-east-1
+    (replicated): the fix is to point the task definition at the local copy."""
     s["task_definitions"][0]["containers"][0]["image"] = f"{ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/web:1.4.2"
 
 
@@ -578,6 +585,7 @@ SCENARIOS = {
     "pull-through-cache-import-denied": pull_through_cache_import_denied,
     "pull-through-cache-ready": pull_through_cache_ready,
     "repository-kms-key-disabled": repository_kms_key_disabled,
+    "image-in-other-region-replicated": image_in_other_region_replicated,
     "secret-kms-decrypt-denied": secret_kms_decrypt_denied,
     "image-platform-mismatch": image_platform_mismatch,
 }

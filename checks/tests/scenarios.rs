@@ -44,6 +44,11 @@ const EXPECTATIONS: &[(&str, &[&str], &[&str])] = &[
     ("endpoint-sg-open-to-world", &[], &["PC404"]),
     ("transit-gateway-egress", &[], &["PC306"]),
     ("image-in-other-region", &["PC205", "PC302", "PC402"], &[]),
+    (
+        "image-in-other-region-replicated",
+        &["PC205", "PC302", "PC402"],
+        &[],
+    ),
     ("network-acls-refused", &[], &["PC901"]),
     ("endpoint-pending", &["PC202"], &[]),
     ("endpoint-single-az", &[], &["PC203"]),

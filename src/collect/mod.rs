@@ -129,7 +129,13 @@ async fn collect_with(clients: &Clients, scope: &Scope, calls: &Calls) -> anyhow
             secret_resources(&definitions, &clients.region, &workloads.account_id);
         let repositories_and_keys = async {
             let (repositories, encryption) = tokio::try_join!(
-                registry::repositories(&clients.ecr, calls, &clients.region, &images),
+                registry::repositories(
+                    &clients.ecr,
+                    calls,
+                    &clients.region,
+                    &workloads.account_id,
+                    &images
+                ),
                 secrets::encryption(
                     &clients.secrets_manager,
                     &clients.ssm,

@@ -31,28 +31,33 @@ pub async fn repositories(
     client: &Client,
     calls: &Calls,
     region: &str,
+    own_account: &str,
     images: &BTreeSet<String>,
 ) -> anyhow::Result<Vec<EcrRepository>> {
     let mut wanted: BTreeMap<Wanted, BTreeSet<String>> = BTreeMap::new();
     for image in images {
-        // Images of other regions are the engine's to explain; this region's clients cannot read them.
-        if let ImageRef::PrivateEcr {
+        let ImageRef::PrivateEcr {
             account,
             region: image_region,
             repository,
             reference,
         } = ImageRef::parse(image)
-            && image_region == region
-        {
-            wanted
-                .entry(Wanted {
-                    account,
-                    region: image_region,
-                    name: repository,
-                })
-                .or_default()
-                .insert(reference);
+        else {
+            continue;
+        };
+        // This region's clients cannot read another region's registry; for an image of the
+        // caller's own account there, the same repository here may hold a replicated copy.
+        if image_region != region && account != own_account {
+            continue;
         }
+        wanted
+            .entry(Wanted {
+                account,
+                region: region.to_string(),
+                name: repository,
+            })
+            .or_default()
+            .insert(reference);
     }
     let found = try_join_all(wanted.iter().map(|(repository, references)| {
         repository_with_images(client, calls, repository, references)

@@ -1,7 +1,7 @@
 use crate::declare_check;
 use crate::engine::PathContext;
 use crate::finding::Finding;
-use crate::flows::FlowKind;
+use crate::flows::{FlowKind, ImageRef};
 
 declare_check! {
     /// ## What it does
@@ -19,7 +19,9 @@ declare_check! {
     ///
     /// ## Fix
     /// Replicate the repository into the task's region (ECR replication) or use a pull-through
-    /// cache rule; or give the subnet a NAT gateway route.
+    /// cache rule; or give the subnet a NAT gateway route. When the same repository and tag
+    /// already exist in the task's region (replicated or pushed there), the fix is to point the
+    /// task definition at that copy.
     pub static CHECK = ("PC205", "endpoint-cannot-serve", Error);
 }
 
@@ -59,6 +61,18 @@ pub fn check(context: &PathContext) -> Option<Finding> {
             ),
         )
     };
+    if let Some(local) = local_copy(context) {
+        return Some(
+            CHECK
+                .finding(format!("{title}; the image is already in {task_region}: {local}"))
+                .resource(context.target.task_definition_arn.as_str())
+                .detail(format!("{why} {local} exists in {task_region} (replicated or pushed there), so pointing the task definition at it is enough."))
+                .fix(
+                    format!("aws ecs register-task-definition --cli-input-json file://task-definition.json  # with \"image\": \"{local}\""),
+                    format!("# in the container definition of {}\nimage = \"{local}\"", context.target.task_definition_arn),
+                ),
+        );
+    }
     Some(
         CHECK
             .finding(title)
@@ -77,6 +91,44 @@ pub fn check(context: &PathContext) -> Option<Finding> {
                 },
             ),
     )
+}
+
+/// The same repository, tag or digest in the task's own region, when the snapshot holds it:
+/// the image of another region in the flow's registry, found again under the local registry.
+fn local_copy(context: &PathContext) -> Option<String> {
+    let task_region = &context.index.snapshot.region;
+    let definition = context.target.definition?;
+    definition.containers.iter().find_map(|container| {
+        let ImageRef::PrivateEcr {
+            account,
+            region,
+            repository,
+            reference,
+        } = ImageRef::parse(&container.image)
+        else {
+            return None;
+        };
+        if region != context.flow.region || &region == task_region {
+            return None;
+        }
+        let arn = format!("arn:aws:ecr:{task_region}:{account}:repository/{repository}");
+        let local = context
+            .index
+            .snapshot
+            .ecr_repositories
+            .iter()
+            .find(|candidate| candidate.arn == arn)?;
+        let has_image = local
+            .images
+            .iter()
+            .any(|image| image.digest == reference || image.tags.contains(&reference));
+        let separator = if reference.starts_with("sha256:") {
+            '@'
+        } else {
+            ':'
+        };
+        has_image.then(|| format!("{}{separator}{reference}", local.uri))
+    })
 }
 
 fn prefix_for(host: &str) -> String {
