@@ -69,6 +69,13 @@ pub async fn list_services(
     required(answer, "ecs:ListServices", cluster)
 }
 
+/// The ARNs (or names) ECS lists as `failures`, e.g. `MISSING`.
+fn failed_arns(failures: &[sdk::Failure]) -> impl Iterator<Item = String> + '_ {
+    failures
+        .iter()
+        .filter_map(|failure| failure.arn().map(str::to_string))
+}
+
 /// The calls that name the targets: without their answer there is nothing to diagnose.
 fn required<T>(answer: Outcome<T>, api: &str, cluster: &str) -> anyhow::Result<T> {
     match answer {
@@ -144,12 +151,7 @@ pub async fn describe_tasks(
                 .iter()
                 .filter_map(|task| Some((convert_task(task)?, task_eni(task)))),
         );
-        missing.extend(
-            output
-                .failures()
-                .iter()
-                .filter_map(|failure| failure.arn().map(str::to_string)),
-        );
+        missing.extend(failed_arns(output.failures()));
     }
     Ok((tasks, missing))
 }
@@ -190,12 +192,7 @@ pub async fn describe_services(
                 services.push(converted);
             }
         }
-        missing.extend(
-            output
-                .failures()
-                .iter()
-                .filter_map(|failure| failure.arn().map(str::to_string)),
-        );
+        missing.extend(failed_arns(output.failures()));
     }
     Ok((services, missing))
 }

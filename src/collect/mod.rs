@@ -115,7 +115,7 @@ async fn collect_with(clients: &Clients, scope: &Scope, calls: &Calls) -> anyhow
 
     let definitions_and_identity = async {
         let definitions = ecs::task_definitions(&clients.ecs, calls, &definition_arns).await?;
-        let roles = role_requests(&definitions, &clients.region, &workloads.account_id);
+        let needs = flow_needs(&definitions, &clients.region, &workloads.account_id);
         let images: BTreeSet<String> = definitions
             .iter()
             .flat_map(|definition| {
@@ -125,8 +125,6 @@ async fn collect_with(clients: &Clients, scope: &Scope, calls: &Calls) -> anyhow
                     .map(|container| container.image.clone())
             })
             .collect();
-        let (secrets, parameters) =
-            secret_resources(&definitions, &clients.region, &workloads.account_id);
         let repositories_and_keys = async {
             let (repositories, encryption) = tokio::try_join!(
                 registry::repositories(
@@ -140,8 +138,8 @@ async fn collect_with(clients: &Clients, scope: &Scope, calls: &Calls) -> anyhow
                     &clients.secrets_manager,
                     &clients.ssm,
                     calls,
-                    &secrets,
-                    &parameters
+                    &needs.secrets,
+                    &needs.parameters
                 ),
             )?;
             let key_references: BTreeSet<String> = repositories
@@ -170,7 +168,7 @@ async fn collect_with(clients: &Clients, scope: &Scope, calls: &Calls) -> anyhow
             Ok::<_, anyhow::Error>((repositories, kms_keys, secret_keys))
         };
         let (roles, (repositories, kms_keys, secret_keys), ecr_registry) = tokio::try_join!(
-            identity::roles(&clients.iam, calls, &roles),
+            identity::roles(&clients.iam, calls, &needs.role_requests),
             repositories_and_keys,
             registry::registry(&clients.ecr, calls),
         )?;
@@ -282,50 +280,41 @@ async fn collect_with(clients: &Clients, scope: &Scope, calls: &Calls) -> anyhow
     )?)
 }
 
-/// What each execution role is asked for by the tasks that use it: the engine's own list of
-/// requests, so IAM's simulator is asked exactly what the engine evaluates.
-fn role_requests(
-    definitions: &[TaskDefinition],
-    region: &str,
-    account_id: &str,
-) -> identity::Requests {
-    let mut requests = identity::Requests::new();
-    for definition in definitions {
-        let Some(role) = &definition.execution_role_arn else {
-            continue;
-        };
-        let wanted = requests.entry(role.clone()).or_default();
-        for flow in required_flows(definition, region, account_id, LaunchType::Fargate, false) {
-            if !matches!(flow.kind, FlowKind::S3Layers | FlowKind::ExternalRegistry) {
-                wanted.extend(flow.requests());
-            }
-        }
-    }
-    requests
+/// What the tasks' flows ask of IAM and of the secret stores, from the engine's own list of
+/// flows, so the collector reads exactly what the engine will evaluate.
+struct FlowNeeds {
+    /// Each execution role's requests, for IAM's policy simulator.
+    role_requests: identity::Requests,
+    /// Secrets Manager secrets and SSM parameters of this region, as the flows name them.
+    secrets: BTreeSet<String>,
+    parameters: BTreeSet<String>,
 }
 
-/// The Secrets Manager secrets and SSM parameters of this region the tasks read, as the
-/// engine's flows name them.
-fn secret_resources(
-    definitions: &[TaskDefinition],
-    region: &str,
-    account_id: &str,
-) -> (BTreeSet<String>, BTreeSet<String>) {
-    let mut secrets = BTreeSet::new();
-    let mut parameters = BTreeSet::new();
+fn flow_needs(definitions: &[TaskDefinition], region: &str, account_id: &str) -> FlowNeeds {
+    let mut needs = FlowNeeds {
+        role_requests: identity::Requests::new(),
+        secrets: BTreeSet::new(),
+        parameters: BTreeSet::new(),
+    };
     for definition in definitions {
-        for flow in required_flows(definition, region, account_id, LaunchType::Fargate, false) {
-            if flow.region != region {
-                continue;
+        let flows = required_flows(definition, region, account_id, LaunchType::Fargate, false);
+        if let Some(role) = &definition.execution_role_arn {
+            let wanted = needs.role_requests.entry(role.clone()).or_default();
+            for flow in &flows {
+                if !matches!(flow.kind, FlowKind::S3Layers | FlowKind::ExternalRegistry) {
+                    wanted.extend(flow.requests());
+                }
             }
+        }
+        for flow in flows.into_iter().filter(|flow| flow.region == region) {
             match flow.kind {
-                FlowKind::SecretsManager => secrets.extend(flow.resources),
-                FlowKind::Ssm => parameters.extend(flow.resources),
+                FlowKind::SecretsManager => needs.secrets.extend(flow.resources),
+                FlowKind::Ssm => needs.parameters.extend(flow.resources),
                 _ => {}
             }
         }
     }
-    (secrets, parameters)
+    needs
 }
 
 fn scope_cluster(scope: &Scope) -> &str {
