@@ -429,8 +429,42 @@ def secret_kms_decrypt_denied(s):
         "name": "read-db-secret",
         "document": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": secret}]},
     }]
-    s["kms_keys"] = [{"arn": key, "key_state": "Enabled", "key_manager": "CUSTOMER"}]
+    s["kms_keys"] = [{"arn": key, "key_state": "Enabled", "key_manager": "CUSTOMER", "policy": default_key_policy()}]
     s["secret_keys"] = [{"resource": secret, "kms_key": key}]
+
+
+def default_key_policy():
+    """What KMS writes when a key is created without a policy: the account's IAM policies decide."""
+    return {"Version": "2012-10-17", "Id": "key-default-1", "Statement": [{
+        "Sid": "Enable IAM User Permissions", "Effect": "Allow",
+        "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "kms:*", "Resource": "*",
+    }]}
+
+
+def secret_kms_key_policy_excludes_role(s):
+    """The role's own policy allows kms:Decrypt on the secret's key, but the key policy names
+    only an administrator role: it neither grants the execution role nor lets IAM policies grant it."""
+    secret_kms_decrypt_denied(s)
+    key = s["kms_keys"][0]["arn"]
+    s["iam_roles"][0]["inline_policies"][0]["document"]["Statement"].append(
+        {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": key})
+    s["kms_keys"][0]["policy"] = {"Version": "2012-10-17", "Statement": [{
+        "Sid": "KeyAdministrators", "Effect": "Allow",
+        "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/kms-admin"}, "Action": "kms:*", "Resource": "*",
+    }]}
+    stopped_task(s, "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): AccessDeniedException: Access to KMS is not allowed")
+
+
+def secret_kms_key_policy_grants_role(s):
+    """The role has no kms:Decrypt of its own, but the key policy names the execution role:
+    the key policy alone grants it, so the secret decrypts."""
+    secret_kms_decrypt_denied(s)
+    key = s["kms_keys"][0]
+    key["policy"]["Statement"].append({
+        "Sid": "TaskSecrets", "Effect": "Allow",
+        "Principal": {"AWS": s["iam_roles"][0]["arn"]}, "Action": "kms:Decrypt", "Resource": "*",
+        "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{REGION}.amazonaws.com"}},
+    })
 
 
 def execution_role_missing(s):
@@ -587,6 +621,8 @@ SCENARIOS = {
     "repository-kms-key-disabled": repository_kms_key_disabled,
     "image-in-other-region-replicated": image_in_other_region_replicated,
     "secret-kms-decrypt-denied": secret_kms_decrypt_denied,
+    "secret-kms-key-policy-excludes-role": secret_kms_key_policy_excludes_role,
+    "secret-kms-key-policy-grants-role": secret_kms_key_policy_grants_role,
     "image-platform-mismatch": image_platform_mismatch,
 }
 

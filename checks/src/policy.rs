@@ -49,6 +49,16 @@ impl Decision {
 pub enum PolicyKind {
     Identity,
     Resource,
+    /// A resource-based policy read for grants to the principal itself: a statement naming only
+    /// its account does not match. A KMS key policy's account principal does not grant, it lets
+    /// the account's IAM policies decide, so the two kinds of grant must be told apart.
+    ResourceNamingPrincipal,
+}
+
+impl PolicyKind {
+    fn is_resource(self) -> bool {
+        self != PolicyKind::Identity
+    }
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -183,13 +193,13 @@ fn statement_applies(statement: &Value, kind: PolicyKind, request: &Request) -> 
             !any_matches(not_resources, request.resource, resource_pattern_matches)
         }
         // Resource-based policies may omit Resource: the resource is the one the policy is attached to.
-        (None, None) => kind == PolicyKind::Resource,
+        (None, None) => kind.is_resource(),
     };
     if !resource_matches {
         return Applies::No;
     }
-    if kind == PolicyKind::Resource {
-        match principal_applies(statement, request) {
+    if kind.is_resource() {
+        match principal_applies(statement, kind, request) {
             Applies::Yes => {}
             other => return other,
         }
@@ -222,13 +232,13 @@ fn resource_pattern_matches(pattern: &str, resource: &str) -> bool {
     wildcard_match(pattern, resource)
 }
 
-fn principal_applies(statement: &Value, request: &Request) -> Applies {
+fn principal_applies(statement: &Value, kind: PolicyKind, request: &Request) -> Applies {
     let (principal, negated) = match (statement.get("Principal"), statement.get("NotPrincipal")) {
         (Some(principal), _) => (principal, false),
         (None, Some(not_principal)) => (not_principal, true),
         (None, None) => return Applies::No,
     };
-    let matched = principal_matches(principal, request);
+    let matched = principal_matches(principal, kind, request);
     match (matched, negated) {
         (Applies::Yes, false) | (Applies::No, true) => Applies::Yes,
         (Applies::No, false) | (Applies::Yes, true) => Applies::No,
@@ -236,7 +246,7 @@ fn principal_applies(statement: &Value, request: &Request) -> Applies {
     }
 }
 
-fn principal_matches(principal: &Value, request: &Request) -> Applies {
+fn principal_matches(principal: &Value, kind: PolicyKind, request: &Request) -> Applies {
     if principal.as_str() == Some("*") {
         return Applies::Yes;
     }
@@ -254,10 +264,11 @@ fn principal_matches(principal: &Value, request: &Request) -> Applies {
         );
     };
     let account = request.principal_account().unwrap_or_default();
+    let account_counts = kind != PolicyKind::ResourceNamingPrincipal;
     let matched = names.iter().any(|name| {
         *name == caller
-            || *name == account
-            || *name == format!("arn:aws:iam::{account}:root")
+            || (account_counts
+                && (*name == account || *name == format!("arn:aws:iam::{account}:root")))
             || same_role(name, caller)
     });
     if matched { Applies::Yes } else { Applies::No }
@@ -501,6 +512,34 @@ mod tests {
                 "*",
                 Decision::Allowed {
                     statement: "statement #1".into(),
+                },
+            ),
+            (
+                "a key policy's account principal does not name the role itself",
+                json!({"Statement":[{"Sid":"EnableIAM","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"}]}),
+                PolicyKind::ResourceNamingPrincipal,
+                "kms:Decrypt",
+                "*",
+                Decision::ImplicitDeny,
+            ),
+            (
+                "a key policy naming the role (with a path) grants it directly",
+                json!({"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/service-role/ecsTaskExecutionRole"},"Action":"kms:Decrypt","Resource":"*"}]}),
+                PolicyKind::ResourceNamingPrincipal,
+                "kms:Decrypt",
+                "*",
+                Decision::Allowed {
+                    statement: "statement #1".into(),
+                },
+            ),
+            (
+                "a deny on the account root applies to the account's roles",
+                json!({"Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"},{"Sid":"NoDecrypt","Effect":"Deny","Principal":{"AWS":"111122223333"},"Action":"kms:Decrypt","Resource":"*"}]}),
+                PolicyKind::Resource,
+                "kms:Decrypt",
+                "*",
+                Decision::ExplicitDeny {
+                    statement: "statement `NoDecrypt`".into(),
                 },
             ),
             (

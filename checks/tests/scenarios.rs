@@ -69,6 +69,12 @@ const EXPECTATIONS: &[(&str, &[&str], &[&str])] = &[
     ("pull-through-cache-ready", &[], &[]),
     ("repository-kms-key-disabled", &["PC704"], &[]),
     ("secret-kms-decrypt-denied", &["PC605"], &[]),
+    (
+        "secret-kms-key-policy-excludes-role",
+        &["PC605"],
+        &["PC801"],
+    ),
+    ("secret-kms-key-policy-grants-role", &[], &[]),
     ("image-platform-mismatch", &["PC702"], &["PC801"]),
 ];
 
@@ -95,6 +101,35 @@ fn every_scenario_matches_its_golden_report() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// (scenario, check, words its finding must contain): the deciding statement or resource named.
+const NAMED_CAUSES: &[(&str, &str, &str)] = &[
+    (
+        "secret-kms-decrypt-denied",
+        "PC605",
+        "statement `Enable IAM User Permissions` of the key policy",
+    ),
+    (
+        "secret-kms-key-policy-excludes-role",
+        "PC605",
+        "names neither the role nor its account (arn:aws:iam::111122223333:root)",
+    ),
+];
+
+#[test]
+fn findings_name_the_statement_or_resource_that_decides() {
+    for (name, check, words) in NAMED_CAUSES {
+        let snapshot = snapshot::load_file(&mocks().join(name).join("snapshot.json")).unwrap();
+        let report = diagnose(&snapshot);
+        assert!(
+            report
+                .findings
+                .iter()
+                .any(|f| f.check == *check && f.detail.contains(words)),
+            "{name}: no {check} finding saying `{words}`"
+        );
+    }
 }
 
 #[test]

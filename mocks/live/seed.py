@@ -218,7 +218,8 @@ def image_manifest(platforms, seed):
 
 def seed_keys(kms, snap):
     for key in snap.get("kms_keys", []):
-        created = kms.create_key(Description="seeded")["KeyMetadata"]
+        args = {"Policy": remapped(key["policy"])} if key.get("policy") else {}
+        created = kms.create_key(Description="seeded", **args)["KeyMetadata"]
         ids[key["arn"]] = created["Arn"]
         if key["key_state"] == "Disabled":
             kms.disable_key(KeyId=created["KeyId"])

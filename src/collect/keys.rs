@@ -1,4 +1,5 @@
-//! KMS: the customer-managed keys the repositories are encrypted with.
+//! KMS: the customer-managed keys of the repositories, secrets and parameters, and the key
+//! policies of the latter.
 
 use std::collections::BTreeSet;
 
@@ -38,6 +39,7 @@ pub async fn describe(
                             .key_manager()
                             .map(|manager| manager.as_str().to_string())
                             .unwrap_or_else(|| "CUSTOMER".into()),
+                        policy: None,
                     },
                 )
             }),
@@ -53,6 +55,42 @@ pub async fn describe(
             }
             Outcome::Refused => None,
         })
+    });
+    Ok(try_join_all(requests)
+        .await?
+        .into_iter()
+        .flatten()
+        .collect())
+}
+
+/// The key policy (`default`, the only name KMS allows) of each key, by key ARN. A refusal is a
+/// gap, which the engine reports as unknown.
+pub async fn policies(
+    client: &Client,
+    calls: &Calls,
+    key_arns: &BTreeSet<String>,
+) -> anyhow::Result<Vec<(String, serde_json::Value)>> {
+    let requests = key_arns.iter().map(|arn| async move {
+        let request = client
+            .get_key_policy()
+            .key_id(arn)
+            .policy_name("default")
+            .send();
+        let answer = calls
+            .run(
+                "kms:GetKeyPolicy",
+                Some(arn),
+                &["NotFoundException"],
+                request,
+            )
+            .await?;
+        Ok::<_, anyhow::Error>(
+            answer
+                .found()
+                .and_then(|output| output.policy().map(str::to_string))
+                .and_then(|text| serde_json::from_str(&text).ok())
+                .map(|policy| (arn.clone(), policy)),
+        )
     });
     Ok(try_join_all(requests)
         .await?

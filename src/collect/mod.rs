@@ -162,7 +162,27 @@ async fn collect_with(clients: &Clients, scope: &Scope, calls: &Calls) -> anyhow
                     resource,
                 })
                 .collect::<Vec<_>>();
-            let mut kms_keys: Vec<KmsKey> = described.into_iter().map(|(_, key)| key).collect();
+            // Only a secret's key policy decides a pull: ECR decrypts repositories through grants.
+            let secret_key_arns: BTreeSet<String> = secret_keys
+                .iter()
+                .filter_map(|secret| secret.kms_key.clone())
+                .filter(|arn| {
+                    described.iter().any(|(_, key)| {
+                        &key.arn == arn && !key.key_manager.eq_ignore_ascii_case("AWS")
+                    })
+                })
+                .collect();
+            let key_policies = keys::policies(&clients.kms, calls, &secret_key_arns).await?;
+            let mut kms_keys: Vec<KmsKey> = described
+                .into_iter()
+                .map(|(_, mut key)| {
+                    key.policy = key_policies
+                        .iter()
+                        .find(|(arn, _)| *arn == key.arn)
+                        .map(|(_, policy)| policy.clone());
+                    key
+                })
+                .collect();
             kms_keys.sort_by(|a, b| a.arn.cmp(&b.arn));
             kms_keys.dedup_by(|a, b| a.arn == b.arn);
             Ok::<_, anyhow::Error>((repositories, kms_keys, secret_keys))

@@ -378,3 +378,46 @@ async fn a_deleted_repository_key_is_recorded_as_not_found_and_a_disabled_one_ke
         ("kms:DescribeKey", Some(deleted), "NotFoundException")
     );
 }
+
+#[tokio::test]
+async fn key_policies_are_parsed_and_a_refused_one_is_a_gap() {
+    use aws_sdk_kms::operation::get_key_policy::{GetKeyPolicyError, GetKeyPolicyOutput};
+    let readable = "arn:aws:kms:us-east-1:111122223333:key/readable";
+    let guarded = "arn:aws:kms:us-east-1:111122223333:key/guarded";
+    let policy = mock!(aws_sdk_kms::Client::get_key_policy)
+        .match_requests(move |request| {
+            request.key_id() == Some(readable) && request.policy_name() == Some("default")
+        })
+        .then_output(|| {
+            GetKeyPolicyOutput::builder()
+                .policy(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"}]}"#)
+                .build()
+        });
+    let refused = mock!(aws_sdk_kms::Client::get_key_policy)
+        .match_requests(move |request| request.key_id() == Some(guarded))
+        .then_error(|| {
+            GetKeyPolicyError::generic(
+                ErrorMetadata::builder()
+                    .code("AccessDeniedException")
+                    .message("not authorized to perform kms:GetKeyPolicy")
+                    .build(),
+            )
+        });
+    let client = mock_client!(aws_sdk_kms, RuleMode::MatchAny, [&policy, &refused]);
+    let calls = calls();
+    let arns = BTreeSet::from([readable.to_string(), guarded.to_string()]);
+    let found = keys::policies(&client, &calls, &arns).await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].0, readable);
+    assert_eq!(
+        found[0].1["Statement"][0]["Principal"]["AWS"],
+        "arn:aws:iam::111122223333:root"
+    );
+    let gaps = calls.take_gaps();
+    assert_eq!(
+        gaps.iter()
+            .map(|gap| (gap.api.as_str(), gap.resource.as_deref()))
+            .collect::<Vec<_>>(),
+        vec![("kms:GetKeyPolicy", Some(guarded))]
+    );
+}

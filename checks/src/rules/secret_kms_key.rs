@@ -4,6 +4,7 @@ use crate::declare_check;
 use crate::engine::{PathContext, Verdict};
 use crate::flows::FlowKind;
 use crate::policy::{Decision, PolicyKind, Request, evaluate, evaluate_set};
+use crate::snapshot::{IamRole, KmsKey};
 
 declare_check! {
     /// ## What it does
@@ -11,8 +12,10 @@ declare_check! {
     /// encrypted with a customer-managed KMS key: the key must be enabled and the execution
     /// role's identity policies (and permissions boundary) must allow `kms:Decrypt` on it, with
     /// `kms:ViaService` set to the service that decrypts. The AWS managed default keys need
-    /// nothing. The key policy is not read: a key policy that omits the account's IAM policies
-    /// can still refuse.
+    /// nothing. The key policy decides too: a statement naming the role grants it directly; a
+    /// statement naming the account (`arn:aws:iam::<account>:root`) only lets the role's IAM
+    /// policies grant it; a key policy with neither refuses whatever IAM allows, and a `Deny` in
+    /// either wins.
     ///
     /// ## Why is this bad
     /// The task stops with `ResourceInitializationError: unable to pull secrets or registry
@@ -23,8 +26,8 @@ declare_check! {
     /// `secretsmanager:GetSecretValue` only.
     ///
     /// ## Fix
-    /// Allow the execution role `kms:Decrypt` on the key (and let the key policy delegate to
-    /// IAM), or enable the key.
+    /// Allow the execution role `kms:Decrypt` on the key; add the role (or the account root) to
+    /// the key policy when it names neither; remove a denying statement; or enable the key.
     pub static CHECK = ("PC605", "secret-kms-decrypt", Error);
 }
 
@@ -75,75 +78,190 @@ pub fn check(context: &PathContext) -> Vec<Verdict> {
             ));
             continue;
         }
-        let request = Request {
-            principal_arn: Some(&role.arn),
-            action: "kms:Decrypt",
-            resource: &key.arn,
-            context: BTreeMap::from([
-                ("aws:PrincipalArn".to_string(), vec![role.arn.clone()]),
-                (
-                    "aws:RequestedRegion".to_string(),
-                    vec![context.flow.region.clone()],
-                ),
-                (
-                    "kms:ViaService".to_string(),
-                    vec![format!("{service}.{}.amazonaws.com", context.flow.region)],
-                ),
-            ]),
-        };
-        let policies = role.identity_policies();
-        let mut decision = evaluate_set(&policies, PolicyKind::Identity, &request);
-        if decision.is_allowed()
-            && let Some(boundary) = &role.permissions_boundary
-            && !evaluate(&boundary.document, PolicyKind::Identity, &request).is_allowed()
-        {
-            decision = Decision::ImplicitDeny;
-        }
-        let why = match decision {
-            Decision::Allowed { .. } => {
-                verdicts.push(Verdict::Pass(format!(
-                    "{} may decrypt {resource} with {}",
-                    role_name(&role.arn),
-                    key.arn
-                )));
-                continue;
-            }
-            Decision::Unknown { reason } => {
-                verdicts.push(Verdict::Unknown(
-                    CHECK
-                        .finding(format!(
-                            "Cannot tell whether {} may decrypt {resource}",
-                            role_name(&role.arn)
-                        ))
-                        .resource(role.arn.as_str())
-                        .detail(format!("Evaluating kms:Decrypt on {}: {reason}.", key.arn)),
-                ));
-                continue;
-            }
-            Decision::ExplicitDeny { statement } => format!("{statement} denies it"),
-            Decision::ImplicitDeny => "no statement of its policies allows it".to_string(),
-        };
-        let name = role_name(&role.arn);
-        let statement = format!(
-            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"kms:Decrypt","Resource":"{}"}}]}}"#,
-            key.arn
-        );
-        verdicts.push(Verdict::Block(
-            CHECK
-                .finding(format!("Execution role {name} may not decrypt {resource} (kms:Decrypt on its customer-managed key)"))
-                .resource(role.arn.as_str())
-                .resource(resource.as_str())
-                .resource(key.arn.as_str())
-                .detail(format!("{resource} is encrypted with customer-managed key {}; {service} decrypts it with the role's permission, and for {}, {why}.", key.arn, role.arn))
-                .fix(
-                    format!("aws iam put-role-policy --role-name {name} --policy-name decrypt-task-secrets --policy-document '{statement}'"),
-                    format!("resource \"aws_iam_role_policy\" \"{}_decrypt_secrets\" {{\n  role   = \"{name}\"\n  policy = jsonencode({statement})\n}}", super::fixes::label(name)),
-                ),
-        ));
+        verdicts.push(decide(context, role, resource, key, service));
     }
     verdicts
 }
 
 fn role_name(arn: &str) -> &str {
     arn.rsplit('/').next().unwrap_or(arn)
+}
+
+/// Whether the role may call `kms:Decrypt` on the key for the secret: the identity side (its
+/// policies and boundary) and the key policy side, combined as KMS combines them.
+fn decide(
+    context: &PathContext,
+    role: &IamRole,
+    resource: &str,
+    key: &KmsKey,
+    service: &str,
+) -> Verdict {
+    let name = role_name(&role.arn);
+    let request = Request {
+        principal_arn: Some(&role.arn),
+        action: "kms:Decrypt",
+        resource: &key.arn,
+        context: BTreeMap::from([
+            ("aws:PrincipalArn".to_string(), vec![role.arn.clone()]),
+            (
+                "aws:PrincipalAccount".to_string(),
+                vec![account_of(&role.arn).to_string()],
+            ),
+            (
+                "aws:RequestedRegion".to_string(),
+                vec![context.flow.region.clone()],
+            ),
+            (
+                "kms:ViaService".to_string(),
+                vec![format!("{service}.{}.amazonaws.com", context.flow.region)],
+            ),
+            (
+                "kms:CallerAccount".to_string(),
+                vec![account_of(&role.arn).to_string()],
+            ),
+        ]),
+    };
+    let identity = evaluate_set(&role.identity_policies(), PolicyKind::Identity, &request);
+    let boundary = role.permissions_boundary.as_ref().map(|boundary| {
+        (
+            boundary,
+            evaluate(&boundary.document, PolicyKind::Identity, &request),
+        )
+    });
+    let Some(key_policy) = &key.policy else {
+        let cause = match context.index.gap("kms:GetKeyPolicy") {
+            Some(gap) => format!("kms:GetKeyPolicy was refused ({})", gap.error_code),
+            None => "the key policy is not in the snapshot".to_string(),
+        };
+        return unknown(
+            role,
+            resource,
+            key,
+            &format!("{cause}, and the key policy decides as much as the role's policies"),
+        );
+    };
+    let by_key = evaluate(key_policy, PolicyKind::Resource, &request);
+    let names_role =
+        evaluate(key_policy, PolicyKind::ResourceNamingPrincipal, &request).is_allowed();
+    let same_account = account_of(&key.arn) == account_of(&role.arn);
+    let key_label = |statement: &str| format!("{statement} of the key policy of {}", key.arn);
+    let refusal = match (&by_key, &identity) {
+        (Decision::ExplicitDeny { statement }, _) => {
+            Refusal::KeyPolicy(format!("{} denies it", key_label(statement)))
+        }
+        (_, Decision::ExplicitDeny { statement }) => {
+            Refusal::Identity(format!("{statement} denies it"))
+        }
+        (Decision::Unknown { reason }, _) => {
+            return unknown(role, resource, key, &format!("the key policy: {reason}"));
+        }
+        (Decision::ImplicitDeny, _) => Refusal::KeyPolicy(format!(
+            "the key policy of {} names neither the role nor its account (arn:aws:iam::{}:root), so no IAM policy can grant it",
+            key.arn,
+            account_of(&role.arn)
+        )),
+        (Decision::Allowed { .. }, _) if names_role && same_account => Refusal::None,
+        (Decision::Allowed { .. }, Decision::Allowed { .. }) => Refusal::None,
+        (Decision::Allowed { .. }, Decision::Unknown { reason }) => {
+            return unknown(role, resource, key, &format!("its policies: {reason}"));
+        }
+        (Decision::Allowed { statement }, Decision::ImplicitDeny) => Refusal::Identity(format!(
+            "no statement of its policies allows it ({} only lets IAM policies grant it)",
+            key_label(statement)
+        )),
+    };
+    let refusal = match (refusal, boundary) {
+        (Refusal::None, Some((boundary, decision))) if !decision.is_allowed() => match decision {
+            Decision::Unknown { reason } => {
+                return unknown(
+                    role,
+                    resource,
+                    key,
+                    &format!("its permissions boundary {}: {reason}", boundary.name),
+                );
+            }
+            _ => Refusal::Identity(format!(
+                "its permissions boundary {} does not allow it",
+                boundary.name
+            )),
+        },
+        (refusal, _) => refusal,
+    };
+    let statement = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"kms:Decrypt","Resource":"{}"}}]}}"#,
+        key.arn
+    );
+    let (why, fix) = match refusal {
+        Refusal::None => {
+            let how = if names_role && same_account {
+                "the key policy names it"
+            } else {
+                "its policies allow it and the key policy lets them"
+            };
+            return Verdict::Pass(format!(
+                "{name} may decrypt {resource} with {} ({how})",
+                key.arn
+            ));
+        }
+        Refusal::Identity(why) => (
+            why,
+            (
+                format!(
+                    "aws iam put-role-policy --role-name {name} --policy-name decrypt-task-secrets --policy-document '{statement}'"
+                ),
+                format!(
+                    "resource \"aws_iam_role_policy\" \"{}_decrypt_secrets\" {{\n  role   = \"{name}\"\n  policy = jsonencode({statement})\n}}",
+                    super::fixes::label(name)
+                ),
+            ),
+        ),
+        Refusal::KeyPolicy(why) => {
+            let grant = format!(
+                r#"{{"Sid":"AllowTaskSecretsDecrypt","Effect":"Allow","Principal":{{"AWS":"{}"}},"Action":"kms:Decrypt","Resource":"*","Condition":{{"StringEquals":{{"kms:ViaService":"{service}.{}.amazonaws.com"}}}}}}"#,
+                role.arn, context.flow.region
+            );
+            (
+                why,
+                (
+                    format!(
+                        "aws kms get-key-policy --key-id {key} --policy-name default --query Policy --output text > key-policy.json  # add {grant} to Statement (and drop a denying one), then: aws kms put-key-policy --key-id {key} --policy-name default --policy file://key-policy.json",
+                        key = key.arn
+                    ),
+                    format!("# in the policy of the aws_kms_key {}\n{grant}", key.arn),
+                ),
+            )
+        }
+    };
+    Verdict::Block(
+        CHECK
+            .finding(format!("Execution role {name} may not decrypt {resource} (kms:Decrypt on its customer-managed key)"))
+            .resource(role.arn.as_str())
+            .resource(resource)
+            .resource(key.arn.as_str())
+            .detail(format!("{resource} is encrypted with customer-managed key {}; {service} decrypts it with the role's permission, and for {}, {why}.", key.arn, role.arn))
+            .fix(fix.0, fix.1),
+    )
+}
+
+enum Refusal {
+    None,
+    Identity(String),
+    KeyPolicy(String),
+}
+
+fn unknown(role: &IamRole, resource: &str, key: &KmsKey, reason: &str) -> Verdict {
+    Verdict::Unknown(
+        CHECK
+            .finding(format!(
+                "Cannot tell whether {} may decrypt {resource}",
+                role_name(&role.arn)
+            ))
+            .resource(role.arn.as_str())
+            .resource(key.arn.as_str())
+            .detail(format!("Evaluating kms:Decrypt on {}: {reason}.", key.arn)),
+    )
+}
+
+fn account_of(arn: &str) -> &str {
+    arn.split(':').nth(4).unwrap_or_default()
 }

@@ -131,6 +131,10 @@ pub struct KmsKey {
     pub key_state: String,
     /// `CUSTOMER` or `AWS`.
     pub key_manager: String,
+    /// The key policy (`kms:GetKeyPolicy`, policy `default`); read for the keys of secrets and
+    /// parameters, whose decryption the key policy must permit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<serde_json::Value>,
 }
 
 impl KmsKey {
