@@ -394,9 +394,100 @@ def nat_route_blackhole(s):
             route["target"], route["state"] = "nat-0deleted", "blackhole"
 
 
-def ec2_launch_type(s):
-    """An EC2 launch type service: pulls go through the container instance, not analysed."""
-    s["services"][0]["launch_type"] = "EC2"
+def external_launch_type(s):
+    """An EXTERNAL (ECS Anywhere) service: pulls go through a server outside AWS, not analysed."""
+    s["services"][0]["launch_type"] = "EXTERNAL"
+    del s["services"][0]["platform_version"]
+
+
+INSTANCE_ROLE = f"arn:aws:iam::{ACCOUNT}:role/ecsInstanceRole"
+CONTAINER_INSTANCE = f"arn:aws:ecs:{REGION}:{ACCOUNT}:container-instance/prod/6c1a2b3c4d5e6f708192a3b4c5d6e7f8"
+EC2_AGENT_ACTIONS = [
+    "ec2:DescribeTags", "ecs:CreateCluster", "ecs:DeregisterContainerInstance", "ecs:DiscoverPollEndpoint",
+    "ecs:Poll", "ecs:RegisterContainerInstance", "ecs:StartTelemetrySession", "ecs:UpdateContainerInstancesState",
+    "ecs:Submit*",
+]
+
+
+def ec2_instance_healthy(s):
+    """An EC2 launch type service without an execution role: the agent on the container instance
+    pulls over the instance's own interface (its subnet and security group) with the instance
+    profile's role, which carries AmazonEC2ContainerServiceforEC2Role; the ecs, ecs-agent and
+    ecs-telemetry endpoints serve the agent."""
+    service = s["services"][0]
+    service["launch_type"] = "EC2"
+    del service["platform_version"]
+    del s["task_definitions"][0]["execution_role_arn"]
+    s["vpc_endpoints"] += [interface_endpoint("ecs", 20), interface_endpoint("ecs-agent", 21), interface_endpoint("ecs-telemetry", 22)]
+    s["security_groups"].append({
+        "id": "sg-instances",
+        "name": "ecs-instances",
+        "vpc_id": "vpc-0a1",
+        "egress": [
+            {"rule_id": "sgr-instances-endpoints", "protocol": "tcp", "port_range": {"from": 443, "to": 443}, "peer": "sg-endpoints"},
+            {"rule_id": "sgr-instances-s3", "protocol": "tcp", "port_range": {"from": 443, "to": 443}, "peer": S3_PL},
+        ],
+    })
+    by_id(s["security_groups"], "sg-endpoints")["ingress"].append(
+        {"rule_id": "sgr-endpoints-instances", "protocol": "tcp", "port_range": {"from": 443, "to": 443}, "peer": "sg-instances"})
+    s["container_instances"] = [{
+        "arn": CONTAINER_INSTANCE,
+        "cluster_arn": CLUSTER,
+        "ec2_instance_id": "i-0abc1234def567890",
+        "network": {"subnet_id": "subnet-private-a", "private_ip": "10.0.1.50", "security_group_ids": ["sg-instances"]},
+        "instance_profile_arn": f"arn:aws:iam::{ACCOUNT}:instance-profile/ecsInstanceRole",
+        "role_arn": INSTANCE_ROLE,
+    }]
+    s["iam_roles"].append({
+        "arn": INSTANCE_ROLE,
+        "trust_policy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+        "attached_policies": [{
+            "name": "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role",
+            "document": {"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow",
+                "Action": EC2_AGENT_ACTIONS + ["ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage", "logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": "*",
+            }]},
+        }],
+    })
+
+
+def ec2_task(s, reason):
+    """A stopped EC2 task of the service, placed on the container instance."""
+    stopped_task(s, reason, ip="10.0.1.77")
+    task = s["tasks"][0]
+    task["launch_type"] = "EC2"
+    del task["platform_version"]
+    task["container_instance_arn"] = CONTAINER_INSTANCE
+
+
+def ec2_instance_role_denies(s):
+    """EC2 launch type without an execution role: the container instance role has only the agent's
+    own actions (a hand-written policy), so the agent cannot fetch an ECR token."""
+    ec2_instance_healthy(s)
+    role = s["iam_roles"][1]
+    role["attached_policies"] = []
+    role["inline_policies"] = [{"name": "ecs-agent", "document": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": EC2_AGENT_ACTIONS, "Resource": "*"}]}}]
+    ec2_task(s, f"CannotPullContainerError: Error response from daemon: pull access denied for {IMAGE.rsplit(':', 1)[0]}, repository does not exist or may require 'docker login': denied: no basic auth credentials")
+
+
+def ec2_instance_no_profile(s):
+    """EC2 launch type without an execution role, on a container instance launched without an
+    instance profile: the agent has no credentials to pull with."""
+    ec2_instance_healthy(s)
+    instance = s["container_instances"][0]
+    del instance["instance_profile_arn"]
+    del instance["role_arn"]
+    s["iam_roles"] = s["iam_roles"][:1]
+
+
+def ec2_instance_sg_no_s3_egress(s):
+    """EC2 launch type: the task's awsvpc security group allows S3, but the pull leaves through the
+    container instance's interface, whose security group has no egress to the S3 prefix list."""
+    ec2_instance_healthy(s)
+    group = by_id(s["security_groups"], "sg-instances")
+    group["egress"] = [rule for rule in group["egress"] if rule["peer"] != S3_PL]
+    ec2_task(s, LAYER_TIMEOUT)
 
 
 def legacy_platform(s):
@@ -604,7 +695,11 @@ SCENARIOS = {
     "endpoint-pending": endpoint_pending,
     "endpoint-single-az": endpoint_single_az,
     "nat-route-blackhole": nat_route_blackhole,
-    "ec2-launch-type": ec2_launch_type,
+    "external-launch-type": external_launch_type,
+    "ec2-instance-healthy": ec2_instance_healthy,
+    "ec2-instance-role-denies": ec2_instance_role_denies,
+    "ec2-instance-no-profile": ec2_instance_no_profile,
+    "ec2-instance-sg-no-s3-egress": ec2_instance_sg_no_s3_egress,
     "legacy-platform": legacy_platform,
     "task-definition-missing": task_definition_missing,
     "reason-already-fixed": reason_already_fixed,

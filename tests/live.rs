@@ -35,6 +35,10 @@ const SKIPPED: &[(&str, &str)] = &[
         "moto will not create a service whose task definition does not exist",
     ),
     (
+        "external-launch-type",
+        "moto's CreateService rejects the EXTERNAL launch type",
+    ),
+    (
         "simulator-disagrees",
         "moto does not implement iam:SimulatePrincipalPolicy (HTTP 500)",
     ),

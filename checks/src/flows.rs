@@ -15,6 +15,10 @@ pub enum FlowKind {
     Ssm,
     Kms,
     ExternalRegistry,
+    /// The ECS agent of an EC2 container instance: control plane, task polling, telemetry.
+    EcsControl,
+    EcsAgent,
+    EcsTelemetry,
 }
 
 impl FlowKind {
@@ -28,6 +32,9 @@ impl FlowKind {
             FlowKind::Ssm => "ssm",
             FlowKind::Kms => "kms",
             FlowKind::ExternalRegistry => "external-registry",
+            FlowKind::EcsControl => "ecs",
+            FlowKind::EcsAgent => "ecs-agent",
+            FlowKind::EcsTelemetry => "ecs-telemetry",
         }
     }
 
@@ -41,6 +48,9 @@ impl FlowKind {
             FlowKind::Ssm => "SSM Parameter Store",
             FlowKind::Kms => "KMS",
             FlowKind::ExternalRegistry => "an external registry",
+            FlowKind::EcsControl => "the ECS API (container agent)",
+            FlowKind::EcsAgent => "the ECS agent communication service",
+            FlowKind::EcsTelemetry => "the ECS telemetry service",
         }
     }
 
@@ -55,7 +65,24 @@ impl FlowKind {
             FlowKind::Ssm => Some("ssm"),
             FlowKind::Kms => Some("kms"),
             FlowKind::ExternalRegistry => None,
+            FlowKind::EcsControl => Some("ecs"),
+            FlowKind::EcsAgent => Some("ecs-agent"),
+            FlowKind::EcsTelemetry => Some("ecs-telemetry"),
         }
+    }
+
+    /// Whether the flow's requests are signed with the pulling role (execution role, or the
+    /// container instance's): what PC601/PC603 evaluate. Layer downloads use presigned URLs,
+    /// external registries their own credentials; the agent's own calls are not evaluated.
+    pub fn uses_pulling_role(self) -> bool {
+        !matches!(
+            self,
+            FlowKind::S3Layers
+                | FlowKind::ExternalRegistry
+                | FlowKind::EcsControl
+                | FlowKind::EcsAgent
+                | FlowKind::EcsTelemetry
+        )
     }
 }
 
@@ -88,7 +115,10 @@ impl Flow {
             FlowKind::SecretsManager => &["secretsmanager:GetSecretValue"],
             FlowKind::Ssm => &["ssm:GetParameters"],
             FlowKind::Kms => &["kms:Decrypt"],
-            FlowKind::ExternalRegistry => &[],
+            FlowKind::ExternalRegistry
+            | FlowKind::EcsControl
+            | FlowKind::EcsAgent
+            | FlowKind::EcsTelemetry => &[],
         };
         let resources: Vec<String> = self
             .resources
@@ -310,6 +340,32 @@ pub fn required_flows(
                 format!("{service}.{region}.amazonaws.com"),
                 format!("container `{}` reads secret {source}", container.name),
                 Some(arn),
+            );
+        }
+    }
+    if launch_type == LaunchType::Ec2 {
+        // The agent must reach ECS before it is given the task at all; these hosts are what the
+        // `ecs`, `ecs-agent` and `ecs-telemetry` endpoints serve.
+        for (kind, host) in [
+            (
+                FlowKind::EcsControl,
+                format!("ecs.{task_region}.amazonaws.com"),
+            ),
+            (
+                FlowKind::EcsAgent,
+                format!("ecs-a-1.{task_region}.amazonaws.com"),
+            ),
+            (
+                FlowKind::EcsTelemetry,
+                format!("ecs-t-1.{task_region}.amazonaws.com"),
+            ),
+        ] {
+            add(
+                kind,
+                task_region,
+                host,
+                "the ECS agent of the container instance talks to ECS".to_string(),
+                None,
             );
         }
     }

@@ -91,6 +91,10 @@ fn category_of(text: &str) -> Category {
         ],
     ) {
         Category::Platform
+    } else if text.contains("no basic auth credentials") {
+        // Docker words a missing login "repository does not exist or may require 'docker
+        // login'"; the credentials part is the fact, the repository part a guess.
+        Category::Permission
     } else if contains_any(
         text,
         &[

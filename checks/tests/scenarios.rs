@@ -53,7 +53,11 @@ const EXPECTATIONS: &[(&str, &[&str], &[&str])] = &[
     ("endpoint-pending", &["PC202"], &[]),
     ("endpoint-single-az", &[], &["PC203"]),
     ("nat-route-blackhole", &["PC303"], &[]),
-    ("ec2-launch-type", &[], &["PC902"]),
+    ("external-launch-type", &[], &["PC902"]),
+    ("ec2-instance-healthy", &[], &[]),
+    ("ec2-instance-role-denies", &["PC603"], &["PC801"]),
+    ("ec2-instance-no-profile", &["PC606"], &[]),
+    ("ec2-instance-sg-no-s3-egress", &["PC401"], &["PC801"]),
     ("legacy-platform", &[], &["PC903"]),
     ("task-definition-missing", &[], &["PC904"]),
     ("reason-already-fixed", &[], &["PC802", "PC801"]),
@@ -105,6 +109,17 @@ fn every_scenario_matches_its_golden_report() {
 
 /// (scenario, check, words its finding must contain): the deciding statement or resource named.
 const NAMED_CAUSES: &[(&str, &str, &str)] = &[
+    (
+        "ec2-instance-role-denies",
+        "PC603",
+        "for role arn:aws:iam::111122223333:role/ecsInstanceRole, no statement",
+    ),
+    (
+        "ec2-instance-no-profile",
+        "PC606",
+        "the instance has no IAM instance profile",
+    ),
+    ("ec2-instance-sg-no-s3-egress", "PC401", "sg-instances"),
     (
         "secret-kms-decrypt-denied",
         "PC605",

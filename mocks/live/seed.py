@@ -293,6 +293,7 @@ def seed_workloads(ecs, ec2, endpoint, snap):
     clusters = {s["cluster_arn"] for s in snap.get("services", [])} | {t["cluster_arn"] for t in snap.get("tasks", [])}
     for cluster in clusters:
         ecs.create_cluster(clusterName=cluster.rsplit("/", 1)[-1])
+    seed_container_instances(ecs, ec2, snap)
     for service in snap.get("services", []):
         network = service["network"]
         args = dict(
@@ -328,6 +329,32 @@ def seed_workloads(ecs, ec2, endpoint, snap):
                 "stopCode": task.get("stop_code"),
                 "containerReason": reasons[0] if reasons else None,
             }))
+
+
+def seed_container_instances(ecs, ec2, snap):
+    """An EC2 instance (subnet, address, groups, instance profile) registered in the cluster."""
+    iam = boto3.client("iam", endpoint_url=ec2.meta.endpoint_url, region_name=snap["region"], aws_access_key_id="testing", aws_secret_access_key="testing")
+    for instance in snap.get("container_instances", []):
+        network = instance["network"]
+        args = dict(
+            ImageId="ami-12c6146b", MinCount=1, MaxCount=1, InstanceType="t3.medium",
+            SubnetId=mapped(network["subnet_id"]),
+            SecurityGroupIds=[mapped(group) for group in network["security_group_ids"]],
+            PrivateIpAddress=network["private_ip"],
+        )
+        if instance.get("instance_profile_arn"):
+            name = instance["instance_profile_arn"].rsplit("/", 1)[-1]
+            iam.create_instance_profile(InstanceProfileName=name)
+            if instance.get("role_arn"):
+                iam.add_role_to_instance_profile(InstanceProfileName=name, RoleName=instance["role_arn"].rsplit("/", 1)[-1])
+            args["IamInstanceProfile"] = {"Name": name}
+        launched = ec2.run_instances(**args)["Instances"][0]
+        ids[instance["ec2_instance_id"]] = launched["InstanceId"]
+        registered = ecs.register_container_instance(
+            cluster=instance["cluster_arn"].rsplit("/", 1)[-1],
+            instanceIdentityDocument=json.dumps({"instanceId": launched["InstanceId"], "region": snap["region"]}),
+        )["containerInstance"]
+        ids[instance["arn"]] = registered["containerInstanceArn"]
 
 
 def finish_network(ec2, snap):

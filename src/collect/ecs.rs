@@ -295,6 +295,7 @@ fn convert_task(task: &sdk::Task) -> Option<Task> {
             })
             .collect(),
         network,
+        container_instance_arn: task.container_instance_arn().map(str::to_string),
         arn,
     })
 }

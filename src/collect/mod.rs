@@ -10,6 +10,7 @@ mod call;
 pub mod client;
 mod ecs;
 mod identity;
+mod instances;
 mod keys;
 mod network;
 mod progress;
@@ -23,7 +24,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use anyhow::bail;
 use ecr_pathcheck_checks::flows::{FlowKind, required_flows};
 use ecr_pathcheck_checks::snapshot::{
-    self, KmsKey, LaunchType, SecretKey, Service, Snapshot, Task, TaskDefinition,
+    self, ContainerInstance, KmsKey, LaunchType, SecretKey, Service, Snapshot, Task, TaskDefinition,
 };
 
 use arn::TaskArn;
@@ -79,6 +80,9 @@ pub async fn collect(
 async fn collect_with(clients: &Clients, scope: &Scope, calls: &Calls) -> anyhow::Result<Snapshot> {
     let workloads = workloads(clients, scope, calls).await?;
     let cluster = scope_cluster(scope);
+    // EC2 targets pull through their container instances, whose subnets and roles the rest of
+    // the collection needs: these rounds come first, and only for EC2 targets.
+    let container_instances = container_instances(clients, calls, &workloads).await?;
 
     let definition_arns: BTreeSet<String> = workloads
         .tasks
@@ -106,6 +110,12 @@ async fn collect_with(clients: &Clients, scope: &Scope, calls: &Calls) -> anyhow
                 .iter()
                 .flat_map(|network| network.subnet_ids.clone())
         }))
+        .chain(container_instances.iter().filter_map(|instance| {
+            instance
+                .network
+                .as_ref()
+                .map(|network| network.subnet_id.clone())
+        }))
         .collect();
     let task_enis: BTreeSet<String> = workloads
         .tasks
@@ -115,7 +125,16 @@ async fn collect_with(clients: &Clients, scope: &Scope, calls: &Calls) -> anyhow
 
     let definitions_and_identity = async {
         let definitions = ecs::task_definitions(&clients.ecs, calls, &definition_arns).await?;
-        let needs = flow_needs(&definitions, &clients.region, &workloads.account_id);
+        let instance_roles: BTreeSet<String> = container_instances
+            .iter()
+            .filter_map(|instance| instance.role_arn.clone())
+            .collect();
+        let needs = flow_needs(
+            &definitions,
+            &instance_roles,
+            &clients.region,
+            &workloads.account_id,
+        );
         let images: BTreeSet<String> = definitions
             .iter()
             .flat_map(|definition| {
@@ -272,6 +291,7 @@ async fn collect_with(clients: &Clients, scope: &Scope, calls: &Calls) -> anyhow
         .collect();
     snapshot.services = workloads.services;
     snapshot.task_definitions = task_definitions;
+    snapshot.container_instances = container_instances;
     snapshot.iam_roles = iam_roles;
     snapshot.ecr_repositories = ecr_repositories;
     snapshot.ecr_registry = ecr_registry;
@@ -310,7 +330,14 @@ struct FlowNeeds {
     parameters: BTreeSet<String>,
 }
 
-fn flow_needs(definitions: &[TaskDefinition], region: &str, account_id: &str) -> FlowNeeds {
+/// `instance_roles`: the container instances' roles, which pull for definitions without an
+/// execution role on the EC2 launch type.
+fn flow_needs(
+    definitions: &[TaskDefinition],
+    instance_roles: &BTreeSet<String>,
+    region: &str,
+    account_id: &str,
+) -> FlowNeeds {
     let mut needs = FlowNeeds {
         role_requests: identity::Requests::new(),
         secrets: BTreeSet::new(),
@@ -318,10 +345,14 @@ fn flow_needs(definitions: &[TaskDefinition], region: &str, account_id: &str) ->
     };
     for definition in definitions {
         let flows = required_flows(definition, region, account_id, LaunchType::Fargate, false);
-        if let Some(role) = &definition.execution_role_arn {
+        let pulling_roles: Vec<&String> = match &definition.execution_role_arn {
+            Some(role) => vec![role],
+            None => instance_roles.iter().collect(),
+        };
+        for role in pulling_roles {
             let wanted = needs.role_requests.entry(role.clone()).or_default();
             for flow in &flows {
-                if !matches!(flow.kind, FlowKind::S3Layers | FlowKind::ExternalRegistry) {
+                if flow.kind.uses_pulling_role() {
                     wanted.extend(flow.requests());
                 }
             }
@@ -335,6 +366,43 @@ fn flow_needs(definitions: &[TaskDefinition], region: &str, account_id: &str) ->
         }
     }
     needs
+}
+
+/// The container instances of EC2 targets: every instance of the cluster when a service runs on
+/// EC2 (it may place a task on any), else those the EC2 tasks ran on.
+async fn container_instances(
+    clients: &Clients,
+    calls: &Calls,
+    workloads: &Workloads,
+) -> anyhow::Result<Vec<ContainerInstance>> {
+    let ec2_services: Vec<&Service> = workloads
+        .services
+        .iter()
+        .filter(|service| service.launch_type == Some(LaunchType::Ec2))
+        .collect();
+    let ec2_tasks: Vec<&Task> = workloads
+        .tasks
+        .iter()
+        .map(|(task, _)| task)
+        .filter(|task| task.launch_type == LaunchType::Ec2)
+        .collect();
+    let cluster_arn = match (ec2_services.first(), ec2_tasks.first()) {
+        (Some(service), _) => service.cluster_arn.clone(),
+        (None, Some(task)) => task.cluster_arn.clone(),
+        (None, None) => return Ok(Vec::new()),
+    };
+    let named: BTreeSet<String> = ec2_tasks
+        .iter()
+        .filter_map(|task| task.container_instance_arn.clone())
+        .collect();
+    instances::collect(
+        clients,
+        calls,
+        &cluster_arn,
+        &named,
+        !ec2_services.is_empty(),
+    )
+    .await
 }
 
 fn scope_cluster(scope: &Scope) -> &str {

@@ -25,6 +25,7 @@ pub struct Index<'a> {
     internet_gateways: HashMap<&'a str, &'a InternetGateway>,
     task_definitions: HashMap<&'a str, &'a TaskDefinition>,
     roles: HashMap<&'a str, &'a IamRole>,
+    container_instances: HashMap<&'a str, &'a ContainerInstance>,
     /// Verdicts already reached in this diagnosis: services share subnets, roles and task
     /// definitions, so the same question comes back thousands of times in a cluster sweep.
     verdicts: RefCell<HashMap<Question, Verdict>>,
@@ -83,6 +84,7 @@ impl<'a> Index<'a> {
             internet_gateways: by_key(&snapshot.internet_gateways, |i| &i.id),
             task_definitions: by_key(&snapshot.task_definitions, |t| &t.arn),
             roles: by_key(&snapshot.iam_roles, |r| &r.arn),
+            container_instances: by_key(&snapshot.container_instances, |c| &c.arn),
             verdicts: RefCell::default(),
         }
     }
@@ -161,6 +163,10 @@ impl<'a> Index<'a> {
         let verdict = compute();
         self.verdicts.borrow_mut().insert(question, verdict.clone());
         verdict
+    }
+
+    pub fn container_instance(&self, arn: &str) -> Option<&'a ContainerInstance> {
+        self.container_instances.get(arn).copied()
     }
 
     pub fn role(&self, arn: &str) -> Option<&'a IamRole> {

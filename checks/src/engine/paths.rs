@@ -94,6 +94,39 @@ impl<'a> PathContext<'a, '_> {
             .and_then(|definition| definition.execution_role_arn.as_deref())
     }
 
+    /// The role whose credentials the flow's requests carry: the execution role, or on the EC2
+    /// launch type without one, the container instance's role (the agent's own credentials).
+    /// Secrets are only ever fetched with the execution role.
+    pub fn pulling_role(&self) -> Option<&'a str> {
+        let secrets = matches!(
+            self.flow.kind,
+            FlowKind::SecretsManager | FlowKind::Ssm | FlowKind::Kms
+        );
+        match (self.execution_role(), self.placement.instance) {
+            (Some(role), _) => Some(role),
+            (None, Some(instance)) if !secrets => instance.role_arn.as_deref(),
+            (None, _) => None,
+        }
+    }
+
+    /// Whose interface the flow leaves through, as a title starts: "Task" or "Container instance".
+    pub fn source_kind(&self) -> &'static str {
+        if self.placement.instance.is_some() {
+            "Container instance"
+        } else {
+            "Task"
+        }
+    }
+
+    /// How findings name the pulling role: "execution role" or "container instance role".
+    pub fn pulling_role_kind(&self) -> &'static str {
+        if self.execution_role().is_none() && self.placement.instance.is_some() {
+            "container instance role"
+        } else {
+            "execution role"
+        }
+    }
+
     /// The DHCP option set's resolvers when they are not the Amazon-provided resolver.
     pub fn custom_dns_servers(&self) -> Vec<&'a str> {
         let vpc = self.placement.vpc;
@@ -355,9 +388,7 @@ fn preconditions<'a>(
     index: &Index<'a>,
     target: &TargetInput<'a>,
 ) -> Result<&'a crate::snapshot::TaskDefinition, Box<Finding>> {
-    if target.launch_type == Some(LaunchType::Ec2)
-        || target.launch_type == Some(LaunchType::External)
-    {
+    if target.launch_type == Some(LaunchType::External) {
         return Err(Box::new(rules::launch_type::finding(target)));
     }
     let Some(definition) = target.definition else {
@@ -365,7 +396,9 @@ fn preconditions<'a>(
             index, target,
         )));
     };
-    if definition.network_mode != "awsvpc" || target.placements.is_empty() {
+    let walkable_mode =
+        definition.network_mode == "awsvpc" || target.launch_type == Some(LaunchType::Ec2);
+    if !walkable_mode || target.placements.is_empty() {
         return Err(Box::new(rules::target_incomplete::missing_network(
             target, definition,
         )));

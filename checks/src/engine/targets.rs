@@ -4,7 +4,9 @@ use serde::Serialize;
 
 use super::Index;
 use crate::net::{AddressSet, Ipv4Cidr};
-use crate::snapshot::{LaunchType, RouteTable, Subnet, TaskDefinition, Vpc};
+use crate::snapshot::{
+    ContainerInstance, LaunchType, RouteTable, Subnet, Task, TaskDefinition, TaskNetwork, Vpc,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -23,6 +25,8 @@ pub struct Placement<'a> {
     pub source: AddressSet,
     pub security_group_ids: Vec<String>,
     pub public_ip: bool,
+    /// For the EC2 launch type: the container instance whose network interface this is.
+    pub instance: Option<&'a ContainerInstance>,
 }
 
 #[derive(Debug)]
@@ -37,6 +41,8 @@ pub struct TargetInput<'a> {
     pub placements: Vec<Placement<'a>>,
     /// Subnets named by the target but missing from the snapshot.
     pub unknown_subnets: Vec<String>,
+    /// EC2 container instances named by the target whose network the snapshot lacks.
+    pub unknown_instances: Vec<String>,
     /// Stopped reasons, container reasons and failure events, newest first.
     pub reasons: Vec<String>,
 }
@@ -60,10 +66,10 @@ pub fn targets<'a>(index: &Index<'a>) -> Vec<TargetInput<'a>> {
     let snapshot = index.snapshot;
     let mut targets = Vec::new();
     for service in &snapshot.services {
-        let tasks = snapshot.tasks.iter().filter(|task| {
-            task.group.as_deref() == Some(&format!("service:{}", service.name))
-                && task.cluster_arn == service.cluster_arn
-        });
+        let tasks = snapshot
+            .tasks
+            .iter()
+            .filter(|task| is_service_task(task, service));
         let mut reasons: Vec<String> = tasks.flat_map(task_reasons).collect();
         reasons.extend(
             service
@@ -72,16 +78,39 @@ pub fn targets<'a>(index: &Index<'a>) -> Vec<TargetInput<'a>> {
                 .filter(|event| is_failure_event(&event.message))
                 .map(|event| event.message.clone()),
         );
-        let (placements, unknown_subnets) = match &service.network {
-            Some(network) => place(
-                index,
-                &network.subnet_ids,
-                None,
-                &network.security_group_ids,
-                network.assign_public_ip,
-            ),
-            None => (Vec::new(), Vec::new()),
-        };
+        let (placements, unknown_subnets, unknown_instances) =
+            if service.launch_type == Some(LaunchType::Ec2) {
+                let mut instance_arns: Vec<&str> = snapshot
+                    .tasks
+                    .iter()
+                    .filter(|task| is_service_task(task, service))
+                    .filter_map(|task| task.container_instance_arn.as_deref())
+                    .collect();
+                if instance_arns.is_empty() {
+                    // No task placed yet: any of the cluster's instances may get one.
+                    instance_arns = snapshot
+                        .container_instances
+                        .iter()
+                        .filter(|instance| instance.cluster_arn == service.cluster_arn)
+                        .map(|instance| instance.arn.as_str())
+                        .collect();
+                }
+                place_on_instances(index, &instance_arns, false)
+            } else {
+                match &service.network {
+                    Some(network) => {
+                        let (placements, unknown) = place(
+                            index,
+                            &network.subnet_ids,
+                            None,
+                            &network.security_group_ids,
+                            network.assign_public_ip,
+                        );
+                        (placements, unknown, Vec::new())
+                    }
+                    None => (Vec::new(), Vec::new(), Vec::new()),
+                }
+            };
         targets.push(TargetInput {
             id: service.arn.clone(),
             kind: TargetKind::Service,
@@ -92,27 +121,29 @@ pub fn targets<'a>(index: &Index<'a>) -> Vec<TargetInput<'a>> {
             task_definition_arn: service.task_definition_arn.clone(),
             placements,
             unknown_subnets,
+            unknown_instances,
             reasons,
         });
     }
     for task in &snapshot.tasks {
-        let owned_by_service = snapshot.services.iter().any(|service| {
-            task.group.as_deref() == Some(&format!("service:{}", service.name))
-                && task.cluster_arn == service.cluster_arn
-        });
+        let owned_by_service = snapshot
+            .services
+            .iter()
+            .any(|service| is_service_task(task, service));
         if owned_by_service {
             continue;
         }
-        let (placements, unknown_subnets) = match &task.network {
-            Some(network) => place(
-                index,
-                std::slice::from_ref(&network.subnet_id),
-                network.private_ip,
-                &network.security_group_ids,
-                network.assign_public_ip || network.public_ip.is_some(),
-            ),
-            None => (Vec::new(), Vec::new()),
-        };
+        let (placements, unknown_subnets, unknown_instances) =
+            match (&task.container_instance_arn, task.launch_type) {
+                (Some(instance), LaunchType::Ec2) => place_on_instances(index, &[instance], true),
+                _ => match &task.network {
+                    Some(network) => {
+                        let (placements, unknown) = place_on_interface(index, network);
+                        (placements, unknown, Vec::new())
+                    }
+                    None => (Vec::new(), Vec::new(), Vec::new()),
+                },
+            };
         targets.push(TargetInput {
             id: task.arn.clone(),
             kind: TargetKind::Task,
@@ -123,10 +154,76 @@ pub fn targets<'a>(index: &Index<'a>) -> Vec<TargetInput<'a>> {
             task_definition_arn: task.task_definition_arn.clone(),
             placements,
             unknown_subnets,
+            unknown_instances,
             reasons: task_reasons(task).collect(),
         });
     }
     targets
+}
+
+fn is_service_task(task: &Task, service: &crate::snapshot::Service) -> bool {
+    task.group.as_deref() == Some(&format!("service:{}", service.name))
+        && task.cluster_arn == service.cluster_arn
+}
+
+fn place_on_interface<'a>(
+    index: &Index<'a>,
+    network: &TaskNetwork,
+) -> (Vec<Placement<'a>>, Vec<String>) {
+    place(
+        index,
+        std::slice::from_ref(&network.subnet_id),
+        network.private_ip,
+        &network.security_group_ids,
+        network.assign_public_ip || network.public_ip.is_some(),
+    )
+}
+
+/// EC2 tasks pull through their container instance's own interface, whatever the task's network
+/// mode: the agent and Docker run in the instance's network namespace. A task is placed on its
+/// instance's address; a service on the subnet of each distinct instance configuration.
+fn place_on_instances<'a>(
+    index: &Index<'a>,
+    instance_arns: &[&str],
+    exact_address: bool,
+) -> (Vec<Placement<'a>>, Vec<String>, Vec<String>) {
+    let mut placements: Vec<Placement<'a>> = Vec::new();
+    let mut unknown_subnets = Vec::new();
+    let mut unknown_instances = Vec::new();
+    for arn in instance_arns {
+        let Some((instance, network)) = index
+            .container_instance(arn)
+            .and_then(|instance| Some((instance, instance.network.as_ref()?)))
+        else {
+            if !unknown_instances.iter().any(|known| known == arn) {
+                unknown_instances.push(arn.to_string());
+            }
+            continue;
+        };
+        let (found, unknown) = if exact_address {
+            place_on_interface(index, network)
+        } else {
+            let mut anywhere = network.clone();
+            anywhere.private_ip = None;
+            place_on_interface(index, &anywhere)
+        };
+        unknown_subnets.extend(unknown);
+        for mut placement in found {
+            let duplicate = placements.iter().any(|known| {
+                known.subnet.id == placement.subnet.id
+                    && known.security_group_ids == placement.security_group_ids
+                    && known.public_ip == placement.public_ip
+                    && known.instance.and_then(|i| i.role_arn.as_ref())
+                        == instance.role_arn.as_ref()
+            });
+            if !duplicate {
+                placement.instance = Some(instance);
+                placements.push(placement);
+            }
+        }
+    }
+    unknown_subnets.dedup();
+    (placements, unknown_subnets, unknown_instances)
 }
 
 fn task_reasons(task: &crate::snapshot::Task) -> impl Iterator<Item = String> + '_ {
@@ -169,6 +266,7 @@ fn place<'a>(
             source: AddressSet::Block(private_ip.map(Ipv4Cidr::host).unwrap_or(subnet.cidr_block)),
             security_group_ids: security_group_ids.to_vec(),
             public_ip,
+            instance: None,
         });
     }
     (placements, unknown)

@@ -39,7 +39,7 @@ pub fn check(context: &PathContext, endpoint: &VpcEndpoint) -> Verdict {
     };
     let flow = context.flow;
     let role = context
-        .execution_role()
+        .pulling_role()
         .filter(|_| flow.kind != FlowKind::S3Layers);
     let mut known = BTreeMap::new();
     known.insert("aws:SourceVpce".to_string(), vec![endpoint.id.clone()]);
@@ -114,7 +114,7 @@ fn refusal(
     why: &str,
 ) -> crate::finding::Finding {
     let role = context
-        .execution_role()
+        .pulling_role()
         .filter(|_| context.flow.kind != FlowKind::S3Layers);
     let principal = match role {
         Some(role) => format!("{{\"AWS\":\"{role}\"}}"),

@@ -2,12 +2,14 @@ use crate::declare_check;
 use crate::engine::{Index, TargetInput};
 use crate::finding::Finding;
 use crate::flows::{Flow, FlowKind};
-use crate::snapshot::TaskDefinition;
+use crate::snapshot::{LaunchType, TaskDefinition};
 
 declare_check! {
     /// ## What it does
     /// Checks that a Fargate task whose pull needs AWS credentials (a private ECR image,
-    /// `awslogs`, secrets) has a task execution role, and that the role is in the snapshot.
+    /// `awslogs`, secrets) has a task execution role, and that the role is in the snapshot. On
+    /// the EC2 launch type the container instance's role may pull images and write logs instead
+    /// (PC606), but secrets still need the execution role.
     ///
     /// ## Why is this bad
     /// On Fargate the agent pulls private ECR images, creates log streams and fetches secrets
@@ -32,22 +34,37 @@ pub fn check(
     definition: &TaskDefinition,
     flows: &[Flow],
 ) -> Vec<Finding> {
-    let needs_credentials = flows
-        .iter()
-        .any(|flow| !matches!(flow.kind, FlowKind::S3Layers | FlowKind::ExternalRegistry));
+    let needs_credentials = flows.iter().any(|flow| flow.kind.uses_pulling_role());
     let Some(role_arn) = definition.execution_role_arn.as_deref() else {
         if !needs_credentials {
             return Vec::new();
         }
         let family = definition.arn.rsplit('/').next().unwrap_or(&definition.arn);
-        return vec![CHECK
+        let mut findings = Vec::new();
+        let detail = if target.launch_type == Some(LaunchType::Ec2) {
+            // The agent pulls and logs with the instance's credentials; secrets still need the role.
+            findings.extend(super::container_instance_role::check(index, target));
+            if !flows.iter().any(|flow| {
+                matches!(
+                    flow.kind,
+                    FlowKind::SecretsManager | FlowKind::Ssm | FlowKind::Kms
+                )
+            }) {
+                return findings;
+            }
+            "On EC2 the agent may pull images with the instance's role, but it fetches secrets (and private registry credentials) only with the task execution role. The task definition sets none."
+        } else {
+            "Fargate fetches the ECR token, pulls private images, writes awslogs and reads secrets with the task execution role. The task definition sets none."
+        };
+        findings.push(CHECK
             .finding(format!("Task definition {family} has no execution role, which its pull needs"))
             .resource(definition.arn.as_str())
-            .detail("Fargate fetches the ECR token, pulls private images, writes awslogs and reads secrets with the task execution role. The task definition sets none.")
+            .detail(detail)
             .fix(
                 format!("aws ecs register-task-definition --cli-input-json file://{family}.json  # with \"executionRoleArn\": \"arn:aws:iam::{}:role/ecsTaskExecutionRole\"", index.snapshot.account_id),
                 format!("# in the aws_ecs_task_definition of {family}\nexecution_role_arn = \"arn:aws:iam::{}:role/ecsTaskExecutionRole\"", index.snapshot.account_id),
-            )];
+            ));
+        return findings;
     };
     let Some(role) = index.role(role_arn) else {
         let cause = match index.gap("iam:GetRole") {

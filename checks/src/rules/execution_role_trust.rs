@@ -24,40 +24,11 @@ declare_check! {
 
 pub fn check(role: &IamRole) -> Option<Finding> {
     let trust = role.trust_policy.as_ref()?;
-    let statements: Vec<&Value> = match trust.get("Statement") {
-        Some(Value::Array(items)) => items.iter().collect(),
-        Some(single) => vec![single],
-        None => Vec::new(),
+    let denied = match trusts(trust, super::execution_role::TASK_PRINCIPAL) {
+        Trust::Allowed => return None,
+        Trust::Denied => true,
+        Trust::NotAllowed => false,
     };
-    let names_ecs = |statement: &Value| {
-        let actions = statement.get("Action").map(strings).unwrap_or_default();
-        let services = statement
-            .get("Principal")
-            .and_then(|principal| principal.get("Service"))
-            .map(strings)
-            .unwrap_or_default();
-        actions.iter().any(|action| {
-            crate::policy::wildcard_match(&action.to_ascii_lowercase(), "sts:assumerole")
-        }) && services
-            .iter()
-            .any(|service| service == super::execution_role::TASK_PRINCIPAL)
-    };
-    let effect = |statement: &Value| {
-        statement
-            .get("Effect")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string()
-    };
-    let denied = statements
-        .iter()
-        .any(|statement| effect(statement) == "Deny" && names_ecs(statement));
-    let allowed = statements.iter().any(|statement| {
-        effect(statement) == "Allow" && names_ecs(statement) && statement.get("Condition").is_none()
-    });
-    if allowed && !denied {
-        return None;
-    }
     let name = role.arn.rsplit('/').next().unwrap_or(&role.arn);
     let document = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
     Some(
@@ -74,6 +45,57 @@ pub fn check(role: &IamRole) -> Option<Finding> {
                 format!("# on the aws_iam_role {name}\nassume_role_policy = jsonencode({document})"),
             ),
     )
+}
+
+/// What a trust policy says about a service principal assuming the role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Trust {
+    Allowed,
+    Denied,
+    /// No unconditional `Allow` of `sts:AssumeRole` for the service.
+    NotAllowed,
+}
+
+pub(crate) fn trusts(trust: &Value, service: &str) -> Trust {
+    let statements: Vec<&Value> = match trust.get("Statement") {
+        Some(Value::Array(items)) => items.iter().collect(),
+        Some(single) => vec![single],
+        None => Vec::new(),
+    };
+    let names_service = |statement: &Value| {
+        let actions = statement.get("Action").map(strings).unwrap_or_default();
+        let services = statement
+            .get("Principal")
+            .and_then(|principal| principal.get("Service"))
+            .map(strings)
+            .unwrap_or_default();
+        actions.iter().any(|action| {
+            crate::policy::wildcard_match(&action.to_ascii_lowercase(), "sts:assumerole")
+        }) && services.iter().any(|named| named == service)
+    };
+    let effect = |statement: &Value| {
+        statement
+            .get("Effect")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    if statements
+        .iter()
+        .any(|statement| effect(statement) == "Deny" && names_service(statement))
+    {
+        return Trust::Denied;
+    }
+    let allowed = statements.iter().any(|statement| {
+        effect(statement) == "Allow"
+            && names_service(statement)
+            && statement.get("Condition").is_none()
+    });
+    if allowed {
+        Trust::Allowed
+    } else {
+        Trust::NotAllowed
+    }
 }
 
 fn strings(value: &Value) -> Vec<String> {

@@ -2,6 +2,7 @@
 //! `declare_check!`, and owns the evaluation of its hop and the wording and fix of its finding.
 
 pub mod collection_gap;
+pub mod container_instance_role;
 pub mod custom_dns;
 pub mod dns_hostnames;
 pub mod dns_support;
@@ -69,6 +70,7 @@ pub static ALL: &[&CheckInfo] = &[
     &role_permissions::CHECK,
     &repository_policy::CHECK,
     &secret_kms_key::CHECK,
+    &container_instance_role::CHECK,
     &image_reference::CHECK,
     &image_platform::CHECK,
     &pull_through_cache::CHECK,

@@ -50,14 +50,14 @@ pub fn verdict(
         rule.ecr_repository_prefix, rule.upstream_registry_url
     );
     let Some(role) = context
-        .execution_role()
+        .pulling_role()
         .and_then(|arn| context.index.role(arn))
     else {
         return Some(Verdict::Unknown(
             CHECK
                 .finding(format!("The first pull of {name}:{reference} through the cache cannot be checked"))
                 .resource(arn.as_str())
-                .detail(format!("{upstream}, which needs the execution role's permission to import it; the role is not in the snapshot.")),
+                .detail(format!("{upstream}, which needs the {}'s permission to import it; the role is not in the snapshot.", context.pulling_role_kind())),
         ));
     };
     let mut needed = vec!["ecr:BatchImportUpstreamImage"];

@@ -30,7 +30,7 @@ pub fn check(context: &PathContext, source_vpce: Option<&str>) -> Vec<Verdict> {
     if context.flow.kind != FlowKind::EcrRegistry {
         return Vec::new();
     }
-    let Some(role) = context.execution_role() else {
+    let Some(role) = context.pulling_role() else {
         return Vec::new();
     };
     let role_account = role.split(':').nth(4).unwrap_or_default();

@@ -8,7 +8,8 @@ use crate::snapshot::IamRole;
 
 declare_check! {
     /// ## What it does
-    /// Evaluates the task execution role's identity policies (inline and attached, AWS managed
+    /// Evaluates the task execution role's (on the EC2 launch type without one: the container
+    /// instance role's) identity policies (inline and attached, AWS managed
     /// ones included) and its permissions boundary against every request the flow makes:
     /// `ecr:GetAuthorizationToken` on `*`; `ecr:BatchCheckLayerAvailability`,
     /// `ecr:GetDownloadUrlForLayer`, `ecr:BatchGetImage` on the repository;
@@ -29,7 +30,8 @@ declare_check! {
     /// `ecr:GetDownloadUrlForLayer`.
     ///
     /// ## Fix
-    /// Attach `AmazonECSTaskExecutionRolePolicy` (ECR and logs), or add the missing actions; remove
+    /// Attach `AmazonECSTaskExecutionRolePolicy` (ECR and logs; for a container instance role
+    /// `AmazonEC2ContainerServiceforEC2Role`), or add the missing actions; remove
     /// or narrow the denying statement.
     pub static CHECK = ("PC603", "execution-role-denies", Error);
 }
@@ -37,13 +39,10 @@ declare_check! {
 /// `None` when the flow needs no credentials or the role is not in the snapshot (reported once
 /// per target by `execution_role`).
 pub fn check(context: &PathContext, source_vpce: Option<&str>) -> Option<Verdict> {
-    if matches!(
-        context.flow.kind,
-        FlowKind::S3Layers | FlowKind::ExternalRegistry
-    ) {
+    if !context.flow.kind.uses_pulling_role() {
         return None;
     }
-    let role = context.index.role(context.execution_role()?)?;
+    let role = context.index.role(context.pulling_role()?)?;
     let flow = context.flow;
     let question = Question::RolePermissions(
         role.arn.clone(),
@@ -125,7 +124,7 @@ fn decide(context: &PathContext, role: &IamRole, source_vpce: Option<&str>) -> V
             Decision::Unknown { reason } => {
                 return Verdict::Unknown(
                     CHECK
-                        .finding(format!("Cannot tell whether execution role {} may call {action}", role_name(&role.arn)))
+                        .finding(format!("Cannot tell whether {} {} may call {action}", context.pulling_role_kind(), role_name(&role.arn)))
                         .resource(role.arn.as_str())
                         .detail(format!("Evaluating {action} on {resource} (our own evaluator; iam:SimulatePrincipalPolicy was not used): {reason}.")),
                 );
@@ -174,6 +173,14 @@ fn source_note(role: &IamRole, simulated: Option<&str>) -> String {
     }
 }
 
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 fn role_name(arn: &str) -> &str {
     arn.rsplit('/').next().unwrap_or(arn)
 }
@@ -193,13 +200,19 @@ fn refusal(
     let statement = format!(
         r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":["{action}"],"Resource":["{resource}"]}}]}}"#
     );
+    let kind = context.pulling_role_kind();
+    let (managed_policy, attachment) = if kind == "execution role" {
+        ("AmazonECSTaskExecutionRolePolicy", "execution")
+    } else {
+        ("AmazonEC2ContainerServiceforEC2Role", "container_instance")
+    };
     let (cli, terraform) = if managed {
         (
             format!(
-                "aws iam attach-role-policy --role-name {name} --policy-arn arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
+                "aws iam attach-role-policy --role-name {name} --policy-arn arn:aws:iam::aws:policy/service-role/{managed_policy}"
             ),
             format!(
-                "resource \"aws_iam_role_policy_attachment\" \"{0}_execution\" {{\n  role       = \"{name}\"\n  policy_arn = \"arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy\"\n}}",
+                "resource \"aws_iam_role_policy_attachment\" \"{0}_{attachment}\" {{\n  role       = \"{name}\"\n  policy_arn = \"arn:aws:iam::aws:policy/service-role/{managed_policy}\"\n}}",
                 super::fixes::label(name)
             ),
         )
@@ -217,7 +230,7 @@ fn refusal(
         )
     };
     CHECK
-        .finding(format!("Execution role {name} may not call {action}"))
+        .finding(format!("{} {name} may not call {action}", capitalized(kind)))
         .resource(role)
         .resource(resource)
         .detail(format!("{} needs {action} on {resource}; for role {role}, {why}. An explicit deny must be removed or narrowed; attaching more policies does not override it.", context.flow.kind.describe()))

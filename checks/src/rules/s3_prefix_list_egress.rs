@@ -71,7 +71,7 @@ pub fn check(context: &PathContext) -> Verdict {
     let group_ids: Vec<&str> = groups.iter().map(|group| group.id.as_str()).collect();
     Verdict::Block(
         CHECK
-            .finding(format!("Task security group {} does not allow TCP 443 to the S3 prefix list {list_id}", group_ids.join(", ")))
+            .finding(format!("{} security group {} does not allow TCP 443 to the S3 prefix list {list_id}", context.source_kind(), group_ids.join(", ")))
             .resources(group_ids.iter().copied())
             .resource(list_id.as_str())
             .detail(format!(

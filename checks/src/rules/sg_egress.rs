@@ -107,7 +107,7 @@ fn evaluate(
     );
     Verdict::Block(
         CHECK
-            .finding(format!("Task security group {} does not allow TCP 443 to {destination}", group_ids.join(", ")))
+            .finding(format!("{} security group {} does not allow TCP 443 to {destination}", context.source_kind(), group_ids.join(", ")))
             .resources(group_ids.iter().copied())
             .resource(resource)
             .detail(format!(

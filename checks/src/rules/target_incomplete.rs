@@ -6,7 +6,8 @@ use crate::snapshot::TaskDefinition;
 declare_check! {
     /// ## What it does
     /// Reports a target the engine cannot walk: its task definition, its subnets or its network
-    /// configuration are missing from the snapshot, or it does not use `awsvpc` networking.
+    /// configuration (for the EC2 launch type: its container instances) are missing from the
+    /// snapshot, or a Fargate task does not use `awsvpc` networking.
     ///
     /// ## Why is this bad
     /// Without them the flows and their paths are unknown; the tool says so instead of guessing.
@@ -34,7 +35,15 @@ pub fn missing_definition(index: &Index, target: &TargetInput) -> Finding {
 }
 
 pub fn missing_network(target: &TargetInput, definition: &TaskDefinition) -> Finding {
-    let why = if definition.network_mode != "awsvpc" {
+    let ec2 = target.launch_type == Some(crate::snapshot::LaunchType::Ec2);
+    let why = if ec2 && !target.unknown_instances.is_empty() {
+        format!(
+            "the network of its container instances {} is not in the snapshot",
+            target.unknown_instances.join(", ")
+        )
+    } else if ec2 && target.unknown_subnets.is_empty() {
+        "no container instance of its cluster is in the snapshot (none registered, or ecs:ListContainerInstances was refused)".to_string()
+    } else if !ec2 && definition.network_mode != "awsvpc" {
         format!(
             "it uses network mode `{}`; only awsvpc tasks have their own network interface to walk",
             definition.network_mode
@@ -54,6 +63,7 @@ pub fn missing_network(target: &TargetInput, definition: &TaskDefinition) -> Fin
         ))
         .resource(target.id.as_str())
         .resources(target.unknown_subnets.iter().cloned())
+        .resources(target.unknown_instances.iter().cloned())
         .detail(format!(
             "No subnet, route table or security group can be checked for {} because {why}.",
             target.id

@@ -46,6 +46,9 @@ pub struct Task {
     /// The task ENI as recorded in the task's attachment (kept after the ENI itself is deleted).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network: Option<TaskNetwork>,
+    /// The container instance an EC2 task was placed on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container_instance_arn: Option<String>,
 }
 
 impl Task {
@@ -72,6 +75,33 @@ pub struct TaskNetwork {
     pub public_ip: Option<Ipv4Addr>,
     #[serde(default)]
     pub assign_public_ip: bool,
+}
+
+/// An EC2 container instance (`DescribeContainerInstances`) joined with its EC2 instance
+/// (`DescribeInstances`) and its instance profile's role (`GetInstanceProfile`): the agent on it
+/// pulls the images of EC2 tasks over the instance's own network interface.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContainerInstance {
+    pub arn: String,
+    pub cluster_arn: String,
+    pub ec2_instance_id: String,
+    /// The instance's primary network interface; absent when the instance could not be described.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<TaskNetwork>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_profile_arn: Option<String>,
+    /// The instance profile's role: the credentials the agent falls back to without an
+    /// execution role. Absent when the instance has no profile or the profile no role.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_arn: Option<String>,
+}
+
+impl ContainerInstance {
+    /// "container instance i-…", as findings name it.
+    pub fn label(&self) -> String {
+        format!("container instance {}", self.ec2_instance_id)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

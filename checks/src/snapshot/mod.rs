@@ -54,6 +54,9 @@ pub struct Snapshot {
     pub services: Vec<Service>,
     #[serde(default)]
     pub task_definitions: Vec<TaskDefinition>,
+    /// The container instances EC2 targets run (or may run) on.
+    #[serde(default)]
+    pub container_instances: Vec<ContainerInstance>,
     #[serde(default)]
     pub iam_roles: Vec<IamRole>,
     #[serde(default)]
@@ -99,6 +102,7 @@ impl Snapshot {
         self.tasks.sort_by(|a, b| a.arn.cmp(&b.arn));
         self.services.sort_by(|a, b| a.arn.cmp(&b.arn));
         self.task_definitions.sort_by(|a, b| a.arn.cmp(&b.arn));
+        self.container_instances.sort_by(|a, b| a.arn.cmp(&b.arn));
         self.iam_roles.sort_by(|a, b| a.arn.cmp(&b.arn));
         self.ecr_repositories.sort_by(|a, b| a.arn.cmp(&b.arn));
         self.log_groups.sort_by(|a, b| a.name.cmp(&b.name));

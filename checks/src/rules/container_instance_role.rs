@@ -1,0 +1,117 @@
+use crate::declare_check;
+use crate::engine::{Index, TargetInput};
+use crate::finding::{Finding, Severity};
+use crate::snapshot::ContainerInstance;
+
+use super::execution_role_trust::{Trust, trusts};
+
+declare_check! {
+    /// ## What it does
+    /// For an EC2 task whose definition has no execution role: each container instance it runs
+    /// (or, for a service without tasks yet, may run) on must have an instance profile, the
+    /// profile a role, and the role must trust `ec2.amazonaws.com`. Its permissions are then
+    /// evaluated like an execution role's (PC603).
+    ///
+    /// ## Why is this bad
+    /// Without an execution role the ECS agent fetches the ECR token and writes `awslogs` with the
+    /// instance's own credentials. An instance without a profile role has none: the pull fails
+    /// with `CannotPullContainerError: ... no basic auth credentials`.
+    ///
+    /// ## Example
+    /// An instance launched from a template without `IamInstanceProfile`, running a task
+    /// definition without `executionRoleArn`.
+    ///
+    /// ## Fix
+    /// Associate an instance profile whose role carries `AmazonEC2ContainerServiceforEC2Role`, or
+    /// give the task definition an execution role.
+    pub static CHECK = ("PC606", "container-instance-role", Error);
+}
+
+pub(crate) const INSTANCE_PRINCIPAL: &str = "ec2.amazonaws.com";
+
+/// One finding per container instance whose role cannot serve the pull.
+pub fn check(index: &Index, target: &TargetInput) -> Vec<Finding> {
+    let mut seen: Vec<&str> = Vec::new();
+    let mut findings = Vec::new();
+    for instance in target
+        .placements
+        .iter()
+        .filter_map(|placement| placement.instance)
+    {
+        if seen.contains(&instance.arn.as_str()) {
+            continue;
+        }
+        seen.push(&instance.arn);
+        findings.extend(instance_finding(index, target, instance));
+    }
+    findings
+}
+
+fn instance_finding(
+    index: &Index,
+    target: &TargetInput,
+    instance: &ContainerInstance,
+) -> Option<Finding> {
+    let id = &instance.ec2_instance_id;
+    let Some(role_arn) = &instance.role_arn else {
+        return Some(match &instance.instance_profile_arn {
+            None => CHECK
+                .finding(format!("Container instance {id} has no instance profile, and {} no execution role", target.name))
+                .resources([instance.arn.as_str(), id.as_str()])
+                .detail(format!("The task definition {} sets no executionRoleArn, so the ECS agent on {id} pulls with the instance's credentials; the instance has no IAM instance profile, so it has none.", target.task_definition_arn))
+                .fix(
+                    format!("aws ec2 associate-iam-instance-profile --instance-id {id} --iam-instance-profile Name=ecsInstanceRole  # a profile whose role carries AmazonEC2ContainerServiceforEC2Role"),
+                    "# in the aws_launch_template (or aws_instance) of the cluster's instances\niam_instance_profile {\n  name = \"ecsInstanceRole\"\n}".to_string(),
+                ),
+            Some(profile) => match index.gap("iam:GetInstanceProfile") {
+                Some(gap) => CHECK
+                    .finding(format!("The role of {} cannot be checked", instance.label()))
+                    .severity(Severity::Warning)
+                    .resources([instance.arn.as_str(), profile.as_str()])
+                    .detail(format!("iam:GetInstanceProfile was refused ({}); the role the agent pulls with is unknown.", gap.error_code)),
+                None => {
+                    let profile_name = profile.rsplit('/').next().unwrap_or(profile);
+                    CHECK
+                        .finding(format!("Instance profile {profile_name} of {} has no role", instance.label()))
+                        .resources([instance.arn.as_str(), profile.as_str()])
+                        .detail(format!("Without an execution role in {}, the agent on {id} pulls with the instance profile's role, and {profile} holds none.", target.task_definition_arn))
+                        .fix(
+                            format!("aws iam add-role-to-instance-profile --instance-profile-name {profile_name} --role-name ecsInstanceRole"),
+                            format!("# on the aws_iam_instance_profile {profile_name}\nrole = \"ecsInstanceRole\""),
+                        )
+                }
+            },
+        });
+    };
+    let Some(role) = index.role(role_arn) else {
+        let cause = match index.gap("iam:GetRole") {
+            Some(gap) => format!("iam:GetRole was refused ({})", gap.error_code),
+            None => "the role is not in the snapshot".to_string(),
+        };
+        return Some(
+            CHECK
+                .finding(format!("Container instance role {role_arn} cannot be checked"))
+                .severity(Severity::Warning)
+                .resources([instance.arn.as_str(), role_arn.as_str()])
+                .detail(format!("{cause}; the agent on {id} pulls with it, and its trust policy and permissions are unknown.")),
+        );
+    };
+    let trust = role.trust_policy.as_ref()?;
+    let denied = match trusts(trust, INSTANCE_PRINCIPAL) {
+        Trust::Allowed => return None,
+        Trust::Denied => "denies sts:AssumeRole to ec2.amazonaws.com",
+        Trust::NotAllowed => "has no unconditional Allow of sts:AssumeRole for ec2.amazonaws.com",
+    };
+    let name = role.arn.rsplit('/').next().unwrap_or(&role.arn);
+    let document = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    Some(
+        CHECK
+            .finding(format!("Container instance role {name} does not trust ec2.amazonaws.com"))
+            .resources([instance.arn.as_str(), role.arn.as_str()])
+            .detail(format!("The trust policy of {} {denied}. The instance gets no credentials from its profile, so the agent on {id} cannot pull. Trust policy: {trust}", role.arn))
+            .fix(
+                format!("aws iam update-assume-role-policy --role-name {name} --policy-document '{document}'"),
+                format!("# on the aws_iam_role {name}\nassume_role_policy = jsonencode({document})"),
+            ),
+    )
+}
