@@ -10,12 +10,18 @@ use aws_sdk_ec2::types::Instance;
 use ecr_pathcheck_checks::snapshot::{ContainerInstance, TaskNetwork};
 use futures::future::try_join_all;
 
-use super::Clients;
 use super::call::Calls;
+
+/// The clients the container instances are read with.
+pub struct InstanceClients<'a> {
+    pub ecs: &'a aws_sdk_ecs::Client,
+    pub ec2: &'a aws_sdk_ec2::Client,
+    pub iam: &'a aws_sdk_iam::Client,
+}
 
 /// `named` instances of the cluster (its ARN), or every instance of it when `every` is set.
 pub async fn collect(
-    clients: &Clients,
+    clients: &InstanceClients<'_>,
     calls: &Calls,
     cluster: &str,
     named: &BTreeSet<String>,
@@ -94,7 +100,7 @@ pub async fn collect(
 }
 
 async fn describe_instances(
-    clients: &Clients,
+    clients: &InstanceClients<'_>,
     calls: &Calls,
     ids: &[String],
 ) -> anyhow::Result<BTreeMap<String, Instance>> {
@@ -139,7 +145,7 @@ fn primary_interface(instance: &Instance) -> Option<TaskNetwork> {
 
 /// Each instance profile's role ARN, by profile ARN.
 async fn profile_roles(
-    clients: &Clients,
+    clients: &InstanceClients<'_>,
     calls: &Calls,
     profiles: &BTreeSet<String>,
 ) -> anyhow::Result<BTreeMap<String, String>> {

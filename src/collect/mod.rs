@@ -395,8 +395,13 @@ async fn container_instances(
         .iter()
         .filter_map(|task| task.container_instance_arn.clone())
         .collect();
+    let instance_clients = instances::InstanceClients {
+        ecs: &clients.ecs,
+        ec2: &clients.ec2,
+        iam: &clients.iam,
+    };
     instances::collect(
-        clients,
+        &instance_clients,
         calls,
         &cluster_arn,
         &named,

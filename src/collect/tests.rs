@@ -421,3 +421,106 @@ async fn key_policies_are_parsed_and_a_refused_one_is_a_gap() {
         vec![("kms:GetKeyPolicy", Some(guarded))]
     );
 }
+
+#[tokio::test]
+async fn container_instances_join_their_ec2_instance_and_profile_role() {
+    use aws_sdk_ecs::types::ContainerInstance;
+    use aws_sdk_iam::types::{InstanceProfile, Role};
+    let cluster = "arn:aws:ecs:us-east-1:111122223333:cluster/prod";
+    let profiled = "arn:aws:ecs:us-east-1:111122223333:container-instance/prod/aaa";
+    let unreadable = "arn:aws:ecs:us-east-1:111122223333:container-instance/prod/bbb";
+    let listed = mock!(aws_sdk_ecs::Client::list_container_instances).then_output(move || {
+        aws_sdk_ecs::operation::list_container_instances::ListContainerInstancesOutput::builder()
+            .container_instance_arns(profiled)
+            .container_instance_arns(unreadable)
+            .build()
+    });
+    let described = mock!(aws_sdk_ecs::Client::describe_container_instances)
+        .match_requests(|request| request.container_instances().len() == 2)
+        .then_output(move || {
+            aws_sdk_ecs::operation::describe_container_instances::DescribeContainerInstancesOutput::builder()
+                .container_instances(ContainerInstance::builder().container_instance_arn(profiled).ec2_instance_id("i-aaa").build())
+                .container_instances(ContainerInstance::builder().container_instance_arn(unreadable).ec2_instance_id("i-bbb").build())
+                .build()
+        });
+    let ecs_client = mock_client!(aws_sdk_ecs, RuleMode::MatchAny, [&listed, &described]);
+    let instances = mock!(aws_sdk_ec2::Client::describe_instances).then_output(|| {
+        use aws_sdk_ec2::types::{GroupIdentifier, IamInstanceProfile, Instance, Reservation};
+        aws_sdk_ec2::operation::describe_instances::DescribeInstancesOutput::builder()
+            .reservations(
+                Reservation::builder()
+                    .instances(
+                        Instance::builder()
+                            .instance_id("i-aaa")
+                            .subnet_id("subnet-a")
+                            .private_ip_address("10.0.1.50")
+                            .security_groups(GroupIdentifier::builder().group_id("sg-instances").build())
+                            .iam_instance_profile(
+                                IamInstanceProfile::builder()
+                                    .arn("arn:aws:iam::111122223333:instance-profile/ecsInstanceRole")
+                                    .build(),
+                            )
+                            .build(),
+                    )
+                    .build(),
+            )
+            .build()
+    });
+    let ec2_client = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, [&instances]);
+    let profile = mock!(aws_sdk_iam::Client::get_instance_profile)
+        .match_requests(|request| request.instance_profile_name() == Some("ecsInstanceRole"))
+        .then_output(|| {
+            aws_sdk_iam::operation::get_instance_profile::GetInstanceProfileOutput::builder()
+                .instance_profile(
+                    InstanceProfile::builder()
+                        .path("/")
+                        .instance_profile_name("ecsInstanceRole")
+                        .instance_profile_id("AIPA")
+                        .arn("arn:aws:iam::111122223333:instance-profile/ecsInstanceRole")
+                        .create_date(aws_smithy_types::DateTime::from_secs(0))
+                        .roles(
+                            Role::builder()
+                                .path("/")
+                                .role_name("ecsInstanceRole")
+                                .role_id("AROA")
+                                .arn("arn:aws:iam::111122223333:role/ecsInstanceRole")
+                                .create_date(aws_smithy_types::DateTime::from_secs(0))
+                                .build()
+                                .unwrap(),
+                        )
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+        });
+    let iam_client = mock_client!(aws_sdk_iam, RuleMode::MatchAny, [&profile]);
+    let clients = super::instances::InstanceClients {
+        ecs: &ecs_client,
+        ec2: &ec2_client,
+        iam: &iam_client,
+    };
+    let calls = calls();
+    let found = super::instances::collect(&clients, &calls, cluster, &BTreeSet::new(), true)
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 2);
+    let first = &found[0];
+    assert_eq!(first.cluster_arn, cluster);
+    let network = first.network.as_ref().unwrap();
+    assert_eq!(
+        (
+            network.subnet_id.as_str(),
+            network.security_group_ids.clone()
+        ),
+        ("subnet-a", vec!["sg-instances".to_string()])
+    );
+    assert_eq!(network.private_ip, Some("10.0.1.50".parse().unwrap()));
+    assert_eq!(
+        first.role_arn.as_deref(),
+        Some("arn:aws:iam::111122223333:role/ecsInstanceRole")
+    );
+    // i-bbb was not in DescribeInstances' answer: its network stays unknown (PC904 names it).
+    assert_eq!(found[1].ec2_instance_id, "i-bbb");
+    assert!(found[1].network.is_none());
+    assert!(calls.take_gaps().is_empty());
+}
