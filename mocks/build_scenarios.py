@@ -356,9 +356,28 @@ def transit_gateway_egress(s):
 
 
 def image_in_other_region(s):
-    """The image lives in eu-west-1 only; us-east-1 endpoints cannot serve it."""
+    """The image lives in eu-west-1 only, whose registry replicates nothing; us-east-1 endpoints
+    cannot serve it."""
     s["task_definitions"][0]["containers"][0]["image"] = f"{ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/web:1.4.2"
     s["ecr_repositories"] = []
+    s["ecr_replication"] = [{"region": "eu-west-1", "registry_id": ACCOUNT, "rules": []}]
+
+
+def image_in_other_region_replicated_late(s):
+    """The image lives in eu-west-1, whose registry has a rule replicating `web` to us-east-1, but
+    the tag was pushed before the rule existed: it was never copied, so it must be pushed again."""
+    image_in_other_region(s)
+    s["ecr_replication"][0]["rules"] = [{
+        "destinations": [{"region": REGION, "registry_id": ACCOUNT}],
+        "repository_prefixes": ["web"],
+    }]
+    s["ecr_repositories"] = [{
+        "arn": f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/web",
+        "name": "web",
+        "uri": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/web",
+        "encryption_type": "AES256",
+        "images": [],
+    }]
 
 
 def image_in_other_region_replicated(s):
@@ -715,6 +734,7 @@ SCENARIOS = {
     "pull-through-cache-ready": pull_through_cache_ready,
     "repository-kms-key-disabled": repository_kms_key_disabled,
     "image-in-other-region-replicated": image_in_other_region_replicated,
+    "image-in-other-region-replicated-late": image_in_other_region_replicated_late,
     "secret-kms-decrypt-denied": secret_kms_decrypt_denied,
     "secret-kms-key-policy-excludes-role": secret_kms_key_policy_excludes_role,
     "secret-kms-key-policy-grants-role": secret_kms_key_policy_grants_role,

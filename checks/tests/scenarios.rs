@@ -45,6 +45,11 @@ const EXPECTATIONS: &[(&str, &[&str], &[&str])] = &[
     ("transit-gateway-egress", &[], &["PC306"]),
     ("image-in-other-region", &["PC205", "PC302", "PC402"], &[]),
     (
+        "image-in-other-region-replicated-late",
+        &["PC205", "PC302", "PC402"],
+        &[],
+    ),
+    (
         "image-in-other-region-replicated",
         &["PC205", "PC302", "PC402"],
         &[],
@@ -120,6 +125,16 @@ const NAMED_CAUSES: &[(&str, &str, &str)] = &[
         "the instance has no IAM instance profile",
     ),
     ("ec2-instance-sg-no-s3-egress", "PC401", "sg-instances"),
+    (
+        "image-in-other-region",
+        "PC205",
+        "has 0 rule(s), none with destination us-east-1 that covers web",
+    ),
+    (
+        "image-in-other-region-replicated-late",
+        "PC205",
+        "ECR replicates only images pushed after the rule was created",
+    ),
     (
         "secret-kms-decrypt-denied",
         "PC605",

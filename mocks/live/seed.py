@@ -242,6 +242,17 @@ def seed_secrets(secretsmanager, ssm, snap):
 
 
 def seed_registry(ecr, snap):
+    for replication in snap.get("ecr_replication", []):
+        if not replication["rules"]:
+            continue
+        source = boto3.client("ecr", endpoint_url=ecr.meta.endpoint_url, region_name=replication["region"], aws_access_key_id="testing", aws_secret_access_key="testing")
+        source.put_replication_configuration(replicationConfiguration={"rules": [
+            {
+                "destinations": [{"region": d["region"], "registryId": d["registry_id"]} for d in rule["destinations"]],
+                **({"repositoryFilters": [{"filter": p, "filterType": "PREFIX_MATCH"} for p in rule["repository_prefixes"]]} if rule.get("repository_prefixes") else {}),
+            }
+            for rule in replication["rules"]
+        ]})
     registry = snap.get("ecr_registry") or {}
     for rule in registry.get("pull_through_cache_rules", []):
         ecr.create_pull_through_cache_rule(ecrRepositoryPrefix=rule["ecr_repository_prefix"], upstreamRegistryUrl=rule["upstream_registry_url"])

@@ -22,6 +22,18 @@ pub struct Clients {
     pub kms: aws_sdk_kms::Client,
     pub secrets_manager: aws_sdk_secretsmanager::Client,
     pub ssm: aws_sdk_ssm::Client,
+    /// The loaded configuration, for clients of another region.
+    pub config: aws_config::SdkConfig,
+}
+
+impl Clients {
+    /// An ECR client for another region, with the same credentials, retries and endpoint.
+    pub fn ecr_in(&self, region: &str) -> aws_sdk_ecr::Client {
+        let config = aws_sdk_ecr::config::Builder::from(&self.config)
+            .region(Region::new(region.to_string()))
+            .build();
+        aws_sdk_ecr::Client::from_conf(config)
+    }
 }
 
 #[derive(Debug, Default, Clone)]
@@ -81,6 +93,7 @@ pub async fn connect(connection: &Connection) -> anyhow::Result<Clients> {
         secrets_manager: aws_sdk_secretsmanager::Client::new(&config),
         ssm: aws_sdk_ssm::Client::new(&config),
         region,
+        config,
     })
 }
 

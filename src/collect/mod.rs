@@ -206,10 +206,24 @@ async fn collect_with(clients: &Clients, scope: &Scope, calls: &Calls) -> anyhow
             kms_keys.dedup_by(|a, b| a.arn == b.arn);
             Ok::<_, anyhow::Error>((repositories, kms_keys, secret_keys))
         };
-        let (roles, (repositories, kms_keys, secret_keys), ecr_registry) = tokio::try_join!(
+        let replications = async {
+            let regions = registry::source_regions(&clients.region, &workloads.account_id, &images);
+            let read = regions.iter().map(|region| async move {
+                registry::replication(&clients.ecr_in(region), calls, region).await
+            });
+            Ok::<_, anyhow::Error>(
+                futures::future::try_join_all(read)
+                    .await?
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let (roles, (repositories, kms_keys, secret_keys), ecr_registry, ecr_replication) = tokio::try_join!(
             identity::roles(&clients.iam, calls, &needs.role_requests),
             repositories_and_keys,
             registry::registry(&clients.ecr, calls),
+            replications,
         )?;
         Ok::<_, anyhow::Error>((
             definitions,
@@ -218,6 +232,7 @@ async fn collect_with(clients: &Clients, scope: &Scope, calls: &Calls) -> anyhow
             kms_keys,
             secret_keys,
             ecr_registry,
+            ecr_replication,
         ))
     };
     let owner_groups = async {
@@ -236,7 +251,15 @@ async fn collect_with(clients: &Clients, scope: &Scope, calls: &Calls) -> anyhow
         )
     };
     let (
-        (task_definitions, iam_roles, ecr_repositories, kms_keys, secret_keys, ecr_registry),
+        (
+            task_definitions,
+            iam_roles,
+            ecr_repositories,
+            kms_keys,
+            secret_keys,
+            ecr_registry,
+            ecr_replication,
+        ),
         network,
         owner_groups,
     ) = tokio::try_join!(
@@ -295,6 +318,7 @@ async fn collect_with(clients: &Clients, scope: &Scope, calls: &Calls) -> anyhow
     snapshot.iam_roles = iam_roles;
     snapshot.ecr_repositories = ecr_repositories;
     snapshot.ecr_registry = ecr_registry;
+    snapshot.ecr_replication = ecr_replication;
     snapshot.kms_keys = kms_keys;
     snapshot.secret_keys = secret_keys;
     snapshot.vpcs = network.vpcs;

@@ -1,11 +1,15 @@
-//! ECR: the private repositories the task definitions pull from, their policies and images.
+//! ECR: the private repositories the task definitions pull from, their policies and images, and
+//! the registry settings (pull-through cache, registry policy, other regions' replication).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_ecr::Client;
 use aws_sdk_ecr::types::ImageIdentifier;
 use ecr_pathcheck_checks::flows::ImageRef;
-use ecr_pathcheck_checks::snapshot::{EcrImage, EcrRegistry, EcrRepository, PullThroughCacheRule};
+use ecr_pathcheck_checks::snapshot::{
+    EcrImage, EcrRegistry, EcrRepository, PullThroughCacheRule, RegistryReplication,
+    ReplicationDestination, ReplicationRule,
+};
 use futures::future::try_join_all;
 
 use super::call::{Calls, Outcome};
@@ -284,6 +288,67 @@ pub fn index_platforms(manifest: &str) -> Option<Vec<String>> {
     platforms.sort();
     platforms.dedup();
     Some(platforms)
+}
+
+/// The regions other than `region` whose registry of `own_account` the images come from: their
+/// replication rules decide whether a copy in `region` can exist.
+pub fn source_regions(
+    region: &str,
+    own_account: &str,
+    images: &BTreeSet<String>,
+) -> BTreeSet<String> {
+    images
+        .iter()
+        .filter_map(|image| match ImageRef::parse(image) {
+            ImageRef::PrivateEcr {
+                account,
+                region: image_region,
+                ..
+            } if account == own_account && image_region != region => Some(image_region),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The replication rules of the registry a client of another region reads (`DescribeRegistry`).
+pub async fn replication(
+    client: &Client,
+    calls: &Calls,
+    region: &str,
+) -> anyhow::Result<Option<RegistryReplication>> {
+    let answer = calls
+        .run(
+            "ecr:DescribeRegistry",
+            Some(region),
+            &[],
+            client.describe_registry().send(),
+        )
+        .await?;
+    Ok(answer.found().map(|output| RegistryReplication {
+        region: region.to_string(),
+        registry_id: output.registry_id().unwrap_or_default().to_string(),
+        rules: output
+            .replication_configuration()
+            .map(|configuration| configuration.rules())
+            .unwrap_or_default()
+            .iter()
+            .map(|rule| ReplicationRule {
+                destinations: rule
+                    .destinations()
+                    .iter()
+                    .map(|destination| ReplicationDestination {
+                        region: destination.region().to_string(),
+                        registry_id: destination.registry_id().to_string(),
+                    })
+                    .collect(),
+                repository_prefixes: rule
+                    .repository_filters()
+                    .iter()
+                    .map(|filter| filter.filter().to_string())
+                    .collect(),
+            })
+            .collect(),
+    }))
 }
 
 #[cfg(test)]

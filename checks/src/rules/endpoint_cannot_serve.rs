@@ -21,7 +21,11 @@ declare_check! {
     /// Replicate the repository into the task's region (ECR replication) or use a pull-through
     /// cache rule; or give the subnet a NAT gateway route. When the same repository and tag
     /// already exist in the task's region (replicated or pushed there), the fix is to point the
-    /// task definition at that copy.
+    /// task definition at that copy. For an image of the account's own registry in another
+    /// region, the source region's replication rules are read: when a rule already copies the
+    /// repository to the task's region but the image is missing there, it was pushed before the
+    /// rule (replication never copies older images) and must be pushed again; when no rule covers
+    /// it, the fix adds one.
     pub static CHECK = ("PC205", "endpoint-cannot-serve", Error);
 }
 
@@ -72,6 +76,11 @@ pub fn check(context: &PathContext) -> Option<Finding> {
                     format!("# in the container definition of {}\nimage = \"{local}\"", context.target.task_definition_arn),
                 ),
         );
+    }
+    if flow.kind != FlowKind::ExternalRegistry
+        && let Some(finding) = replication_finding(context, &title, &why)
+    {
+        return Some(finding);
     }
     Some(
         CHECK
@@ -129,6 +138,97 @@ fn local_copy(context: &PathContext) -> Option<String> {
         };
         has_image.then(|| format!("{}{separator}{reference}", local.uri))
     })
+}
+
+/// What the source region's replication rules say, for an image of the snapshot's own account:
+/// a rule that should have copied it (images pushed before the rule are never replicated), or
+/// none that covers the repository.
+fn replication_finding(context: &PathContext, title: &str, why: &str) -> Option<Finding> {
+    let snapshot = context.index.snapshot;
+    let task_region = &snapshot.region;
+    let (repository, reference) = other_region_images(context).next()?;
+    let Some(replication) = snapshot.ecr_replication.iter().find(|replication| {
+        replication.region == context.flow.region && replication.registry_id == snapshot.account_id
+    }) else {
+        let gap = context.index.gap("ecr:DescribeRegistry")?;
+        return Some(
+            CHECK
+                .finding(title.to_string())
+                .resource(context.target.task_definition_arn.as_str())
+                .detail(format!("{why} Whether the {} registry replicates {repository} is unknown: ecr:DescribeRegistry was refused ({}).", context.flow.region, gap.error_code)),
+        );
+    };
+    let source = &replication.region;
+    let account = &snapshot.account_id;
+    let registry = format!("{account}.dkr.ecr.{task_region}.amazonaws.com/{repository}");
+    if replication
+        .rule_to(&repository, task_region, account)
+        .is_some()
+    {
+        let new_tag = format!(
+            "{}-replicated",
+            reference
+                .trim_start_matches("sha256:")
+                .chars()
+                .take(20)
+                .collect::<String>()
+        );
+        let image_id = if reference.starts_with("sha256:") {
+            format!("imageDigest={reference}")
+        } else {
+            format!("imageTag={reference}")
+        };
+        return Some(
+            CHECK
+                .finding(format!("{title}; {source} replicates {repository} to {task_region}, but this image was never copied"))
+                .resource(context.target.task_definition_arn.as_str())
+                .resource(format!("arn:aws:ecr:{source}:{account}:repository/{repository}"))
+                .detail(format!("{why} A replication rule of the {source} registry copies {repository} to {task_region}, yet {registry} has no {reference}: ECR replicates only images pushed after the rule was created. Push the image again (a new tag is a push), then point the task definition at {registry}."))
+                .fix(
+                    format!("aws ecr batch-get-image --region {source} --repository-name {repository} --image-ids {image_id} --query 'images[0].imageManifest' --output text > manifest.json && aws ecr put-image --region {source} --repository-name {repository} --image-tag {new_tag} --image-manifest file://manifest.json  # then use {registry}:{new_tag} in the task definition"),
+                    format!("# replication is configured; re-push the image, then in the container definition of {}\nimage = \"{registry}:{new_tag}\"", context.target.task_definition_arn),
+                ),
+        );
+    }
+    let rules = replication.rules.len();
+    Some(
+        CHECK
+            .finding(format!("{title}, and no replication rule of {source} copies {repository} there"))
+            .resource(context.target.task_definition_arn.as_str())
+            .resource(format!("arn:aws:ecr:{source}:{account}:repository/{repository}"))
+            .detail(format!("{why} The {source} registry's replication configuration has {rules} rule(s), none with destination {task_region} that covers {repository}. Add one (PutReplicationConfiguration replaces the whole configuration: keep the existing rules), push the image again, and point the task definition at {registry}; or give the subnet a NAT path."))
+            .fix(
+                format!("aws ecr put-replication-configuration --region {source} --replication-configuration '{{\"rules\":[{{\"destinations\":[{{\"region\":\"{task_region}\",\"registryId\":\"{account}\"}}],\"repositoryFilters\":[{{\"filter\":\"{repository}\",\"filterType\":\"PREFIX_MATCH\"}}]}}]}}'  # plus the {rules} existing rule(s)"),
+                format!("resource \"aws_ecr_replication_configuration\" \"{source_label}\" {{\n  # provider for {source}; keep the existing rules\n  replication_configuration {{\n    rule {{\n      destination {{\n        region      = \"{task_region}\"\n        registry_id = \"{account}\"\n      }}\n      repository_filter {{\n        filter      = \"{repository}\"\n        filter_type = \"PREFIX_MATCH\"\n      }}\n    }}\n  }}\n}}", source_label = super::fixes::label(source)),
+            ),
+    )
+}
+
+/// The (repository, tag or digest) of the definition's images in the flow's other region, of the
+/// snapshot's own account.
+fn other_region_images<'c>(
+    context: &'c PathContext,
+) -> impl Iterator<Item = (String, String)> + 'c {
+    let snapshot = context.index.snapshot;
+    context
+        .target
+        .definition
+        .into_iter()
+        .flat_map(|definition| &definition.containers)
+        .filter_map(move |container| match ImageRef::parse(&container.image) {
+            ImageRef::PrivateEcr {
+                account,
+                region,
+                repository,
+                reference,
+            } if region == context.flow.region
+                && region != snapshot.region
+                && account == snapshot.account_id =>
+            {
+                Some((repository, reference))
+            }
+            _ => None,
+        })
 }
 
 fn prefix_for(host: &str) -> String {

@@ -122,6 +122,54 @@ impl EcrRegistry {
     }
 }
 
+/// The replication configuration of another region's registry of the snapshot's account, which
+/// images of the task definitions come from (`ecr:DescribeRegistry` in that region).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistryReplication {
+    pub region: String,
+    pub registry_id: String,
+    #[serde(default)]
+    pub rules: Vec<ReplicationRule>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplicationRule {
+    #[serde(default)]
+    pub destinations: Vec<ReplicationDestination>,
+    /// `PREFIX_MATCH` filters on repository names; empty means every repository.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub repository_prefixes: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplicationDestination {
+    pub region: String,
+    pub registry_id: String,
+}
+
+impl RegistryReplication {
+    /// The rule that copies `repository` into `region` of `registry_id`, if any.
+    pub fn rule_to(
+        &self,
+        repository: &str,
+        region: &str,
+        registry_id: &str,
+    ) -> Option<&ReplicationRule> {
+        self.rules.iter().find(|rule| {
+            rule.destinations.iter().any(|destination| {
+                destination.region == region && destination.registry_id == registry_id
+            }) && (rule.repository_prefixes.is_empty()
+                || rule
+                    .repository_prefixes
+                    .iter()
+                    .any(|prefix| repository.starts_with(prefix.as_str())))
+        })
+    }
+}
+
 /// A KMS key a repository (or secret) is encrypted with, as `DescribeKey` shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

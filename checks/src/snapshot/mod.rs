@@ -72,6 +72,9 @@ pub struct Snapshot {
     /// Pull-through cache rules and the registry policy; absent when not collected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ecr_registry: Option<EcrRegistry>,
+    /// Replication rules of the other regions' registries (of this account) that images come from.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ecr_replication: Vec<RegistryReplication>,
     /// Calls that were refused or unavailable while collecting: what the engine cannot see.
     #[serde(default)]
     pub gaps: Vec<CollectionGap>,
@@ -108,6 +111,7 @@ impl Snapshot {
         self.log_groups.sort_by(|a, b| a.name.cmp(&b.name));
         self.kms_keys.sort_by(|a, b| a.arn.cmp(&b.arn));
         self.secret_keys.sort_by(|a, b| a.resource.cmp(&b.resource));
+        self.ecr_replication.sort_by(|a, b| a.region.cmp(&b.region));
         self.gaps.sort();
         self.gaps.dedup();
     }
