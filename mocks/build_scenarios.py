@@ -640,6 +640,13 @@ def cross_account_repository_unseen(s):
     }]
 
 
+def cross_account_repository_missing(s):
+    """The image is in another account's registry, read with a role of that account
+    (--registry-role): its "not found" is the owner's answer, so the repository is missing."""
+    cross_account_repository_unseen(s)
+    s["ecr_read_as_owner"] = ["444455556666"]
+
+
 def pull_through_cache(s):
     s["ecr_registry"] = {"pull_through_cache_rules": [{"ecr_repository_prefix": "docker-hub", "upstream_registry_url": "registry-1.docker.io"}]}
     s["task_definitions"][0]["containers"][0]["image"] = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/docker-hub/library/nginx:1.27"
@@ -729,6 +736,7 @@ SCENARIOS = {
     "repository-policy-denies": repository_policy_denies,
     "image-tag-missing": image_tag_missing,
     "cross-account-repository-unseen": cross_account_repository_unseen,
+    "cross-account-repository-missing": cross_account_repository_missing,
     "simulator-disagrees": simulator_disagrees,
     "pull-through-cache-import-denied": pull_through_cache_import_denied,
     "pull-through-cache-ready": pull_through_cache_ready,

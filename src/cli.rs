@@ -80,6 +80,10 @@ pub struct TargetArgs {
         conflicts_with = "task_arn"
     )]
     pub service: Option<String>,
+    /// Read another account's registry (its repositories, policies and images) with a role of
+    /// that account instead of the caller's credentials. Repeatable.
+    #[arg(long = "registry-role", value_name = "ACCOUNT=ROLE_ARN")]
+    pub registry_roles: Vec<String>,
     /// AWS calls in flight at once.
     #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub max_concurrency: u16,

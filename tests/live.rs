@@ -27,10 +27,6 @@ const SKIPPED: &[(&str, &str)] = &[
         "moto never refuses a call (AccessDenied is an SDK mock test)",
     ),
     (
-        "repository-policy-denies",
-        "the image's registry is another account, which moto cannot serve by registryId",
-    ),
-    (
         "task-definition-missing",
         "moto will not create a service whose task definition does not exist",
     ),
@@ -45,6 +41,14 @@ const SKIPPED: &[(&str, &str)] = &[
 ];
 
 const ACCOUNT: &str = "111122223333";
+
+/// Scenarios whose image is in another account's registry, read with a role of that account
+/// (the emulator acts in the account a role is assumed into).
+const READ_AS_OWNER: &[&str] = &[
+    "repository-policy-denies",
+    "cross-account-repository-missing",
+];
+const REGISTRY_ROLE: &str = "444455556666=arn:aws:iam::444455556666:role/ecr-pathcheck-reader";
 
 struct Emulator {
     child: Child,
@@ -217,7 +221,11 @@ fn every_scenario_the_emulator_can_hold_diagnoses_live_as_offline() {
             continue;
         }
         emulator.seed(&scenario);
-        let live = emulator.run(&["diagnose", "--cluster", "prod", "--output", "json"]);
+        let mut args = vec!["diagnose", "--cluster", "prod", "--output", "json"];
+        if READ_AS_OWNER.contains(&scenario.as_str()) {
+            args.extend(["--registry-role", REGISTRY_ROLE]);
+        }
+        let live = emulator.run(&args);
         let offline = offline(&scenario);
         assert_eq!(
             live.status.code(),
@@ -349,6 +357,16 @@ fn unknown_targets_and_regions_are_one_line_errors() {
     assert_one_line_error(
         &emulator.run(&["diagnose", "--task-arn", &unknown_task]),
         "task 0123456789abcdef0123456789abcdef not found in cluster prod",
+    );
+    assert_one_line_error(
+        &emulator.run(&[
+            "diagnose",
+            "--cluster",
+            "prod",
+            "--registry-role",
+            "444455556666=arn:aws:iam::111122223333:role/reader",
+        ]),
+        "malformed --registry-role",
     );
     let other_region = format!("arn:aws:ecs:eu-west-1:{ACCOUNT}:task/prod/0123");
     assert_one_line_error(

@@ -73,6 +73,7 @@ const EXPECTATIONS: &[(&str, &[&str], &[&str])] = &[
     ("repository-policy-denies", &["PC604"], &[]),
     ("image-tag-missing", &["PC701"], &["PC801"]),
     ("cross-account-repository-unseen", &[], &["PC701", "PC901"]),
+    ("cross-account-repository-missing", &["PC701"], &[]),
     ("simulator-disagrees", &[], &["PC603"]),
     ("pull-through-cache-import-denied", &["PC703"], &[]),
     ("pull-through-cache-ready", &[], &[]),
@@ -125,6 +126,11 @@ const NAMED_CAUSES: &[(&str, &str, &str)] = &[
         "the instance has no IAM instance profile",
     ),
     ("ec2-instance-sg-no-s3-egress", "PC401", "sg-instances"),
+    (
+        "cross-account-repository-missing",
+        "PC701",
+        "ECR answered RepositoryNotFoundException for arn:aws:ecr:us-east-1:444455556666:repository/shared-web",
+    ),
     (
         "image-in-other-region",
         "PC205",

@@ -12,6 +12,9 @@
 4. The API cannot set a stopped task's `stopCode` or container `reason`s. For tests only,
    `StopTask` accepts a JSON reason `{"stoppedReason": ..., "stopCode": ..., "containerReason": ...}`
    and sets those fields, as ECS does when a pull fails.
+5. `MOTO_ACCOUNT_ID` pins every request to one account, even one signed with credentials from
+   `sts:AssumeRole` into another account. Here it is taken as the default account instead (for
+   keys moto does not know), so assumed-role credentials act in the role's account, as on AWS.
 """
 import json
 import os
@@ -20,9 +23,11 @@ import sys
 import threading
 
 os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+DEFAULT_ACCOUNT = os.environ.pop("MOTO_ACCOUNT_ID", None)
 
 from moto.ec2.models import vpcs as ec2_vpcs  # noqa: E402
-from moto.core.responses import ActionResult  # noqa: E402
+from moto.core.responses import ActionResult, BaseResponse  # noqa: E402
+from moto.sts import models as sts_models  # noqa: E402
 from moto.ecr.responses import ECRResponse  # noqa: E402
 from moto.ecs import models as ecs_models  # noqa: E402
 from moto.server import ThreadedMotoServer  # noqa: E402
@@ -83,6 +88,26 @@ ECRResponse.describe_pull_through_cache_rules = _describe_pull_through_cache_rul
 def _address_from_subnet(*_args, **_kwargs):
     return None  # NetworkInterface then draws the address from its subnet's block
 
+
+# Access key of each role assumed, to the role's account. moto's own lookup walks every account
+# and partition's IAM backend per request, loading the managed policies for each: far slower.
+_assumed_accounts = {}
+_assume_role = sts_models.STSBackend.assume_role
+
+
+def _assume_role_recorded(self, *args, **kwargs):
+    role = _assume_role(self, *args, **kwargs)
+    _assumed_accounts[role.access_key_id] = role.account_id
+    return role
+
+
+def _current_account(self):
+    return _assumed_accounts.get(self.get_access_key(), DEFAULT_ACCOUNT)
+
+
+if DEFAULT_ACCOUNT:
+    sts_models.STSBackend.assume_role = _assume_role_recorded
+    BaseResponse.get_current_account = _current_account
 
 ec2_vpcs.random_private_ip = _address_from_subnet
 ecs_models.random_private_ip = _address_from_subnet

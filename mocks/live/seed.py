@@ -241,6 +241,20 @@ def seed_secrets(secretsmanager, ssm, snap):
             ssm.put_parameter(Name=name, Value="seeded", Type="SecureString", **({"KeyId": args["KmsKeyId"]} if args else {}))
 
 
+def as_account(client, account):
+    """The same client, signed with credentials of a role assumed into `account`."""
+    kw = dict(endpoint_url=client.meta.endpoint_url, region_name=client.meta.region_name)
+    sts = boto3.client("sts", aws_access_key_id="testing", aws_secret_access_key="testing", **kw)
+    credentials = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/seeder", RoleSessionName="seeder")["Credentials"]
+    return boto3.client(
+        client.meta.service_model.service_name,
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+        **kw,
+    )
+
+
 def seed_registry(ecr, snap):
     for replication in snap.get("ecr_replication", []):
         if not replication["rules"]:
@@ -260,18 +274,18 @@ def seed_registry(ecr, snap):
         ecr.put_registry_policy(policyText=json.dumps(registry["policy"]))
     for repository in snap.get("ecr_repositories", []):
         account = repository["arn"].split(":")[4]
-        if account != snap["account_id"]:
-            continue  # another account's registry: left out (the collector reports it uncollected)
+        # Another account's registry: moto acts in the account a role is assumed into.
+        owner = ecr if account == snap["account_id"] else as_account(ecr, account)
         encryption = {"encryptionType": repository.get("encryption_type", "AES256")}
         if repository.get("kms_key"):
             encryption["kmsKey"] = mapped(repository["kms_key"])
-        ecr.create_repository(repositoryName=repository["name"], encryptionConfiguration=encryption)
+        owner.create_repository(repositoryName=repository["name"], encryptionConfiguration=encryption)
         if repository.get("policy") is not None:
-            ecr.set_repository_policy(repositoryName=repository["name"], policyText=json.dumps(repository["policy"]))
+            owner.set_repository_policy(repositoryName=repository["name"], policyText=json.dumps(repository["policy"]))
         for image in repository.get("images", []):
             manifest = image_manifest(image.get("platforms") or ["linux/amd64"], image["digest"])
             for tag in image.get("tags", []):
-                ecr.put_image(
+                owner.put_image(
                     repositoryName=repository["name"],
                     imageManifest=manifest,
                     imageManifestMediaType="application/vnd.docker.distribution.manifest.list.v2+json",

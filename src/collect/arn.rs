@@ -92,6 +92,51 @@ pub fn account_of(arn: &str) -> Option<&str> {
     arn.split(':').nth(4).filter(|account| !account.is_empty())
 }
 
+/// `--registry-role ACCOUNT=ROLE_ARN`: another account's registry, read with a role of that
+/// account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistryRole {
+    pub account: String,
+    pub role_arn: String,
+}
+
+impl RegistryRole {
+    pub fn parse(text: &str) -> Result<RegistryRole, ArnError> {
+        let malformed = |why: String| {
+            ArnError(format!(
+                "malformed --registry-role {text:?}: {why}; expected ACCOUNT=arn:aws:iam::ACCOUNT:role/NAME"
+            ))
+        };
+        let Some((account, role_arn)) = text.trim().split_once('=') else {
+            return Err(malformed("there is no '='".into()));
+        };
+        if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(malformed(format!(
+                "{account:?} is not a 12-digit account id"
+            )));
+        }
+        let parts: Vec<&str> = role_arn.splitn(6, ':').collect();
+        let valid = matches!(
+            parts[..],
+            ["arn", partition, "iam", "", _, resource]
+                if partition.starts_with("aws") && resource.starts_with("role/") && resource.len() > 5
+        );
+        if !valid {
+            return Err(malformed(format!("{role_arn:?} is not an IAM role ARN")));
+        }
+        if parts[4] != account {
+            return Err(malformed(format!(
+                "the role is in account {}, not {account}",
+                parts[4]
+            )));
+        }
+        Ok(RegistryRole {
+            account: account.to_string(),
+            role_arn: role_arn.to_string(),
+        })
+    }
+}
+
 /// The last path segment: the name of a cluster, role or service from its ARN.
 pub fn name_of(arn: &str) -> &str {
     arn.rsplit('/').next().unwrap_or(arn)
@@ -110,6 +155,37 @@ mod tests {
         assert_eq!(arn.task_id, "0123abcd");
         let old = TaskArn::parse("arn:aws:ecs:us-east-1:111122223333:task/0123abcd").unwrap();
         assert_eq!(old.cluster, None);
+    }
+
+    #[test]
+    fn registry_roles_name_an_account_and_a_role_of_it() {
+        let role =
+            RegistryRole::parse("444455556666=arn:aws:iam::444455556666:role/path/reader").unwrap();
+        assert_eq!(role.account, "444455556666");
+        assert_eq!(role.role_arn, "arn:aws:iam::444455556666:role/path/reader");
+        for (text, why) in [
+            ("444455556666", "there is no '='"),
+            (
+                "4444=arn:aws:iam::444455556666:role/r",
+                "not a 12-digit account id",
+            ),
+            (
+                "444455556666=arn:aws:iam::444455556666:user/u",
+                "not an IAM role ARN",
+            ),
+            ("444455556666=arn:aws:s3:::bucket", "not an IAM role ARN"),
+            (
+                "444455556666=arn:aws:iam::111122223333:role/r",
+                "the role is in account 111122223333, not 444455556666",
+            ),
+        ] {
+            let error = RegistryRole::parse(text).unwrap_err().to_string();
+            assert!(
+                error.starts_with("malformed --registry-role"),
+                "{text}: {error}"
+            );
+            assert!(error.contains(why), "{text}: {error}");
+        }
     }
 
     #[test]

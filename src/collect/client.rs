@@ -2,6 +2,7 @@
 //! (environment, shared config and SSO, container and instance metadata) and `AWS_ENDPOINT_URL`
 //! come from aws-config as they are.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -11,7 +12,7 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region};
 use aws_credential_types::provider::ProvideCredentials;
 
-use super::arn::is_region;
+use super::arn::{RegistryRole, is_region};
 
 pub struct Clients {
     pub region: String,
@@ -24,6 +25,8 @@ pub struct Clients {
     pub ssm: aws_sdk_ssm::Client,
     /// The loaded configuration, for clients of another region.
     pub config: aws_config::SdkConfig,
+    /// ECR clients of other accounts' registries, signed with a role of that account, by account.
+    pub registry_clients: BTreeMap<String, aws_sdk_ecr::Client>,
 }
 
 impl Clients {
@@ -42,6 +45,8 @@ pub struct Connection {
     pub profile: Option<String>,
     /// The region a task ARN names: used when none is configured, refused when another one is.
     pub arn_region: Option<String>,
+    /// Other accounts' registries to read with a role of their own (`--registry-role`).
+    pub registry_roles: Vec<RegistryRole>,
 }
 
 /// Retries with exponential backoff and jitter; ten attempts so a throttled sweep completes
@@ -84,6 +89,13 @@ pub async fn connect(connection: &Connection) -> anyhow::Result<Clients> {
         let detail = detail.split_whitespace().collect::<Vec<_>>().join(" ");
         bail!("{NO_CREDENTIALS} ({detail})");
     }
+    let mut registry_clients = BTreeMap::new();
+    for registry in &connection.registry_roles {
+        registry_clients.insert(
+            registry.account.clone(),
+            registry_client(&config, registry).await?,
+        );
+    }
     Ok(Clients {
         ec2: aws_sdk_ec2::Client::new(&config),
         ecs: aws_sdk_ecs::Client::new(&config),
@@ -94,7 +106,34 @@ pub async fn connect(connection: &Connection) -> anyhow::Result<Clients> {
         ssm: aws_sdk_ssm::Client::new(&config),
         region,
         config,
+        registry_clients,
     })
+}
+
+/// An ECR client that assumes the registry account's role; the role is assumed once here, so a
+/// role that cannot be assumed is a one-line error before anything is read.
+async fn registry_client(
+    config: &aws_config::SdkConfig,
+    registry: &RegistryRole,
+) -> anyhow::Result<aws_sdk_ecr::Client> {
+    let provider = aws_config::sts::AssumeRoleProvider::builder(&registry.role_arn)
+        .session_name("ecr-pathcheck")
+        .configure(config)
+        .build()
+        .await;
+    if let Err(error) = provider.provide_credentials().await {
+        let detail = aws_sdk_ec2::error::DisplayErrorContext(&error).to_string();
+        let detail = detail.split_whitespace().collect::<Vec<_>>().join(" ");
+        bail!(
+            "cannot assume {} to read registry {} ({detail}); check the role's trust policy, or drop --registry-role",
+            registry.role_arn,
+            registry.account
+        );
+    }
+    let ecr = aws_sdk_ecr::config::Builder::from(config)
+        .credentials_provider(provider)
+        .build();
+    Ok(aws_sdk_ecr::Client::from_conf(ecr))
 }
 
 const NO_CREDENTIALS: &str = "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, pass --profile NAME (after `aws sso login --profile NAME` for SSO), or run where a container or instance role is available";

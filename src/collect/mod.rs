@@ -148,6 +148,7 @@ async fn collect_with(clients: &Clients, scope: &Scope, calls: &Calls) -> anyhow
             let (repositories, encryption) = tokio::try_join!(
                 registry::repositories(
                     &clients.ecr,
+                    &clients.registry_clients,
                     calls,
                     &clients.region,
                     &workloads.account_id,
@@ -319,6 +320,7 @@ async fn collect_with(clients: &Clients, scope: &Scope, calls: &Calls) -> anyhow
     snapshot.ecr_repositories = ecr_repositories;
     snapshot.ecr_registry = ecr_registry;
     snapshot.ecr_replication = ecr_replication;
+    snapshot.ecr_read_as_owner = clients.registry_clients.keys().cloned().collect();
     snapshot.kms_keys = kms_keys;
     snapshot.secret_keys = secret_keys;
     snapshot.vpcs = network.vpcs;

@@ -31,8 +31,11 @@ struct Wanted {
     name: String,
 }
 
+/// `owners` holds clients that read another account's registry with that account's own role
+/// (`--registry-role`); every other registry is read with the caller's `client`.
 pub async fn repositories(
     client: &Client,
+    owners: &BTreeMap<String, Client>,
     calls: &Calls,
     region: &str,
     own_account: &str,
@@ -64,6 +67,7 @@ pub async fn repositories(
             .insert(reference);
     }
     let found = try_join_all(wanted.iter().map(|(repository, references)| {
+        let client = owners.get(&repository.account).unwrap_or(client);
         repository_with_images(client, calls, repository, references)
     }))
     .await?;

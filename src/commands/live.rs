@@ -6,11 +6,16 @@ use anyhow::{Context, bail};
 use ecr_pathcheck_checks::Snapshot;
 
 use crate::cli::TargetArgs;
-use crate::collect::arn::TaskArn;
+use crate::collect::arn::{RegistryRole, TaskArn};
 use crate::collect::{self, Connection, Options, Scope};
 
 /// `None` when the options name no live target.
 pub fn scope(target: &TargetArgs, connection: &mut Connection) -> anyhow::Result<Option<Scope>> {
+    connection.registry_roles = target
+        .registry_roles
+        .iter()
+        .map(|text| RegistryRole::parse(text))
+        .collect::<Result<_, _>>()?;
     if let Some(text) = &target.task_arn {
         let arn = TaskArn::parse(text)?;
         let cluster = match (&arn.cluster, &target.cluster) {

@@ -13,6 +13,7 @@ fn connection(cli: &Cli) -> crate::collect::Connection {
         region: cli.region.clone(),
         profile: cli.profile.clone(),
         arn_region: None,
+        registry_roles: Vec::new(),
     }
 }
 

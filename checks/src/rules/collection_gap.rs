@@ -25,7 +25,7 @@ pub fn account_findings(index: &Index) -> Vec<Finding> {
         .snapshot
         .gaps
         .iter()
-        .filter(|gap| !proves_absence(gap, &index.snapshot.account_id))
+        .filter(|gap| !proves_absence(gap, index.snapshot))
         .map(|gap| {
             let about = gap.resource.as_deref().map(|resource| format!(" for {resource}")).unwrap_or_default();
             CHECK
@@ -46,15 +46,16 @@ pub fn account_findings(index: &Index) -> Vec<Finding> {
         .collect()
 }
 
-/// "Not found" from the snapshot's own account is a fact the checks use (the repository does
-/// not exist), not data that is missing; another account's "not found" may be a refusal.
-fn proves_absence(gap: &crate::snapshot::CollectionGap, account_id: &str) -> bool {
+/// "Not found" from the snapshot's own account (or a registry read with its owner's role) is a
+/// fact the checks use (the repository does not exist), not data that is missing; another
+/// account's "not found" to the caller may be a refusal.
+fn proves_absence(gap: &crate::snapshot::CollectionGap, snapshot: &crate::Snapshot) -> bool {
     gap.error_code.ends_with("NotFoundException")
         && gap
             .resource
             .as_deref()
             .and_then(|arn| arn.split(':').nth(4))
-            .is_some_and(|account| account == account_id)
+            .is_some_and(|account| snapshot.registry_read_as_owner(account))
 }
 
 fn unseen(api: &str, what: String, resources: Vec<String>, index: &Index) -> Finding {

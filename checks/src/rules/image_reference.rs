@@ -99,8 +99,8 @@ fn verdict(context: &PathContext, flow_image: &FlowImage) -> Verdict {
     let arn = image.repository_arn().unwrap_or_default();
     let Some(repository) = repository else {
         // Another account's registry answers "not found" to callers it does not let see the
-        // repository too, so only the target's own account proves the repository is missing.
-        let own_registry = *account == context.index.snapshot.account_id;
+        // repository too, so only a registry read with its owner's credentials proves absence.
+        let own_registry = context.index.snapshot.registry_read_as_owner(account);
         let not_found = own_registry
             && context.index.snapshot.gaps.iter().any(|gap| {
                 gap.resource.as_deref() == Some(arn.as_str())

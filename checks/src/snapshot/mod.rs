@@ -75,12 +75,22 @@ pub struct Snapshot {
     /// Replication rules of the other regions' registries (of this account) that images come from.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ecr_replication: Vec<RegistryReplication>,
+    /// Other accounts whose registry was read with a role of that account (`--registry-role`):
+    /// their "repository not found" is a fact, as the snapshot's own account's is.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ecr_read_as_owner: Vec<String>,
     /// Calls that were refused or unavailable while collecting: what the engine cannot see.
     #[serde(default)]
     pub gaps: Vec<CollectionGap>,
 }
 
 impl Snapshot {
+    /// Whether ECR's "not found" for this account's registry proves absence: it was read with
+    /// that account's own credentials (the snapshot's account, or a `--registry-role`).
+    pub fn registry_read_as_owner(&self, account: &str) -> bool {
+        account == self.account_id || self.ecr_read_as_owner.iter().any(|owner| owner == account)
+    }
+
     pub fn new(account_id: impl Into<String>, region: impl Into<String>) -> Self {
         Snapshot {
             schema_version: SCHEMA_VERSION,
