@@ -4,7 +4,7 @@ through aws-proxy (per-call latency like a region) in front of the patched moto.
 
   bench.py [--proxy ../shared/tools/aws-proxy] [--latency-ms 50] [--runs 5]
 
-Cases: one stopped task (`diagnose --task-arn`); a cluster of 200 services over 2 VPCs and 10
+Cases: one stopped task (`diagnose --task-arn`); one stopped EC2 task; a cluster of 200 services over 2 VPCs and 10
 task definitions (`diagnose --cluster`); the same sweep with 20% of calls throttled, whose
 findings must equal the fault-free ones. Build first: cargo build --release (or point
 ECR_PATHCHECK_BIN at another build).
@@ -136,6 +136,11 @@ def main():
         brief("one task", one)
         brief("one task, 0 ms latency (process start and emulator time)", baseline)
         print(json.dumps(one["summary"]["calls"], sort_keys=True))
+
+        ids = seed(endpoint, ROOT / "mocks/ec2-instance-sg-no-s3-egress/snapshot.json")
+        ec2_task = next(v for k, v in ids.items() if ":task/" in k)
+        ec2 = measure(options.proxy, moto_port, options.latency_ms, 0, ["diagnose", "--task-arn", ec2_task], options.runs, env)
+        brief("one EC2 task (its container instance, EC2 instance and instance profile too)", ec2)
 
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
             json.dump(sweep_snapshot(), handle)
