@@ -577,6 +577,13 @@ def secret_kms_key_policy_grants_role(s):
     })
 
 
+def logs_create_group_denied(s):
+    """The container sets awslogs-create-group, so the log driver calls logs:CreateLogGroup at
+    every start; the execution role has only AmazonECSTaskExecutionRolePolicy, which lacks it."""
+    s["task_definitions"][0]["containers"][0]["log_options"]["awslogs-create-group"] = "true"
+    stopped_task(s, "ResourceInitializationError: failed to validate logger args: create stream has been retried 1 times: failed to create Cloudwatch log group: AccessDeniedException: User: arn:aws:sts::111122223333:assumed-role/ecsTaskExecutionRole/0f1e2d3c is not authorized to perform: logs:CreateLogGroup on resource: arn:aws:logs:us-east-1:111122223333:log-group:/ecs/web:log-stream: because no identity-based policy allows the logs:CreateLogGroup action : exit status 1")
+
+
 def execution_role_missing(s):
     """The task definition has no execution role."""
     del s["task_definitions"][0]["execution_role_arn"]
@@ -731,6 +738,7 @@ SCENARIOS = {
     "reason-already-fixed": reason_already_fixed,
     "secrets-endpoint-missing": secrets_endpoint_missing,
     "execution-role-missing": execution_role_missing,
+    "logs-create-group-denied": logs_create_group_denied,
     "execution-role-trust": execution_role_trust,
     "execution-role-denies": execution_role_denies,
     "repository-policy-denies": repository_policy_denies,

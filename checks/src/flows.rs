@@ -97,6 +97,9 @@ pub struct Flow {
     pub because: String,
     /// Resources an endpoint or identity policy is asked about (repository, log group, secret ARNs).
     pub resources: Vec<String>,
+    /// `awslogs-create-group` is `true`: the log driver calls `logs:CreateLogGroup` at every
+    /// start and fails on a refusal, even when the group exists.
+    pub creates_log_group: bool,
 }
 
 impl Flow {
@@ -111,6 +114,11 @@ impl Flow {
                 "ecr:BatchGetImage",
             ],
             FlowKind::S3Layers => &["s3:GetObject"],
+            FlowKind::Logs if self.creates_log_group => &[
+                "logs:CreateLogGroup",
+                "logs:CreateLogStream",
+                "logs:PutLogEvents",
+            ],
             FlowKind::Logs => &["logs:CreateLogStream", "logs:PutLogEvents"],
             FlowKind::SecretsManager => &["secretsmanager:GetSecretValue"],
             FlowKind::Ssm => &["ssm:GetParameters"],
@@ -244,6 +252,7 @@ pub fn required_flows(
                     host,
                     because,
                     resources: resource.into_iter().collect(),
+                    creates_log_group: false,
                 }),
             }
         };
@@ -368,6 +377,16 @@ pub fn required_flows(
                 None,
             );
         }
+    }
+    let creates_group = definition.containers.iter().any(|container| {
+        container.log_driver.as_deref() == Some("awslogs")
+            && container
+                .log_options
+                .get("awslogs-create-group")
+                .is_some_and(|value| value.eq_ignore_ascii_case("true"))
+    });
+    for flow in flows.iter_mut().filter(|flow| flow.kind == FlowKind::Logs) {
+        flow.creates_log_group = creates_group;
     }
     flows.sort_by(|a, b| (a.kind, &a.region).cmp(&(b.kind, &b.region)));
     flows

@@ -85,6 +85,7 @@ const EXPECTATIONS: &[(&str, &[&str], &[&str])] = &[
         &["PC801"],
     ),
     ("secret-kms-key-policy-grants-role", &[], &[]),
+    ("logs-create-group-denied", &["PC603"], &["PC801"]),
     ("image-platform-mismatch", &["PC702"], &["PC801"]),
 ];
 
@@ -130,6 +131,11 @@ const NAMED_CAUSES: &[(&str, &str, &str)] = &[
         "cross-account-repository-missing",
         "PC701",
         "ECR answered RepositoryNotFoundException for arn:aws:ecr:us-east-1:444455556666:repository/shared-web",
+    ),
+    (
+        "logs-create-group-denied",
+        "PC603",
+        "CloudWatch Logs needs logs:CreateLogGroup on arn:aws:logs:us-east-1:111122223333:log-group:/ecs/web:*",
     ),
     (
         "image-in-other-region",

@@ -13,7 +13,8 @@ declare_check! {
     /// ones included) and its permissions boundary against every request the flow makes:
     /// `ecr:GetAuthorizationToken` on `*`; `ecr:BatchCheckLayerAvailability`,
     /// `ecr:GetDownloadUrlForLayer`, `ecr:BatchGetImage` on the repository;
-    /// `logs:CreateLogStream`, `logs:PutLogEvents` on the log group; `secretsmanager:GetSecretValue`
+    /// `logs:CreateLogStream`, `logs:PutLogEvents` (and `logs:CreateLogGroup` when
+    /// `awslogs-create-group` is set) on the log group; `secretsmanager:GetSecretValue`
     /// or `ssm:GetParameters` on each secret. Explicit denies win, including conditions on
     /// `aws:SourceVpce`/`aws:SourceVpc` evaluated against the path the flow takes. When the
     /// collector could ask `iam:SimulatePrincipalPolicy`, its answer is the cross-check: a request
@@ -193,10 +194,11 @@ fn refusal(
     why: &str,
 ) -> crate::finding::Finding {
     let name = role_name(role);
+    // The managed policies hold the ECR and log-stream actions, not logs:CreateLogGroup.
     let managed = matches!(
         context.flow.kind,
         FlowKind::EcrAuth | FlowKind::EcrRegistry | FlowKind::Logs
-    );
+    ) && action != "logs:CreateLogGroup";
     let statement = format!(
         r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":["{action}"],"Resource":["{resource}"]}}]}}"#
     );
