@@ -584,6 +584,31 @@ def logs_create_group_denied(s):
     stopped_task(s, "ResourceInitializationError: failed to validate logger args: create stream has been retried 1 times: failed to create Cloudwatch log group: AccessDeniedException: User: arn:aws:sts::111122223333:assumed-role/ecsTaskExecutionRole/0f1e2d3c is not authorized to perform: logs:CreateLogGroup on resource: arn:aws:logs:us-east-1:111122223333:log-group:/ecs/web:log-stream: because no identity-based policy allows the logs:CreateLogGroup action : exit status 1")
 
 
+def execution_role_boundary_denies(s):
+    """The execution role carries AmazonECSTaskExecutionRolePolicy, but its permissions boundary
+    allows only CloudWatch Logs: every ECR action is refused."""
+    s["iam_roles"][0]["permissions_boundary"] = {
+        "name": f"arn:aws:iam::{ACCOUNT}:policy/logs-only-boundary",
+        "document": {"Version": "2012-10-17", "Statement": [{"Sid": "LogsOnly", "Effect": "Allow", "Action": "logs:*", "Resource": "*"}]},
+    }
+    stopped_task(s, "CannotPullContainerError: The task can\u2019t pull the image. Check that the role has the permissions to pull images from the registry. AccessDeniedException: User: arn:aws:sts::111122223333:assumed-role/ecsTaskExecutionRole/0f1e2d3c is not authorized to perform: ecr:GetAuthorizationToken on resource: * with an explicit deny in a permissions boundary")
+
+
+def external_registry_private_subnet(s):
+    """The container runs a ghcr.io image with repositoryCredentials from Secrets Manager, from a
+    private subnet with only AWS endpoints: no PrivateLink reaches ghcr.io, and the credentials
+    secret needs a secretsmanager endpoint the VPC lacks."""
+    secret = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:ghcr-token-Q1w2E3"
+    container = s["task_definitions"][0]["containers"][0]
+    container["image"] = "ghcr.io/example/web:1.4.2"
+    container["repository_credentials"] = secret
+    s["secret_keys"] = [{"resource": secret}]
+    s["iam_roles"][0]["inline_policies"] = [{
+        "name": "read-registry-credentials",
+        "document": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": secret}]},
+    }]
+
+
 def execution_role_missing(s):
     """The task definition has no execution role."""
     del s["task_definitions"][0]["execution_role_arn"]
@@ -738,6 +763,8 @@ SCENARIOS = {
     "reason-already-fixed": reason_already_fixed,
     "secrets-endpoint-missing": secrets_endpoint_missing,
     "execution-role-missing": execution_role_missing,
+    "execution-role-boundary-denies": execution_role_boundary_denies,
+    "external-registry-private-subnet": external_registry_private_subnet,
     "logs-create-group-denied": logs_create_group_denied,
     "execution-role-trust": execution_role_trust,
     "execution-role-denies": execution_role_denies,

@@ -160,7 +160,7 @@ impl fmt::Display for AddressSet {
         match self {
             AddressSet::Block(block) if block.prefix_len == 32 => write_address(f, block.network),
             AddressSet::Block(block) => write!(f, "{block}"),
-            AddressSet::Public => f.write_str("public AWS addresses"),
+            AddressSet::Public => f.write_str("public addresses"),
         }
     }
 }

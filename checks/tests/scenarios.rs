@@ -86,6 +86,12 @@ const EXPECTATIONS: &[(&str, &[&str], &[&str])] = &[
     ),
     ("secret-kms-key-policy-grants-role", &[], &[]),
     ("logs-create-group-denied", &["PC603"], &["PC801"]),
+    ("execution-role-boundary-denies", &["PC603"], &["PC801"]),
+    (
+        "external-registry-private-subnet",
+        &["PC201", "PC205", "PC302", "PC402"],
+        &[],
+    ),
     ("image-platform-mismatch", &["PC702"], &["PC801"]),
 ];
 
@@ -136,6 +142,16 @@ const NAMED_CAUSES: &[(&str, &str, &str)] = &[
         "logs-create-group-denied",
         "PC603",
         "CloudWatch Logs needs logs:CreateLogGroup on arn:aws:logs:us-east-1:111122223333:log-group:/ecs/web:*",
+    ),
+    (
+        "execution-role-boundary-denies",
+        "PC603",
+        "the permissions boundary arn:aws:iam::111122223333:policy/logs-only-boundary (it does not allow the action) denies it",
+    ),
+    (
+        "external-registry-private-subnet",
+        "PC201",
+        "reads secret arn:aws:secretsmanager:us-east-1:111122223333:secret:ghcr-token-Q1w2E3",
     ),
     (
         "image-in-other-region",

@@ -306,7 +306,7 @@ def seed_workloads(ecs, ec2, endpoint, snap):
             if container.get("secrets"):
                 spec["secrets"] = [{"name": s["name"], "valueFrom": mapped_prefix(s["value_from"])} for s in container["secrets"]]
             if container.get("repository_credentials"):
-                spec["repositoryCredentials"] = {"credentialsParameter": container["repository_credentials"]}
+                spec["repositoryCredentials"] = {"credentialsParameter": mapped_prefix(container["repository_credentials"])}
             containers.append(spec)
         args = dict(family=family, networkMode=definition.get("network_mode", "awsvpc"), requiresCompatibilities=["FARGATE"], cpu="256", memory="512", containerDefinitions=containers)
         if definition.get("execution_role_arn"):
