@@ -71,6 +71,14 @@ impl FlowKind {
         }
     }
 
+    /// Secrets and their keys: fetched with the task execution role only, on every launch type.
+    pub fn needs_execution_role(self) -> bool {
+        matches!(
+            self,
+            FlowKind::SecretsManager | FlowKind::Ssm | FlowKind::Kms
+        )
+    }
+
     /// Whether the flow's requests are signed with the pulling role (execution role, or the
     /// container instance's): what PC601/PC603 evaluate. Layer downloads use presigned URLs,
     /// external registries their own credentials; the agent's own calls are not evaluated.

@@ -98,13 +98,11 @@ impl<'a> PathContext<'a, '_> {
     /// launch type without one, the container instance's role (the agent's own credentials).
     /// Secrets are only ever fetched with the execution role.
     pub fn pulling_role(&self) -> Option<&'a str> {
-        let secrets = matches!(
-            self.flow.kind,
-            FlowKind::SecretsManager | FlowKind::Ssm | FlowKind::Kms
-        );
         match (self.execution_role(), self.placement.instance) {
             (Some(role), _) => Some(role),
-            (None, Some(instance)) if !secrets => instance.role_arn.as_deref(),
+            (None, Some(instance)) if !self.flow.kind.needs_execution_role() => {
+                instance.role_arn.as_deref()
+            }
             (None, _) => None,
         }
     }

@@ -66,11 +66,12 @@ pub fn targets<'a>(index: &Index<'a>) -> Vec<TargetInput<'a>> {
     let snapshot = index.snapshot;
     let mut targets = Vec::new();
     for service in &snapshot.services {
-        let tasks = snapshot
+        let tasks: Vec<&Task> = snapshot
             .tasks
             .iter()
-            .filter(|task| is_service_task(task, service));
-        let mut reasons: Vec<String> = tasks.flat_map(task_reasons).collect();
+            .filter(|task| is_service_task(task, service))
+            .collect();
+        let mut reasons: Vec<String> = tasks.iter().flat_map(|task| task_reasons(task)).collect();
         reasons.extend(
             service
                 .events
@@ -80,10 +81,8 @@ pub fn targets<'a>(index: &Index<'a>) -> Vec<TargetInput<'a>> {
         );
         let (placements, unknown_subnets, unknown_instances) =
             if service.launch_type == Some(LaunchType::Ec2) {
-                let mut instance_arns: Vec<&str> = snapshot
-                    .tasks
+                let mut instance_arns: Vec<&str> = tasks
                     .iter()
-                    .filter(|task| is_service_task(task, service))
                     .filter_map(|task| task.container_instance_arn.as_deref())
                     .collect();
                 if instance_arns.is_empty() {

@@ -4,6 +4,7 @@ use crate::finding::{Finding, Severity};
 use crate::snapshot::ContainerInstance;
 
 use super::execution_role_trust::{Trust, trusts};
+use super::fixes::name_of;
 
 declare_check! {
     /// ## What it does
@@ -70,7 +71,7 @@ fn instance_finding(
                     .resources([instance.arn.as_str(), profile.as_str()])
                     .detail(format!("iam:GetInstanceProfile was refused ({}); the role the agent pulls with is unknown.", gap.error_code)),
                 None => {
-                    let profile_name = profile.rsplit('/').next().unwrap_or(profile);
+                    let profile_name = name_of(profile);
                     CHECK
                         .finding(format!("Instance profile {profile_name} of {} has no role", instance.label()))
                         .resources([instance.arn.as_str(), profile.as_str()])
@@ -102,7 +103,7 @@ fn instance_finding(
         Trust::Denied => "denies sts:AssumeRole to ec2.amazonaws.com",
         Trust::NotAllowed => "has no unconditional Allow of sts:AssumeRole for ec2.amazonaws.com",
     };
-    let name = role.arn.rsplit('/').next().unwrap_or(&role.arn);
+    let name = name_of(&role.arn);
     let document = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
     Some(
         CHECK

@@ -1,7 +1,7 @@
 use crate::declare_check;
 use crate::engine::{Index, TargetInput};
 use crate::finding::Finding;
-use crate::flows::{Flow, FlowKind};
+use crate::flows::Flow;
 use crate::snapshot::{LaunchType, TaskDefinition};
 
 declare_check! {
@@ -44,12 +44,7 @@ pub fn check(
         let detail = if target.launch_type == Some(LaunchType::Ec2) {
             // The agent pulls and logs with the instance's credentials; secrets still need the role.
             findings.extend(super::container_instance_role::check(index, target));
-            if !flows.iter().any(|flow| {
-                matches!(
-                    flow.kind,
-                    FlowKind::SecretsManager | FlowKind::Ssm | FlowKind::Kms
-                )
-            }) {
+            if !flows.iter().any(|flow| flow.kind.needs_execution_role()) {
                 return findings;
             }
             "On EC2 the agent may pull images with the instance's role, but it fetches secrets (and private registry credentials) only with the task execution role. The task definition sets none."

@@ -3,6 +3,16 @@
 use crate::snapshot::NetworkAcl;
 
 /// A Terraform resource label derived from an AWS id (`sg-0ab1` → `sg_0ab1`).
+/// The last path segment of an ARN: a role's, instance profile's or task definition's name.
+pub fn name_of(arn: &str) -> &str {
+    arn.rsplit('/').next().unwrap_or(arn)
+}
+
+/// The account field of an ARN (empty for ARNs without one, like S3's).
+pub fn account_of(arn: &str) -> &str {
+    arn.split(':').nth(4).unwrap_or_default()
+}
+
 pub fn label(id: &str) -> String {
     id.chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })

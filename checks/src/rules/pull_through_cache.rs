@@ -7,6 +7,8 @@ use crate::snapshot::{EcrRegistry, PullThroughCacheRule};
 
 use super::image_reference::FlowImage;
 
+use super::fixes::name_of;
+
 declare_check! {
     /// ## What it does
     /// For an image in a pull-through cache repository (its name starts with a rule's
@@ -96,7 +98,7 @@ pub fn verdict(
                     CHECK
                         .finding(format!(
                             "Cannot tell whether {} may import {name}:{reference}",
-                            role_name(&role.arn)
+                            name_of(&role.arn)
                         ))
                         .resource(role.arn.as_str())
                         .detail(format!("{upstream}; evaluating {action}: {reason}.")),
@@ -111,7 +113,7 @@ pub fn verdict(
     if refused.is_empty() {
         return Some(Verdict::Pass(format!(
             "{upstream} on first use; {} may import it",
-            role_name(&role.arn)
+            name_of(&role.arn)
         )));
     }
     Some(Verdict::Block(refusal(
@@ -138,10 +140,6 @@ fn resource_grant(
         .find(|decision| decision.is_allowed() || matches!(decision, Decision::ExplicitDeny { .. }))
 }
 
-fn role_name(arn: &str) -> &str {
-    arn.rsplit('/').next().unwrap_or(arn)
-}
-
 fn refusal(
     context: &PathContext,
     rule: &PullThroughCacheRule,
@@ -151,7 +149,7 @@ fn refusal(
     refused: &[String],
     upstream: &str,
 ) -> crate::finding::Finding {
-    let role_short = role_name(role);
+    let role_short = name_of(role);
     let prefix = &rule.ecr_repository_prefix;
     let resource = format!(
         "arn:aws:ecr:{}:{}:repository/{prefix}/*",

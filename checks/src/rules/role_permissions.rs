@@ -6,6 +6,8 @@ use crate::flows::FlowKind;
 use crate::policy::{Decision, PolicyKind, Request, evaluate, evaluate_set};
 use crate::snapshot::IamRole;
 
+use super::fixes::name_of;
+
 declare_check! {
     /// ## What it does
     /// Evaluates the task execution role's (on the EC2 launch type without one: the container
@@ -112,7 +114,7 @@ fn decide(context: &PathContext, role: &IamRole, source_vpce: Option<&str>) -> V
         {
             return Verdict::Unknown(
                 CHECK
-                    .finding(format!("Our evaluator and IAM's policy simulator disagree on {action} for {}", role_name(&role.arn)))
+                    .finding(format!("Our evaluator and IAM's policy simulator disagree on {action} for {}", name_of(&role.arn)))
                     .resource(role.arn.as_str())
                     .resource(resource.as_str())
                     .detail(format!("Our evaluator allows {action} on {resource}; iam:SimulatePrincipalPolicy answers {simulated}. Something the snapshot does not show (a policy version, a condition key) decides it; check the role in the IAM console's policy simulator.")),
@@ -125,7 +127,7 @@ fn decide(context: &PathContext, role: &IamRole, source_vpce: Option<&str>) -> V
             Decision::Unknown { reason } => {
                 return Verdict::Unknown(
                     CHECK
-                        .finding(format!("Cannot tell whether {} {} may call {action}", context.pulling_role_kind(), role_name(&role.arn)))
+                        .finding(format!("Cannot tell whether {} {} may call {action}", context.pulling_role_kind(), name_of(&role.arn)))
                         .resource(role.arn.as_str())
                         .detail(format!("Evaluating {action} on {resource} (our own evaluator; iam:SimulatePrincipalPolicy was not used): {reason}.")),
                 );
@@ -140,7 +142,7 @@ fn decide(context: &PathContext, role: &IamRole, source_vpce: Option<&str>) -> V
         .and_then(|(action, resource)| simulated_decision(role, action, resource));
     Verdict::Pass(format!(
         "{} may call {}{}",
-        role_name(&role.arn),
+        name_of(&role.arn),
         actions.join(", "),
         source_note(role, simulated)
     ))
@@ -182,10 +184,6 @@ fn capitalized(text: &str) -> String {
         .unwrap_or_default()
 }
 
-fn role_name(arn: &str) -> &str {
-    arn.rsplit('/').next().unwrap_or(arn)
-}
-
 fn refusal(
     context: &PathContext,
     role: &str,
@@ -193,7 +191,7 @@ fn refusal(
     resource: &str,
     why: &str,
 ) -> crate::finding::Finding {
-    let name = role_name(role);
+    let name = name_of(role);
     // The managed policies hold the ECR and log-stream actions, not logs:CreateLogGroup.
     let managed = matches!(
         context.flow.kind,

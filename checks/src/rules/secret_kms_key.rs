@@ -6,6 +6,8 @@ use crate::flows::FlowKind;
 use crate::policy::{Decision, PolicyKind, Request, evaluate, evaluate_set};
 use crate::snapshot::{IamRole, KmsKey};
 
+use super::fixes::{account_of, name_of};
+
 declare_check! {
     /// ## What it does
     /// For each Secrets Manager secret or SSM SecureString parameter the task reads that is
@@ -60,7 +62,7 @@ pub fn check(context: &PathContext) -> Vec<Verdict> {
                     .finding(format!("The KMS key of {resource} cannot be checked"))
                     .resource(resource.as_str())
                     .resource(key_reference)
-                    .detail(format!("{resource} is encrypted with {key_reference}, which is not in the snapshot; whether {} may decrypt with it is unknown.", role_name(&role.arn))),
+                    .detail(format!("{resource} is encrypted with {key_reference}, which is not in the snapshot; whether {} may decrypt with it is unknown.", name_of(&role.arn))),
             ));
             continue;
         };
@@ -83,10 +85,6 @@ pub fn check(context: &PathContext) -> Vec<Verdict> {
     verdicts
 }
 
-fn role_name(arn: &str) -> &str {
-    arn.rsplit('/').next().unwrap_or(arn)
-}
-
 /// Whether the role may call `kms:Decrypt` on the key for the secret: the identity side (its
 /// policies and boundary) and the key policy side, combined as KMS combines them.
 fn decide(
@@ -96,7 +94,7 @@ fn decide(
     key: &KmsKey,
     service: &str,
 ) -> Verdict {
-    let name = role_name(&role.arn);
+    let name = name_of(&role.arn);
     let request = Request {
         principal_arn: Some(&role.arn),
         action: "kms:Decrypt",
@@ -254,14 +252,10 @@ fn unknown(role: &IamRole, resource: &str, key: &KmsKey, reason: &str) -> Verdic
         CHECK
             .finding(format!(
                 "Cannot tell whether {} may decrypt {resource}",
-                role_name(&role.arn)
+                name_of(&role.arn)
             ))
             .resource(role.arn.as_str())
             .resource(key.arn.as_str())
             .detail(format!("Evaluating kms:Decrypt on {}: {reason}.", key.arn)),
     )
-}
-
-fn account_of(arn: &str) -> &str {
-    arn.split(':').nth(4).unwrap_or_default()
 }
