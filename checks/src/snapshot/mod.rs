@@ -8,10 +8,16 @@ mod ecs;
 mod iam_ecr;
 mod load;
 mod network;
+pub mod redact;
+mod strict;
+pub mod validate;
 
 pub use ecs::*;
 pub use iam_ecr::*;
-pub use load::{LoadError, from_json, load_file};
+pub use load::{
+    LoadError, Loaded, MAX_SNAPSHOT_BYTES, from_json, from_json_versioned, load_file,
+    load_file_versioned,
+};
 pub use network::*;
 
 use serde::{Deserialize, Serialize};

@@ -1,0 +1,61 @@
+//! Loads a 101,000-service snapshot, for time and peak-memory measurement of the loader:
+//! `/usr/bin/time -v cargo run --release -p ecr-pathcheck-checks --example load_large [FILE]`.
+//!
+//! The file (about 50 MB) is written first, streamed so that writing it costs no memory, then
+//! loaded with `snapshot::load_file` as `diagnose --snapshot` does. FILE defaults to a file in
+//! the temporary directory, which is kept so that a second run measures the load alone; an
+//! existing FILE is only loaded.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use ecr_pathcheck_checks::snapshot;
+
+const SERVICES: usize = 101_000;
+
+fn write_snapshot(path: &std::path::Path) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    let region = "us-east-1";
+    let account = "111122223333";
+    write!(
+        out,
+        r#"{{"schema_version":1,"account_id":"{account}","region":"{region}","vpcs":[{{"id":"vpc-0a1","cidr_blocks":["10.0.0.0/16"],"enable_dns_support":true,"enable_dns_hostnames":true}}],"subnets":[{{"id":"subnet-private-a","vpc_id":"vpc-0a1","availability_zone":"us-east-1a","cidr_block":"10.0.1.0/24"}},{{"id":"subnet-private-b","vpc_id":"vpc-0a1","availability_zone":"us-east-1b","cidr_block":"10.0.2.0/24"}}],"security_groups":[{{"id":"sg-app","name":"app","vpc_id":"vpc-0a1","egress":[{{"rule_id":"sgr-0a1","protocol":"all","peer":"0.0.0.0/0"}}]}}],"task_definitions":[{{"arn":"arn:aws:ecs:{region}:{account}:task-definition/app:1","execution_role_arn":"arn:aws:iam::{account}:role/exec","containers":[{{"name":"app","image":"{account}.dkr.ecr.{region}.amazonaws.com/app:1","log_driver":"awslogs","log_options":{{"awslogs-group":"/ecs/app"}}}}]}}],"services":["#
+    )?;
+    for n in 0..SERVICES {
+        if n > 0 {
+            out.write_all(b",")?;
+        }
+        write!(
+            out,
+            r#"{{"arn":"arn:aws:ecs:{region}:{account}:service/prod/svc-{n:06}","name":"svc-{n:06}","cluster_arn":"arn:aws:ecs:{region}:{account}:cluster/prod","task_definition_arn":"arn:aws:ecs:{region}:{account}:task-definition/app:1","launch_type":"FARGATE","platform_version":"1.4.0","network":{{"subnet_ids":["subnet-private-a","subnet-private-b"],"security_group_ids":["sg-app"],"assign_public_ip":false}},"events":[{{"created_at":"2026-11-29T10:15:35Z","message":"(service svc-{n:06}) has started 1 tasks: (task 0f1e2d3c4b5a69788796a5b4c3d2e1f0)."}}]}}"#
+        )?;
+    }
+    out.write_all(b"]}")?;
+    out.flush()
+}
+
+fn main() {
+    let path = std::env::args_os()
+        .nth(1)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            std::env::temp_dir().join(format!("ecr-pathcheck-load-large-{SERVICES}.json"))
+        });
+    let generated = path != std::path::Path::new("-") && !path.exists();
+    if generated {
+        write_snapshot(&path).expect("cannot write the snapshot");
+    }
+    let size = std::fs::metadata(&path).map_or(0, |metadata| metadata.len());
+    let started = std::time::Instant::now();
+    let snapshot = snapshot::load_file(&path).unwrap_or_else(|error| panic!("{error}"));
+    let elapsed = started.elapsed();
+    if generated {
+        assert_eq!(snapshot.services.len(), SERVICES);
+    }
+    println!(
+        "loaded {} services ({:.1} MB) in {:.2} s",
+        snapshot.services.len(),
+        size as f64 / 1e6,
+        elapsed.as_secs_f64()
+    );
+}
