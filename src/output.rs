@@ -2,6 +2,8 @@
 
 use std::io::{self, Write};
 
+use ecr_pathcheck_checks::text;
+
 pub const EXIT_FINDINGS: u8 = 1;
 pub const EXIT_FAILURE: u8 = 2;
 
@@ -18,5 +20,56 @@ pub fn print(text: &str) -> io::Result<()> {
 }
 
 pub fn error_line(message: &str) {
-    let _ = writeln!(io::stderr(), "error: {message}");
+    let _ = writeln!(io::stderr(), "error: {}", safe_message(message));
+}
+
+/// The longest run of non-blank characters an error line echoes (a value read from a file or
+/// an argument: a cluster name, an ARN), and the longest line.
+const MAX_WORD: usize = 100;
+const MAX_LINE: usize = 600;
+
+/// An error message as one line a terminal shows as is: control characters and escape
+/// sequences made visible, every overlong word cut to [`MAX_WORD`] characters and `…`, the
+/// whole to [`MAX_LINE`].
+pub fn safe_message(message: &str) -> String {
+    let message = text::line(message.trim_end());
+    let mut out = String::with_capacity(message.len().min(MAX_LINE + 8));
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        out.push_str(&text::truncate(word, MAX_WORD));
+        word.clear();
+    };
+    for c in message.chars() {
+        if c.is_whitespace() {
+            flush(&mut word, &mut out);
+            out.push(c);
+        } else {
+            word.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    text::truncate(&out, MAX_LINE).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_lines_are_short_single_and_inert() {
+        let huge = "c".repeat(120_000);
+        let line = safe_message(&format!("cluster {huge:?} not found"));
+        assert!(line.starts_with("cluster \"ccc"), "{line}");
+        assert!(line.ends_with("… not found"), "{line}");
+        assert!(line.chars().count() < 130, "{}", line.len());
+        let line = safe_message("snapshot x.json: bad id \"sg-1\u{1b}]0;owned\u{7}\nrm -rf ~\"");
+        assert!(!line.contains('\n') && !line.contains('\u{1b}') && !line.contains('\u{7}'));
+        assert!(line.contains("\\u{1b}]0;owned"), "{line}");
+        assert_eq!(
+            safe_message("no AWS region configured"),
+            "no AWS region configured"
+        );
+        let words = vec!["word"; 1000].join(" ");
+        assert_eq!(safe_message(&words).chars().count(), MAX_LINE + 1);
+    }
 }

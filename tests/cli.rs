@@ -268,3 +268,156 @@ fn a_closed_pipe_is_not_an_error() {
     let output = child.wait_with_output().unwrap();
     assert!(!stderr(&output).contains("panicked"), "{}", stderr(&output));
 }
+
+/// A usage error is clap's message and where to look, on two lines, exit 2.
+fn assert_usage_error(output: &Output, expected: &str, hint: &str) {
+    let message = stderr(output);
+    assert_eq!(output.status.code(), Some(2), "stderr: {message}");
+    let lines: Vec<&str> = message.trim_end().lines().collect();
+    assert_eq!(lines.len(), 2, "not two lines: {message}");
+    assert!(
+        lines[0].starts_with("error: ") && lines[0].contains(expected),
+        "{message}"
+    );
+    assert_eq!(lines[1], format!("try '{hint}'"), "{message}");
+    assert!(stdout(output).is_empty());
+}
+
+#[test]
+fn usage_errors_are_two_lines_with_a_hint() {
+    assert_usage_error(
+        &run(&["diagnose", "--foo"]),
+        "unexpected argument '--foo'",
+        "ecr-pathcheck diagnose --help",
+    );
+    assert_usage_error(
+        &run(&["diagnose", "--demo", "--output", "yaml"]),
+        "'yaml'",
+        "ecr-pathcheck diagnose --help",
+    );
+    assert_usage_error(
+        &run(&["frobnicate"]),
+        "'frobnicate'",
+        "ecr-pathcheck --help",
+    );
+    assert_usage_error(
+        &run(&["--output", "json", "snapshot", "--cluster", "c"]),
+        "--out",
+        "ecr-pathcheck snapshot --help",
+    );
+    // An argument echoed back is cut and made inert.
+    let huge = format!("--{}\u{1b}]0;owned\u{7}", "x".repeat(50_000));
+    let output = run(&["diagnose", &huge]);
+    assert_eq!(output.status.code(), Some(2));
+    let message = stderr(&output);
+    assert!(message.len() < 400, "{} bytes", message.len());
+    assert!(
+        !message.contains('\u{1b}') && !message.contains('\u{7}'),
+        "{message}"
+    );
+}
+
+#[test]
+fn help_and_version_print_normally() {
+    for args in [&["--help"][..], &["diagnose", "--help"], &["-h"]] {
+        let output = run(args);
+        assert_eq!(output.status.code(), Some(0), "{args:?}");
+        assert!(stdout(&output).contains("Usage:"), "{args:?}");
+        assert!(stderr(&output).is_empty(), "{args:?}");
+    }
+    let output = run(&["--version"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(stdout(&output).starts_with("ecr-pathcheck "));
+}
+
+#[test]
+fn regions_and_partitions_are_checked() {
+    assert_one_line_error(
+        &run(&["--region", "US-EAST-1", "diagnose", "--demo"]),
+        "did you mean us-east-1?",
+    );
+    assert_one_line_error(
+        &run(&["diagnose", "--demo", "--region", "mars"]),
+        "is not an AWS region",
+    );
+    assert_one_line_error(
+        &run(&[
+            "diagnose",
+            "--task-arn",
+            "arn:awsx:ecs:us-east-1:111122223333:task/prod/0123abcd",
+        ]),
+        "\"awsx\" is not a partition (aws, aws-cn or aws-us-gov)",
+    );
+    assert_one_line_error(
+        &run(&[
+            "diagnose",
+            "--task-arn",
+            "arn:aws:ecs:US-EAST-1:111122223333:task/prod/0123abcd",
+        ]),
+        "did you mean us-east-1?",
+    );
+    assert_eq!(
+        run(&["--region", "eu-west-1", "diagnose", "--demo"])
+            .status
+            .code(),
+        Some(1)
+    );
+}
+
+#[test]
+fn terminal_output_escapes_hostile_values() {
+    let mut value: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(mock("s3-prefix-list-egress-missing")).unwrap(),
+    )
+    .unwrap();
+    let hostile = "sg-app\u{1b}]0;owned\u{7}\u{1b}[2J\u{9b}31m\r";
+    let text = serde_json::to_string(&value)
+        .unwrap()
+        .replace("\"sg-app\"", &serde_json::to_string(hostile).unwrap());
+    value = serde_json::from_str(&text).unwrap();
+    let file = temp_file("hostile-terminal.json", &value.to_string());
+    for format in ["table", "markdown"] {
+        let output = run(&[
+            "diagnose",
+            "--snapshot",
+            file.to_str().unwrap(),
+            "--output",
+            format,
+        ]);
+        let text = stdout(&output);
+        if output.status.code() == Some(2) {
+            // The loader may refuse such an id: then the error line must be inert.
+            let message = stderr(&output);
+            assert!(
+                !message.contains('\u{1b}') && !message.contains('\r'),
+                "{message}"
+            );
+            continue;
+        }
+        assert!(text.contains("sg-app\\u{1b}]0;owned"), "{format}: {text}");
+        for bad in ['\u{1b}', '\u{7}', '\u{9b}', '\r'] {
+            assert!(!text.contains(bad), "{format}: {bad:?} in {text}");
+        }
+    }
+    let output = run(&[
+        "explain",
+        "CannotPullContainerError: \u{1b}]0;owned\u{7} dial tcp 52.216.8.10:443: i/o timeout",
+    ]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(!stdout(&output).contains('\u{1b}'), "{}", stdout(&output));
+}
+
+#[test]
+fn long_values_in_error_lines_are_cut() {
+    let cluster = "c".repeat(120_000);
+    let output = run(&[
+        "diagnose",
+        "--snapshot",
+        &format!("/nonexistent/{cluster}.json"),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let message = stderr(&output);
+    assert_eq!(message.trim_end().lines().count(), 1, "{message}");
+    assert!(message.len() < 700, "{} bytes", message.len());
+    assert!(message.contains('…'), "{message}");
+}

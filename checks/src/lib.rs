@@ -13,6 +13,7 @@ pub mod reason;
 pub mod report;
 pub mod rules;
 pub mod snapshot;
+pub mod text;
 
 pub use engine::diagnose;
 pub use finding::{Finding, Fix, Severity};

@@ -35,14 +35,19 @@ impl TaskArn {
         let [prefix, partition, service, region, account, resource] = parts[..] else {
             return Err(malformed("it does not have six ':'-separated parts"));
         };
-        if prefix != "arn" || !partition.starts_with("aws") {
-            return Err(malformed("it does not start with arn:aws"));
+        if prefix != "arn" {
+            return Err(malformed("it does not start with arn:"));
+        }
+        if !is_partition(partition) {
+            return Err(malformed(&format!(
+                "{partition:?} is not a partition (aws, aws-cn or aws-us-gov)"
+            )));
         }
         if service != "ecs" {
             return Err(malformed(&format!("it is an ARN of {service}, not ecs")));
         }
-        if !is_region(region) {
-            return Err(malformed(&format!("{region:?} is not a region")));
+        if let Err(why) = check_region(region) {
+            return Err(malformed(&why.0));
         }
         if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
             return Err(malformed(&format!(
@@ -75,16 +80,44 @@ impl TaskArn {
     }
 }
 
-/// `us-east-1`, `eu-central-2`, `us-gov-west-1`, `ap-southeast-4`...
+/// The partitions whose ARNs the tool reads.
+pub const PARTITIONS: [&str; 3] = ["aws", "aws-cn", "aws-us-gov"];
+
+pub fn is_partition(text: &str) -> bool {
+    PARTITIONS.contains(&text)
+}
+
+/// AWS's region shape, lowercase: `us-east-1`, `eu-central-2`, `us-gov-west-1`,
+/// `ap-southeast-4`, `cn-north-1`, `us-iso-east-1`: a two-letter area, one or two words, a
+/// number.
 pub fn is_region(text: &str) -> bool {
     let parts: Vec<&str> = text.split('-').collect();
-    parts.len() >= 3
-        && parts
-            .iter()
-            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric()))
-        && parts
-            .last()
-            .is_some_and(|last| last.bytes().all(|b| b.is_ascii_digit()))
+    let letters = |part: &&str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase());
+    match parts[..] {
+        [area, .., number] if (3..=4).contains(&parts.len()) => {
+            area.len() == 2
+                && letters(&area)
+                && parts[1..parts.len() - 1].iter().all(letters)
+                && (1..=2).contains(&number.len())
+                && number.bytes().all(|b| b.is_ascii_digit())
+        }
+        _ => false,
+    }
+}
+
+/// A region name, or a one-line reason it is not one (with the lowercase spelling when that is
+/// one: `US-EAST-1` → `did you mean us-east-1?`).
+pub fn check_region(text: &str) -> Result<(), ArnError> {
+    if is_region(text) {
+        return Ok(());
+    }
+    let lower = text.trim().to_ascii_lowercase();
+    let hint = if is_region(&lower) {
+        format!("; did you mean {lower}? (region names are lowercase)")
+    } else {
+        "; expected a region name like us-east-1".to_string()
+    };
+    Err(ArnError(format!("{text:?} is not an AWS region{hint}")))
 }
 
 /// The account id of any ARN (`arn:aws:ecs:us-east-1:111122223333:cluster/prod` → `111122223333`).
@@ -119,7 +152,7 @@ impl RegistryRole {
         let valid = matches!(
             parts[..],
             ["arn", partition, "iam", "", _, resource]
-                if partition.starts_with("aws") && resource.starts_with("role/") && resource.len() > 5
+                if is_partition(partition) && resource.starts_with("role/") && resource.len() > 5
         );
         if !valid {
             return Err(malformed(format!("{role_arn:?} is not an IAM role ARN")));
@@ -215,5 +248,60 @@ mod tests {
         assert_eq!(name_of("arn:aws:iam::111122223333:role/a/b"), "b");
         assert!(is_region("us-gov-west-1"));
         assert!(!is_region("us-east"));
+    }
+
+    #[test]
+    fn regions_have_aws_shape_in_lowercase() {
+        for region in [
+            "us-east-1",
+            "eu-central-2",
+            "us-gov-west-1",
+            "ap-southeast-4",
+            "cn-north-1",
+            "us-iso-east-1",
+            "il-central-1",
+        ] {
+            assert!(is_region(region), "{region}");
+            assert!(check_region(region).is_ok());
+        }
+        for region in [
+            "US-EAST-1",
+            "us-east",
+            "us-east-1a",
+            "useast1",
+            "u-east-1",
+            "us-east-123",
+            "us--1",
+            "us-east-1 ",
+            "us-a-b-c-1",
+            "us-east-1\u{1b}",
+        ] {
+            assert!(!is_region(region), "{region}");
+        }
+        let error = check_region("US-EAST-1").unwrap_err().to_string();
+        assert!(error.contains("did you mean us-east-1?"), "{error}");
+        assert!(!error.contains('\n'));
+        let error = check_region("mars-1").unwrap_err().to_string();
+        assert!(error.contains("like us-east-1"), "{error}");
+        let error = TaskArn::parse("arn:aws:ecs:US-EAST-1:111122223333:task/prod/1")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("did you mean us-east-1?"), "{error}");
+    }
+
+    #[test]
+    fn partitions_are_the_three_aws_ones() {
+        for partition in PARTITIONS {
+            let arn = format!("arn:{partition}:ecs:us-east-1:111122223333:task/prod/1");
+            assert_eq!(TaskArn::parse(&arn).unwrap().partition, partition);
+        }
+        for partition in ["awsx", "aws-xx", "AWS", "", "aws-us-gov2"] {
+            let arn = format!("arn:{partition}:ecs:us-east-1:111122223333:task/prod/1");
+            let error = TaskArn::parse(&arn).unwrap_err().to_string();
+            assert!(error.contains("is not a partition"), "{arn}: {error}");
+            let role = format!("111122223333=arn:{partition}:iam::111122223333:role/r");
+            assert!(RegistryRole::parse(&role).is_err(), "{role}");
+        }
+        assert!(RegistryRole::parse("111122223333=arn:aws-cn:iam::111122223333:role/r").is_ok());
     }
 }

@@ -1,12 +1,13 @@
 use ecr_pathcheck_checks::Finding;
 use ecr_pathcheck_checks::report::Report;
+use ecr_pathcheck_checks::text::{block, line};
 
 pub fn render(report: &Report) -> String {
     let summary = &report.summary;
     let mut out = format!(
-        "# ecr-pathcheck report\n\nAccount `{}`, region `{}`: {} target(s), {} blocked, {} unknown, {} ok; {} error(s), {} warning(s), {} info.\n",
-        report.account_id,
-        report.region,
+        "# ecr-pathcheck report\n\nAccount {}, region {}: {} target(s), {} blocked, {} unknown, {} ok; {} error(s), {} warning(s), {} info.\n",
+        code(&report.account_id),
+        code(&report.region),
         summary.targets,
         summary.blocked,
         summary.unknown,
@@ -17,11 +18,11 @@ pub fn render(report: &Report) -> String {
     );
     for target in &report.targets {
         out.push_str(&format!(
-            "\n## {:?} `{}`: {}\n\n`{}`\n\n",
+            "\n## {:?} {}: {}\n\n{}\n\n",
             target.kind,
-            target.name,
+            code(&target.name),
             target.verdict.as_str(),
-            target.target
+            code(&target.target)
         ));
         if !target.flows.is_empty() {
             out.push_str("| flow | subnet | verdict | path | hops |\n|---|---|---|---|---|\n");
@@ -34,10 +35,10 @@ pub fn render(report: &Report) -> String {
                 out.push_str(&format!(
                     "| {} | {} | {} | {} | {} |\n",
                     flow.flow.id(),
-                    flow.subnet,
+                    cell(&flow.subnet),
                     flow.verdict.as_str(),
-                    flow.path,
-                    hops.join(", ")
+                    cell(&flow.path),
+                    cell(&hops.join(", "))
                 ));
             }
         }
@@ -70,25 +71,74 @@ fn finding_section(finding: &Finding) -> String {
         finding.severity.as_str(),
         finding.check,
         finding.name,
-        finding.title
+        line(&finding.title)
     );
     if let Some(flow) = finding.flow {
         out.push_str(&format!("Flow: `{}`. ", flow.id()));
     }
     if !finding.resources.is_empty() {
-        let ids: Vec<String> = finding
-            .resources
-            .iter()
-            .map(|id| format!("`{id}`"))
-            .collect();
+        let ids: Vec<String> = finding.resources.iter().map(|id| code(id)).collect();
         out.push_str(&format!("Resources: {}.\n\n", ids.join(", ")));
     }
-    out.push_str(&format!("{}\n", finding.detail));
+    out.push_str(&format!("{}\n", block(&finding.detail)));
     if let Some(fix) = &finding.fix {
         out.push_str(&format!(
-            "\n```bash\n{}\n```\n\n```hcl\n{}\n```\n",
-            fix.aws_cli, fix.terraform
+            "\n{}\n\n{}\n",
+            fenced("bash", &fix.aws_cli),
+            fenced("hcl", &fix.terraform)
         ));
     }
     out
+}
+
+/// A value as an inline code span, safe for the terminal, whatever backticks it holds.
+fn code(value: &str) -> String {
+    let value = line(value);
+    let ticks = "`".repeat(longest_run(&value, '`') + 1);
+    if value.starts_with('`') || value.ends_with('`') {
+        format!("{ticks} {value} {ticks}")
+    } else {
+        format!("{ticks}{value}{ticks}")
+    }
+}
+
+/// A value in a table cell: on one line, its pipes escaped.
+fn cell(value: &str) -> String {
+    line(value).replace('|', "\\|")
+}
+
+/// A fenced code block whose fence no line of the value can close.
+fn fenced(language: &str, value: &str) -> String {
+    let value = block(value);
+    let fence = "`".repeat(longest_run(&value, '`').max(2) + 1);
+    format!("{fence}{language}\n{value}\n{fence}")
+}
+
+fn longest_run(text: &str, wanted: char) -> usize {
+    let mut longest = 0;
+    let mut run = 0;
+    for c in text.chars() {
+        run = if c == wanted { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    longest
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_cannot_escape_their_markup_or_the_terminal() {
+        assert_eq!(code("sg-0ab1"), "`sg-0ab1`");
+        assert_eq!(code("a`b"), "``a`b``");
+        assert_eq!(code("`x"), "`` `x ``");
+        assert_eq!(code("a\u{1b}[2J\nb"), "`a\\u{1b}[2J\\nb`");
+        assert_eq!(cell("a|b\nc"), "a\\|b\\nc");
+        assert_eq!(fenced("bash", "aws x"), "```bash\naws x\n```");
+        assert_eq!(
+            fenced("bash", "aws x '```'\naws y \u{9b}"),
+            "````bash\naws x '```'\naws y \\u{9b}\n````"
+        );
+    }
 }

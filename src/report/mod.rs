@@ -6,6 +6,7 @@ mod table;
 use ecr_pathcheck_checks::catalog::CheckInfo;
 use ecr_pathcheck_checks::reason::Classification;
 use ecr_pathcheck_checks::report::Report;
+use ecr_pathcheck_checks::text::line;
 
 use crate::cli::OutputFormat;
 
@@ -20,8 +21,9 @@ pub fn render(report: &Report, format: OutputFormat) -> String {
 }
 
 pub fn explain_text(classification: &Classification, format: OutputFormat) -> String {
+    // The host and summary come from the pasted reason: shown, never interpreted by the terminal.
     let field = |name: &str, value: Option<String>| {
-        format!("{name}: {}", value.unwrap_or_else(|| "-".into()))
+        format!("{name}: {}", value.as_deref().map_or("-".into(), line))
     };
     let lines = [
         field(
@@ -36,7 +38,7 @@ pub fn explain_text(classification: &Classification, format: OutputFormat) -> St
         ),
         field("host", classification.host.clone()),
         field("ip", classification.ip.map(|ip| ip.to_string())),
-        format!("summary: {}", classification.summary),
+        format!("summary: {}", line(&classification.summary)),
     ];
     match format {
         OutputFormat::Markdown => lines.iter().map(|line| format!("- {line}\n")).collect(),
@@ -54,5 +56,48 @@ pub fn check_list(checks: &[&CheckInfo], format: OutputFormat) -> String {
             serde_json::to_string_pretty(&list).expect("the list serialises") + "\n"
         }
         _ => table::check_list(checks),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A snapshot whose ids hold escape sequences, read past the loader (which may refuse
+    /// them): the terminal renderers print every value with its control characters escaped.
+    #[test]
+    fn table_and_markdown_escape_control_characters_in_values() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/mocks/s3-prefix-list-egress-missing/snapshot.json"
+        );
+        let hostile = "sg-app\u{1b}]0;owned\u{7}\u{1b}[2J\u{9b}31m\r\u{202e}";
+        let text = std::fs::read_to_string(path)
+            .unwrap()
+            .replace("\"sg-app\"", &serde_json::to_string(hostile).unwrap());
+        let snapshot: ecr_pathcheck_checks::Snapshot = serde_json::from_str(&text).unwrap();
+        let report = ecr_pathcheck_checks::diagnose(&snapshot);
+        assert!(!report.findings.is_empty());
+        for format in [OutputFormat::Table, OutputFormat::Markdown] {
+            let out = render(&report, format);
+            assert!(out.contains("sg-app\\u{1b}]0;owned"), "{format:?}: {out}");
+            for bad in ['\u{1b}', '\u{7}', '\u{9b}', '\r', '\u{202e}'] {
+                assert!(!out.contains(bad), "{format:?}: {bad:?} in {out}");
+            }
+            // The renderers' own layout survives.
+            assert!(out.lines().count() > 10, "{format:?}");
+        }
+    }
+
+    #[test]
+    fn explain_output_escapes_the_pasted_reason() {
+        let classification = ecr_pathcheck_checks::reason::classify(
+            "CannotPullContainerError: \u{1b}]0;owned\u{7} dial tcp 52.216.8.10:443: i/o timeout",
+        );
+        for format in [OutputFormat::Table, OutputFormat::Markdown] {
+            let out = explain_text(&classification, format);
+            assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out}");
+            assert_eq!(out.lines().count(), 5, "{out}");
+        }
     }
 }

@@ -2,6 +2,7 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{ContentArrangement, Table};
 use ecr_pathcheck_checks::catalog::CheckInfo;
 use ecr_pathcheck_checks::report::{FlowVerdict, Report};
+use ecr_pathcheck_checks::text::{block, line};
 
 /// Wide enough for the fix column, narrow enough for a laptop terminal and a ticket.
 const WIDTH: u16 = 100;
@@ -21,8 +22,8 @@ pub fn render(report: &Report) -> String {
     let summary = &report.summary;
     out.push_str(&format!(
         "ecr-pathcheck · account {} · {} · {} target(s): {} blocked, {} unknown, {} ok\n",
-        report.account_id,
-        report.region,
+        line(&report.account_id),
+        line(&report.region),
         summary.targets,
         summary.blocked,
         summary.unknown,
@@ -32,9 +33,9 @@ pub fn render(report: &Report) -> String {
         out.push_str(&format!(
             "\n{} {} ({:?}) · {}\n",
             target.verdict.as_str().to_uppercase(),
-            target.name,
+            line(&target.name),
             target.kind,
-            target.target
+            line(&target.target)
         ));
         for flow in &target.flows {
             let mark = match flow.verdict {
@@ -45,8 +46,8 @@ pub fn render(report: &Report) -> String {
             out.push_str(&format!(
                 "  {mark} {:<17} {} via {}\n",
                 flow.flow.id(),
-                flow.subnet,
-                flow.path
+                line(&flow.subnet),
+                line(&flow.path)
             ));
         }
     }
@@ -59,7 +60,7 @@ pub fn render(report: &Report) -> String {
         let resources = if finding.resources.is_empty() {
             String::new()
         } else {
-            format!("\n[{}]", finding.resources.join(", "))
+            format!("\n[{}]", resources(&finding.resources))
         };
         findings.add_row(vec![
             finding.severity.as_str().to_string(),
@@ -68,11 +69,11 @@ pub fn render(report: &Report) -> String {
                 .flow
                 .map(|flow| flow.id().to_string())
                 .unwrap_or_default(),
-            format!("{}{resources}", finding.title),
+            format!("{}{resources}", line(&finding.title)),
             finding
                 .fix
                 .as_ref()
-                .map(|fix| fix.aws_cli.clone())
+                .map(|fix| block(&fix.aws_cli).into_owned())
                 .unwrap_or_default(),
         ]);
     }
@@ -91,8 +92,8 @@ pub fn render(report: &Report) -> String {
                 "\n# {} {} ({})\n{}\n",
                 finding.check,
                 finding.name,
-                finding.resources.join(", "),
-                fix.aws_cli
+                resources(&finding.resources),
+                block(&fix.aws_cli)
             ));
         }
     }
@@ -101,6 +102,12 @@ pub fn render(report: &Report) -> String {
         summary.errors, summary.warnings, summary.infos
     ));
     out
+}
+
+/// Resource ids, each made safe for the terminal, comma-separated.
+fn resources(ids: &[String]) -> String {
+    let ids: Vec<_> = ids.iter().map(|id| line(id)).collect();
+    ids.join(", ")
 }
 
 pub fn check_list(checks: &[&CheckInfo]) -> String {

@@ -1,3 +1,4 @@
+use super::fixes::{hcl, json_str, sh};
 use crate::declare_check;
 use crate::engine::{Index, PathContext};
 use crate::finding::Finding;
@@ -34,12 +35,12 @@ pub fn account_findings(index: &Index) -> Vec<Finding> {
                 .detail(format!("{} answered {}: {}. Hops that need this data are reported as unknown.", gap.api, gap.error_code, gap.message.trim_end_matches('.')))
                 .fix(
                     format!(
-                        "aws iam put-role-policy --role-name <role running ecr-pathcheck> --policy-name ecr-pathcheck-read --policy-document '{{\"Version\":\"2012-10-17\",\"Statement\":[{{\"Effect\":\"Allow\",\"Action\":\"{}\",\"Resource\":\"*\"}}]}}'",
-                        gap.api
+                        "aws iam put-role-policy --role-name <role running ecr-pathcheck> --policy-name ecr-pathcheck-read --policy-document {}",
+                        sh(&format!("{{\"Version\":\"2012-10-17\",\"Statement\":[{{\"Effect\":\"Allow\",\"Action\":{},\"Resource\":\"*\"}}]}}", json_str(&gap.api)))
                     ),
                     format!(
                         "data \"aws_iam_policy_document\" \"ecr_pathcheck_read\" {{\n  statement {{\n    actions   = [\"{}\"]\n    resources = [\"*\"]\n  }}\n}}",
-                        gap.api
+                        hcl(&gap.api)
                     ),
                 )
         })

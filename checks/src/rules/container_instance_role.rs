@@ -4,7 +4,7 @@ use crate::finding::{Finding, Severity};
 use crate::snapshot::ContainerInstance;
 
 use super::execution_role_trust::{Trust, trusts};
-use super::fixes::name_of;
+use super::fixes::{name_of, note, sh};
 
 declare_check! {
     /// ## What it does
@@ -61,7 +61,7 @@ fn instance_finding(
                 .resources([instance.arn.as_str(), id.as_str()])
                 .detail(format!("The task definition {} sets no executionRoleArn, so the ECS agent on {id} pulls with the instance's credentials; the instance has no IAM instance profile, so it has none.", target.task_definition_arn))
                 .fix(
-                    format!("aws ec2 associate-iam-instance-profile --instance-id {id} --iam-instance-profile Name=ecsInstanceRole  # a profile whose role carries AmazonEC2ContainerServiceforEC2Role"),
+                    format!("aws ec2 associate-iam-instance-profile --instance-id {} --iam-instance-profile Name=ecsInstanceRole  # a profile whose role carries AmazonEC2ContainerServiceforEC2Role", sh(id)),
                     "# in the aws_launch_template (or aws_instance) of the cluster's instances\niam_instance_profile {\n  name = \"ecsInstanceRole\"\n}".to_string(),
                 ),
             Some(profile) => match index.gap("iam:GetInstanceProfile") {
@@ -77,8 +77,8 @@ fn instance_finding(
                         .resources([instance.arn.as_str(), profile.as_str()])
                         .detail(format!("Without an execution role in {}, the agent on {id} pulls with the instance profile's role, and {profile} holds none.", target.task_definition_arn))
                         .fix(
-                            format!("aws iam add-role-to-instance-profile --instance-profile-name {profile_name} --role-name ecsInstanceRole"),
-                            format!("# on the aws_iam_instance_profile {profile_name}\nrole = \"ecsInstanceRole\""),
+                            format!("aws iam add-role-to-instance-profile --instance-profile-name {} --role-name ecsInstanceRole", sh(profile_name)),
+                            format!("# on the aws_iam_instance_profile {}\nrole = \"ecsInstanceRole\"", note(profile_name)),
                         )
                 }
             },
@@ -111,8 +111,8 @@ fn instance_finding(
             .resources([instance.arn.as_str(), role.arn.as_str()])
             .detail(format!("The trust policy of {} {denied}. The instance gets no credentials from its profile, so the agent on {id} cannot pull. Trust policy: {trust}", role.arn))
             .fix(
-                format!("aws iam update-assume-role-policy --role-name {name} --policy-document '{document}'"),
-                format!("# on the aws_iam_role {name}\nassume_role_policy = jsonencode({document})"),
+                format!("aws iam update-assume-role-policy --role-name {} --policy-document {}", sh(name), sh(document)),
+                format!("# on the aws_iam_role {}\nassume_role_policy = jsonencode({document})", note(name)),
             ),
     )
 }

@@ -1,3 +1,4 @@
+use super::fixes::{hcl, note, sh};
 use crate::declare_check;
 use crate::engine::{PathContext, Verdict};
 use crate::net::Ipv4Cidr;
@@ -46,13 +47,14 @@ pub fn check(context: &PathContext, endpoint: &VpcEndpoint) -> Verdict {
         .resources([vpc.id.as_str(), options, endpoint.id.as_str()])
         .fix(
             format!(
-                "# on the custom DNS servers: forward {region}.amazonaws.com to {resolver}; or return the VPC to the Amazon resolver:\naws ec2 create-dhcp-options --dhcp-configurations 'Key=domain-name-servers,Values=AmazonProvidedDNS'\naws ec2 associate-dhcp-options --vpc-id {} --dhcp-options-id <new dopt id>",
-                vpc.id
+                "# on the custom DNS servers: forward {}.amazonaws.com to {resolver}; or return the VPC to the Amazon resolver:\naws ec2 create-dhcp-options --dhcp-configurations 'Key=domain-name-servers,Values=AmazonProvidedDNS'\naws ec2 associate-dhcp-options --vpc-id {} --dhcp-options-id <new dopt id>",
+                note(region),
+                sh(&vpc.id)
             ),
             format!(
                 "resource \"aws_vpc_dhcp_options\" \"amazon_dns\" {{\n  domain_name_servers = [\"AmazonProvidedDNS\"]\n}}\n\nresource \"aws_vpc_dhcp_options_association\" \"{}\" {{\n  vpc_id          = \"{}\"\n  dhcp_options_id = aws_vpc_dhcp_options.amazon_dns.id\n}}",
                 super::fixes::label(&vpc.id),
-                vpc.id
+                hcl(&vpc.id)
             ),
         );
     match context.dialled.filter(|ip| !Ipv4Cidr::host(*ip).is_non_public()) {

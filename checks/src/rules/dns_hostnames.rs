@@ -1,3 +1,4 @@
+use super::fixes::{note, sh};
 use crate::declare_check;
 use crate::engine::{PathContext, Verdict};
 use crate::snapshot::VpcEndpoint;
@@ -44,8 +45,8 @@ pub fn check(context: &PathContext, endpoint: &VpcEndpoint) -> Verdict {
                 endpoint.id, endpoint.service_name, vpc.id, context.flow.host
             ))
             .fix(
-                format!("aws ec2 modify-vpc-attribute --vpc-id {} --enable-dns-hostnames '{{\"Value\":true}}'", vpc.id),
-                format!("# on the aws_vpc resource of {}\nenable_dns_hostnames = true", vpc.id),
+                format!("aws ec2 modify-vpc-attribute --vpc-id {} --enable-dns-hostnames '{{\"Value\":true}}'", sh(&vpc.id)),
+                format!("# on the aws_vpc resource of {}\nenable_dns_hostnames = true", note(&vpc.id)),
             ),
     )
 }

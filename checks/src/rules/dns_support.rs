@@ -1,3 +1,4 @@
+use super::fixes::{note, sh};
 use crate::declare_check;
 use crate::engine::{PathContext, Verdict};
 
@@ -42,8 +43,8 @@ pub fn check(context: &PathContext, needs_private_dns: bool) -> Verdict {
                 vpc.id, context.flow.host
             ))
             .fix(
-                format!("aws ec2 modify-vpc-attribute --vpc-id {} --enable-dns-support '{{\"Value\":true}}'", vpc.id),
-                format!("# on the aws_vpc resource of {}\nenable_dns_support = true", vpc.id),
+                format!("aws ec2 modify-vpc-attribute --vpc-id {} --enable-dns-support '{{\"Value\":true}}'", sh(&vpc.id)),
+                format!("# on the aws_vpc resource of {}\nenable_dns_support = true", note(&vpc.id)),
             ),
     )
 }

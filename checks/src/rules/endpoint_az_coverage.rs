@@ -1,3 +1,4 @@
+use super::fixes::{hcl, note, sh};
 use crate::declare_check;
 use crate::engine::PathContext;
 use crate::finding::Finding;
@@ -45,8 +46,8 @@ pub fn check(context: &PathContext, endpoint: &VpcEndpoint) -> Option<Finding> {
             .resources([endpoint.id.as_str(), subnet])
             .detail(format!("{} has interfaces only in {}. Tasks in {subnet} ({zone}) reach it across zones.", endpoint.id, zones.join(", ")))
             .fix(
-                format!("aws ec2 modify-vpc-endpoint --vpc-endpoint-id {} --add-subnet-ids {subnet}", endpoint.id),
-                format!("# on the aws_vpc_endpoint resource of {}: add \"{subnet}\" to subnet_ids", endpoint.id),
+                format!("aws ec2 modify-vpc-endpoint --vpc-endpoint-id {} --add-subnet-ids {}", sh(&endpoint.id), sh(subnet)),
+                format!("# on the aws_vpc_endpoint resource of {}: add \"{}\" to subnet_ids", note(&endpoint.id), hcl(subnet)),
             ),
     )
 }

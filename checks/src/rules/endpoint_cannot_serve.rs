@@ -1,3 +1,4 @@
+use super::fixes::{hcl, json_str, note, sh};
 use crate::declare_check;
 use crate::engine::PathContext;
 use crate::finding::Finding;
@@ -43,10 +44,12 @@ pub fn check(context: &PathContext) -> Option<Finding> {
                 flow.because, flow.host
             ),
             format!(
-                "aws ecr create-pull-through-cache-rule --ecr-repository-prefix {} --upstream-registry-url {} --region {task_region}\n# then use <account>.dkr.ecr.{task_region}.amazonaws.com/{}/<image> in the task definition",
-                prefix_for(&flow.host),
-                flow.host,
-                prefix_for(&flow.host)
+                "aws ecr create-pull-through-cache-rule --ecr-repository-prefix {} --upstream-registry-url {} --region {}\n# then use <account>.dkr.ecr.{}.amazonaws.com/{}/<image> in the task definition",
+                sh(&prefix_for(&flow.host)),
+                sh(&flow.host),
+                sh(task_region),
+                note(task_region),
+                note(&prefix_for(&flow.host))
             ),
         )
     } else {
@@ -60,8 +63,12 @@ pub fn check(context: &PathContext) -> Option<Finding> {
                 flow.because, flow.host
             ),
             format!(
-                "aws ecr put-replication-configuration --region {} --replication-configuration 'rules=[{{destinations=[{{region={task_region},registryId={}}}]}}]'",
-                flow.region, context.index.snapshot.account_id
+                "aws ecr put-replication-configuration --region {} --replication-configuration {}",
+                sh(&flow.region),
+                sh(&format!(
+                    "rules=[{{destinations=[{{region={task_region},registryId={}}}]}}]",
+                    context.index.snapshot.account_id
+                ))
             ),
         )
     };
@@ -72,8 +79,8 @@ pub fn check(context: &PathContext) -> Option<Finding> {
                 .resource(context.target.task_definition_arn.as_str())
                 .detail(format!("{why} {local} exists in {task_region} (replicated or pushed there), so pointing the task definition at it is enough."))
                 .fix(
-                    format!("aws ecs register-task-definition --cli-input-json file://task-definition.json  # with \"image\": \"{local}\""),
-                    format!("# in the container definition of {}\nimage = \"{local}\"", context.target.task_definition_arn),
+                    format!("aws ecs register-task-definition --cli-input-json file://task-definition.json  # with \"image\": \"{}\"", note(&local)),
+                    format!("# in the container definition of {}\nimage = \"{}\"", note(&context.target.task_definition_arn), hcl(&local)),
                 ),
         );
     }
@@ -90,12 +97,13 @@ pub fn check(context: &PathContext) -> Option<Finding> {
             .fix(
                 fix_cli,
                 if flow.kind == FlowKind::ExternalRegistry {
-                    format!("resource \"aws_ecr_pull_through_cache_rule\" \"{0}\" {{\n  ecr_repository_prefix = \"{0}\"\n  upstream_registry_url = \"{1}\"\n}}", prefix_for(&flow.host), flow.host)
+                    format!("resource \"aws_ecr_pull_through_cache_rule\" \"{}\" {{\n  ecr_repository_prefix = \"{}\"\n  upstream_registry_url = \"{}\"\n}}", super::fixes::label(&prefix_for(&flow.host)), hcl(&prefix_for(&flow.host)), hcl(&flow.host))
                 } else {
                     format!(
-                        "resource \"aws_ecr_replication_configuration\" \"to_{}\" {{\n  replication_configuration {{\n    rule {{\n      destination {{\n        region      = \"{task_region}\"\n        registry_id = \"{}\"\n      }}\n    }}\n  }}\n}}",
+                        "resource \"aws_ecr_replication_configuration\" \"to_{}\" {{\n  replication_configuration {{\n    rule {{\n      destination {{\n        region      = \"{}\"\n        registry_id = \"{}\"\n      }}\n    }}\n  }}\n}}",
                         super::fixes::label(task_region),
-                        context.index.snapshot.account_id
+                        hcl(task_region),
+                        hcl(&context.index.snapshot.account_id)
                     )
                 },
             ),
@@ -174,9 +182,9 @@ fn replication_finding(context: &PathContext, title: &str, why: &str) -> Option<
                 .collect::<String>()
         );
         let image_id = if reference.starts_with("sha256:") {
-            format!("imageDigest={reference}")
+            format!("imageDigest={}", sh(&reference))
         } else {
-            format!("imageTag={reference}")
+            format!("imageTag={}", sh(&reference))
         };
         return Some(
             CHECK
@@ -185,8 +193,8 @@ fn replication_finding(context: &PathContext, title: &str, why: &str) -> Option<
                 .resource(format!("arn:aws:ecr:{source}:{account}:repository/{repository}"))
                 .detail(format!("{why} A replication rule of the {source} registry copies {repository} to {task_region}, yet {registry} has no {reference}: ECR replicates only images pushed after the rule was created. Push the image again (a new tag is a push), then point the task definition at {registry}."))
                 .fix(
-                    format!("aws ecr batch-get-image --region {source} --repository-name {repository} --image-ids {image_id} --query 'images[0].imageManifest' --output text > manifest.json && aws ecr put-image --region {source} --repository-name {repository} --image-tag {new_tag} --image-manifest file://manifest.json  # then use {registry}:{new_tag} in the task definition"),
-                    format!("# replication is configured; re-push the image, then in the container definition of {}\nimage = \"{registry}:{new_tag}\"", context.target.task_definition_arn),
+                    format!("aws ecr batch-get-image --region {} --repository-name {} --image-ids {image_id} --query 'images[0].imageManifest' --output text > manifest.json && aws ecr put-image --region {} --repository-name {} --image-tag {} --image-manifest file://manifest.json  # then use {} in the task definition", sh(source), sh(&repository), sh(source), sh(&repository), sh(&new_tag), note(&format!("{registry}:{new_tag}"))),
+                    format!("# replication is configured; re-push the image, then in the container definition of {}\nimage = \"{}\"", note(&context.target.task_definition_arn), hcl(&format!("{registry}:{new_tag}"))),
                 ),
         );
     }
@@ -198,8 +206,8 @@ fn replication_finding(context: &PathContext, title: &str, why: &str) -> Option<
             .resource(format!("arn:aws:ecr:{source}:{account}:repository/{repository}"))
             .detail(format!("{why} The {source} registry's replication configuration has {rules} rule(s), none with destination {task_region} that covers {repository}. Add one (PutReplicationConfiguration replaces the whole configuration: keep the existing rules), push the image again, and point the task definition at {registry}; or give the subnet a NAT path."))
             .fix(
-                format!("aws ecr put-replication-configuration --region {source} --replication-configuration '{{\"rules\":[{{\"destinations\":[{{\"region\":\"{task_region}\",\"registryId\":\"{account}\"}}],\"repositoryFilters\":[{{\"filter\":\"{repository}\",\"filterType\":\"PREFIX_MATCH\"}}]}}]}}'  # plus the {rules} existing rule(s)"),
-                format!("resource \"aws_ecr_replication_configuration\" \"{source_label}\" {{\n  # provider for {source}; keep the existing rules\n  replication_configuration {{\n    rule {{\n      destination {{\n        region      = \"{task_region}\"\n        registry_id = \"{account}\"\n      }}\n      repository_filter {{\n        filter      = \"{repository}\"\n        filter_type = \"PREFIX_MATCH\"\n      }}\n    }}\n  }}\n}}", source_label = super::fixes::label(source)),
+                format!("aws ecr put-replication-configuration --region {} --replication-configuration {}  # plus the {rules} existing rule(s)", sh(source), sh(&format!("{{\"rules\":[{{\"destinations\":[{{\"region\":{},\"registryId\":{}}}],\"repositoryFilters\":[{{\"filter\":{},\"filterType\":\"PREFIX_MATCH\"}}]}}]}}", json_str(task_region), json_str(account), json_str(&repository)))),
+                format!("resource \"aws_ecr_replication_configuration\" \"{source_label}\" {{\n  # provider for {}; keep the existing rules\n  replication_configuration {{\n    rule {{\n      destination {{\n        region      = \"{}\"\n        registry_id = \"{}\"\n      }}\n      repository_filter {{\n        filter      = \"{}\"\n        filter_type = \"PREFIX_MATCH\"\n      }}\n    }}\n  }}\n}}", note(source), hcl(task_region), hcl(account), hcl(&repository), source_label = super::fixes::label(source)),
             ),
     )
 }

@@ -1,4 +1,4 @@
-use super::fixes::label;
+use super::fixes::{hcl, label, sh};
 use crate::declare_check;
 use crate::engine::{PathContext, Verdict};
 use crate::flows::FlowKind;
@@ -30,7 +30,9 @@ declare_check! {
 pub fn check(context: &PathContext, service_name: &str) -> Verdict {
     let vpc = &context.placement.vpc.id;
     let subnets = context.target_subnets_per_zone();
-    let (subnet_args, subnet_list) = (subnets.join(" "), subnets.join("\", \""));
+    let subnet_args: Vec<String> = subnets.iter().map(|subnet| sh(subnet)).collect();
+    let subnet_list: Vec<String> = subnets.iter().map(|subnet| hcl(subnet)).collect();
+    let (subnet_args, subnet_list) = (subnet_args.join(" "), subnet_list.join("\", \""));
     let subnet = subnets.join(", ");
     let short = crate::snapshot::short_service_name(service_name);
     let finding = CHECK
@@ -41,7 +43,9 @@ pub fn check(context: &PathContext, service_name: &str) -> Verdict {
         .resource(vpc.as_str());
     if context.flow.kind == FlowKind::S3Layers {
         let tables = context.target_route_tables();
-        let (table_args, table_list) = (tables.join(" "), tables.join("\", \""));
+        let table_args: Vec<String> = tables.iter().map(|table| sh(table)).collect();
+        let table_list: Vec<String> = tables.iter().map(|table| hcl(table)).collect();
+        let (table_args, table_list) = (table_args.join(" "), table_list.join("\", \""));
         let table = if tables.is_empty() {
             "<route table of the task subnet>".to_string()
         } else {
@@ -55,10 +59,12 @@ pub fn check(context: &PathContext, service_name: &str) -> Verdict {
                     context.flow.host
                 ))
                 .fix(
-                    format!("aws ec2 create-vpc-endpoint --vpc-id {vpc} --vpc-endpoint-type Gateway --service-name {service_name} --route-table-ids {table_args}"),
+                    format!("aws ec2 create-vpc-endpoint --vpc-id {} --vpc-endpoint-type Gateway --service-name {} --route-table-ids {table_args}", sh(vpc), sh(service_name)),
                     format!(
-                        "resource \"aws_vpc_endpoint\" \"s3_{}\" {{\n  vpc_id            = \"{vpc}\"\n  service_name      = \"{service_name}\"\n  vpc_endpoint_type = \"Gateway\"\n  route_table_ids   = [\"{table_list}\"]\n}}",
-                        label(vpc)
+                        "resource \"aws_vpc_endpoint\" \"s3_{}\" {{\n  vpc_id            = \"{}\"\n  service_name      = \"{}\"\n  vpc_endpoint_type = \"Gateway\"\n  route_table_ids   = [\"{table_list}\"]\n}}",
+                        label(vpc),
+                        hcl(vpc),
+                        hcl(service_name)
                     ),
                 ),
         );
@@ -81,11 +87,17 @@ pub fn check(context: &PathContext, service_name: &str) -> Verdict {
             ))
             .fix(
                 format!(
-                    "aws ec2 create-vpc-endpoint --vpc-id {vpc} --vpc-endpoint-type Interface --service-name {service_name} --subnet-ids {subnet_args} --security-group-ids {endpoint_group} --private-dns-enabled"
+                    "aws ec2 create-vpc-endpoint --vpc-id {} --vpc-endpoint-type Interface --service-name {} --subnet-ids {subnet_args} --security-group-ids {} --private-dns-enabled",
+                    sh(vpc),
+                    sh(service_name),
+                    sh(&endpoint_group)
                 ),
                 format!(
-                    "resource \"aws_vpc_endpoint\" \"{}\" {{\n  vpc_id              = \"{vpc}\"\n  service_name        = \"{service_name}\"\n  vpc_endpoint_type   = \"Interface\"\n  subnet_ids          = [\"{subnet_list}\"]\n  security_group_ids  = [\"{endpoint_group}\"]\n  private_dns_enabled = true\n}}",
-                    label(short)
+                    "resource \"aws_vpc_endpoint\" \"{}\" {{\n  vpc_id              = \"{}\"\n  service_name        = \"{}\"\n  vpc_endpoint_type   = \"Interface\"\n  subnet_ids          = [\"{subnet_list}\"]\n  security_group_ids  = [\"{}\"]\n  private_dns_enabled = true\n}}",
+                    label(short),
+                    hcl(vpc),
+                    hcl(service_name),
+                    hcl(&endpoint_group)
                 ),
             ),
     )

@@ -1,3 +1,4 @@
+use super::fixes::{hcl, hcl_json, json_str, note, sh};
 use std::collections::BTreeMap;
 
 use crate::declare_check;
@@ -117,7 +118,7 @@ fn refusal(
         .pulling_role()
         .filter(|_| context.flow.kind != FlowKind::S3Layers);
     let principal = match role {
-        Some(role) => format!("{{\"AWS\":\"{role}\"}}"),
+        Some(role) => format!("{{\"AWS\":{}}}", json_str(role)),
         None => "\"*\"".to_string(),
     };
     let allowed_resource = if resource.ends_with("/sha256/layer") {
@@ -126,7 +127,9 @@ fn refusal(
         resource.to_string()
     };
     let statement = format!(
-        "{{\"Version\":\"2012-10-17\",\"Statement\":[{{\"Sid\":\"AllowEcsPull\",\"Effect\":\"Allow\",\"Principal\":{principal},\"Action\":[\"{action}\"],\"Resource\":[\"{allowed_resource}\"]}}]}}"
+        "{{\"Version\":\"2012-10-17\",\"Statement\":[{{\"Sid\":\"AllowEcsPull\",\"Effect\":\"Allow\",\"Principal\":{principal},\"Action\":[{}],\"Resource\":[{}]}}]}}",
+        json_str(action),
+        json_str(&allowed_resource)
     );
     CHECK
         .finding(format!("Endpoint {}'s policy denies {action} for {}", endpoint.id, role.unwrap_or("the task")))
@@ -141,13 +144,16 @@ fn refusal(
         ))
         .fix(
             format!(
-                "# merge this statement into the endpoint's policy (aws ec2 describe-vpc-endpoints --vpc-endpoint-ids {id} --query 'VpcEndpoints[0].PolicyDocument'), then:\naws ec2 modify-vpc-endpoint --vpc-endpoint-id {id} --policy-document '{statement}'",
-                id = endpoint.id
+                "# merge this statement into the endpoint's policy (aws ec2 describe-vpc-endpoints --vpc-endpoint-ids {} --query 'VpcEndpoints[0].PolicyDocument'), then:\naws ec2 modify-vpc-endpoint --vpc-endpoint-id {} --policy-document {}",
+                note(&sh(&endpoint.id)),
+                sh(&endpoint.id),
+                sh(&statement)
             ),
             format!(
-                "resource \"aws_vpc_endpoint_policy\" \"{}\" {{\n  vpc_endpoint_id = \"{}\"\n  policy          = jsonencode({statement})\n}}",
+                "resource \"aws_vpc_endpoint_policy\" \"{}\" {{\n  vpc_endpoint_id = \"{}\"\n  policy          = jsonencode({})\n}}",
                 super::fixes::label(&endpoint.id),
-                endpoint.id
+                hcl(&endpoint.id),
+                hcl_json(&statement)
             ),
         )
 }

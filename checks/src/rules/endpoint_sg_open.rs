@@ -1,3 +1,4 @@
+use super::fixes::sh;
 use crate::declare_check;
 use crate::engine::PathContext;
 use crate::finding::Finding;
@@ -45,12 +46,13 @@ pub fn check(context: &PathContext, endpoint: &VpcEndpoint) -> Option<Finding> {
         .unwrap_or_default();
     let revoke = match &rule.rule_id {
         Some(id) => format!(
-            "aws ec2 revoke-security-group-ingress --group-id {} --security-group-rule-ids {id}",
-            group.id
+            "aws ec2 revoke-security-group-ingress --group-id {} --security-group-rule-ids {}",
+            sh(&group.id),
+            sh(id)
         ),
         None => format!(
             "aws ec2 revoke-security-group-ingress --group-id {} --protocol tcp --port 443 --cidr 0.0.0.0/0",
-            group.id
+            sh(&group.id)
         ),
     };
     let (allow, terraform) = super::fixes::https_rule(

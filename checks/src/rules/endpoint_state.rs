@@ -1,3 +1,4 @@
+use super::fixes::{note, sh};
 use crate::declare_check;
 use crate::engine::{PathContext, Verdict};
 use crate::snapshot::{EndpointType, VpcEndpoint};
@@ -44,10 +45,11 @@ pub fn check(context: &PathContext, endpoint: &VpcEndpoint) -> Verdict {
             ))
             .fix(
                 format!(
-                    "aws ec2 describe-vpc-endpoints --vpc-endpoint-ids {id} --query 'VpcEndpoints[].[State,LastError]'\n# then, if it failed: aws ec2 delete-vpc-endpoints --vpc-endpoint-ids {id} and create it again",
-                    id = endpoint.id
+                    "aws ec2 describe-vpc-endpoints --vpc-endpoint-ids {} --query 'VpcEndpoints[].[State,LastError]'\n# then, if it failed: aws ec2 delete-vpc-endpoints --vpc-endpoint-ids {} and create it again",
+                    sh(&endpoint.id),
+                    note(&sh(&endpoint.id))
                 ),
-                format!("# taint and re-create the aws_vpc_endpoint of {}\nterraform apply -replace=<address of the aws_vpc_endpoint for {}>", endpoint.id, endpoint.id),
+                format!("# taint and re-create the aws_vpc_endpoint of {}\nterraform apply -replace=<address of the aws_vpc_endpoint for {}>", note(&endpoint.id), note(&sh(&endpoint.id))),
             ),
     )
 }

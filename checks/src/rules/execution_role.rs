@@ -1,3 +1,4 @@
+use super::fixes::{hcl, note, sh};
 use crate::declare_check;
 use crate::engine::{Index, TargetInput};
 use crate::finding::Finding;
@@ -56,8 +57,8 @@ pub fn check(
             .resource(definition.arn.as_str())
             .detail(detail)
             .fix(
-                format!("aws ecs register-task-definition --cli-input-json file://{family}.json  # with \"executionRoleArn\": \"arn:aws:iam::{}:role/ecsTaskExecutionRole\"", index.snapshot.account_id),
-                format!("# in the aws_ecs_task_definition of {family}\nexecution_role_arn = \"arn:aws:iam::{}:role/ecsTaskExecutionRole\"", index.snapshot.account_id),
+                format!("aws ecs register-task-definition --cli-input-json {}  # with \"executionRoleArn\": \"arn:aws:iam::{}:role/ecsTaskExecutionRole\"", sh(&format!("file://{family}.json")), note(&index.snapshot.account_id)),
+                format!("# in the aws_ecs_task_definition of {}\nexecution_role_arn = \"arn:aws:iam::{}:role/ecsTaskExecutionRole\"", note(family), hcl(&index.snapshot.account_id)),
             ));
         return findings;
     };

@@ -1,3 +1,4 @@
+use super::fixes::{note, sh};
 use serde_json::Value;
 
 use crate::declare_check;
@@ -41,8 +42,8 @@ pub fn check(role: &IamRole) -> Option<Finding> {
                 if denied { "denies sts:AssumeRole to ecs-tasks.amazonaws.com" } else { "has no unconditional Allow of sts:AssumeRole for ecs-tasks.amazonaws.com" }
             ))
             .fix(
-                format!("aws iam update-assume-role-policy --role-name {name} --policy-document '{document}'"),
-                format!("# on the aws_iam_role {name}\nassume_role_policy = jsonencode({document})"),
+                format!("aws iam update-assume-role-policy --role-name {} --policy-document {}", sh(name), sh(document)),
+                format!("# on the aws_iam_role {}\nassume_role_policy = jsonencode({document})", note(name)),
             ),
     )
 }

@@ -2,7 +2,6 @@
 
 use crate::snapshot::NetworkAcl;
 
-/// A Terraform resource label derived from an AWS id (`sg-0ab1` → `sg_0ab1`).
 /// The last path segment of an ARN: a role's, instance profile's or task definition's name.
 pub fn name_of(arn: &str) -> &str {
     arn.rsplit('/').next().unwrap_or(arn)
@@ -13,6 +12,101 @@ pub fn account_of(arn: &str) -> &str {
     arn.split(':').nth(4).unwrap_or_default()
 }
 
+/// A value as one shell word, for the AWS CLI commands: unchanged when every character is safe
+/// unquoted (ids, ARNs, names), else POSIX-quoted (`'...'`, or `"..."` around a `'`), so a
+/// value read from the account can never run as code when the command is pasted into a shell.
+/// NUL, which no shell word can hold, is dropped.
+pub fn sh(value: &str) -> String {
+    match shlex::try_quote(value) {
+        Ok(quoted) => quoted.into_owned(),
+        Err(_) => sh(&value.replace('\0', "")),
+    }
+}
+
+/// A value escaped for the inside of a Terraform (HCL) double-quoted string: `\\`, `\"`,
+/// interpolation and directive openers (`${` → `$${`, `%{` → `%%{`), newlines and every other
+/// control character as escapes.
+pub fn hcl(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    let mut chars = value.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '$' | '%' if chars.peek() == Some(&'{') => {
+                out.push(c);
+                out.push(c);
+            }
+            c if is_unsafe_char(c) => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A JSON document (a policy) as the HCL expression inside `jsonencode(...)`: JSON object and
+/// string syntax is HCL's, except that HCL interpolates `${` and `%{` in strings and knows no
+/// `\b`, `\f` or `\/` escape.
+pub fn hcl_json(document: &str) -> String {
+    let mut out = String::with_capacity(document.len());
+    let mut chars = document.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some('b') => out.push_str("\\u0008"),
+                Some('f') => out.push_str("\\u000C"),
+                Some('/') => out.push('/'),
+                Some(next) => {
+                    out.push('\\');
+                    out.push(next);
+                }
+                None => out.push_str("\\\\"),
+            },
+            '$' | '%' if chars.peek() == Some(&'{') => {
+                out.push(c);
+                out.push(c);
+            }
+            c if is_unsafe_char(c) => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A value as a JSON string literal, quotes included, for policy documents built by hand.
+pub fn json_str(value: &str) -> String {
+    serde_json::Value::from(value).to_string()
+}
+
+/// A value for the text of a `#` comment (shell or HCL): kept on its line, control characters
+/// written as escapes, so it cannot end the comment and start a command.
+pub fn note(value: &str) -> String {
+    if !value.chars().any(is_unsafe_char) {
+        return value.to_string();
+    }
+    value
+        .chars()
+        .map(|c| {
+            if is_unsafe_char(c) {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// Control characters (C0, DEL, C1), line and paragraph separators and the bidirectional
+/// overrides that make text display otherwise than it reads.
+fn is_unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// A Terraform resource label derived from an AWS id (`sg-0ab1` → `sg_0ab1`).
 pub fn label(id: &str) -> String {
     id.chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
@@ -44,18 +138,19 @@ pub fn https_rule(
     peer: &str,
     description: &str,
 ) -> (String, String) {
+    let shorthand = description.replace('\\', "\\\\").replace('"', "\\\"");
     let (cli_peer, tf_peer) = match peer_kind {
         PeerKind::Cidr => (
-            format!("IpRanges=[{{CidrIp={peer},Description=\"{description}\"}}]"),
-            format!("cidr_ipv4                    = \"{peer}\""),
+            format!("IpRanges=[{{CidrIp={peer},Description=\"{shorthand}\"}}]"),
+            format!("cidr_ipv4                    = \"{}\"", hcl(peer)),
         ),
         PeerKind::Group => (
-            format!("UserIdGroupPairs=[{{GroupId={peer},Description=\"{description}\"}}]"),
-            format!("referenced_security_group_id = \"{peer}\""),
+            format!("UserIdGroupPairs=[{{GroupId={peer},Description=\"{shorthand}\"}}]"),
+            format!("referenced_security_group_id = \"{}\"", hcl(peer)),
         ),
         PeerKind::PrefixList => (
-            format!("PrefixListIds=[{{PrefixListId={peer},Description=\"{description}\"}}]"),
-            format!("prefix_list_id               = \"{peer}\""),
+            format!("PrefixListIds=[{{PrefixListId={peer},Description=\"{shorthand}\"}}]"),
+            format!("prefix_list_id               = \"{}\"", hcl(peer)),
         ),
     };
     let (verb, resource) = if egress {
@@ -70,12 +165,18 @@ pub fn https_rule(
         )
     };
     let cli = format!(
-        "aws ec2 {verb} --group-id {group_id} --ip-permissions 'IpProtocol=tcp,FromPort=443,ToPort=443,{cli_peer}'"
+        "aws ec2 {verb} --group-id {} --ip-permissions {}",
+        sh(group_id),
+        sh(&format!(
+            "IpProtocol=tcp,FromPort=443,ToPort=443,{cli_peer}"
+        ))
     );
     let terraform = format!(
-        "resource \"{resource}\" \"{}_https_{}\" {{\n  security_group_id            = \"{group_id}\"\n  ip_protocol                  = \"tcp\"\n  from_port                    = 443\n  to_port                      = 443\n  {tf_peer}\n  description                  = \"{description}\"\n}}",
+        "resource \"{resource}\" \"{}_https_{}\" {{\n  security_group_id            = \"{}\"\n  ip_protocol                  = \"tcp\"\n  from_port                    = 443\n  to_port                      = 443\n  {tf_peer}\n  description                  = \"{}\"\n}}",
         label(group_id),
-        label(peer)
+        label(peer),
+        hcl(group_id),
+        hcl(description)
     );
     (cli, terraform)
 }
@@ -168,4 +269,55 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
         previous = current;
     }
     previous[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn safe_values_are_unchanged_and_others_quoted() {
+        assert_eq!(sh("sg-0ab1"), "sg-0ab1");
+        assert_eq!(
+            sh("arn:aws:iam::111122223333:role/ecsTaskExecutionRole"),
+            "arn:aws:iam::111122223333:role/ecsTaskExecutionRole"
+        );
+        assert_eq!(
+            sh("sg-app$(touch${IFS}/tmp/pwned)"),
+            "'sg-app$(touch${IFS}/tmp/pwned)'"
+        );
+        assert_eq!(sh("x';rm -rf ~;'"), "\"x';rm -rf ~;'\"");
+        assert_eq!(sh(""), "''");
+        assert_eq!(sh("a\0b"), "ab");
+        assert_eq!(
+            shlex::split(&sh("a'b\"c`d`$(e)\nf\\")).unwrap(),
+            ["a'b\"c`d`$(e)\nf\\"]
+        );
+    }
+
+    #[test]
+    fn hcl_escapes_quotes_templates_and_controls() {
+        assert_eq!(hcl("vpc-0a1"), "vpc-0a1");
+        assert_eq!(hcl("\"${var.x}\""), "\\\"$${var.x}\\\"");
+        assert_eq!(hcl("%{if x}a\\b"), "%%{if x}a\\\\b");
+        assert_eq!(hcl("a\nb\u{1b}[2J"), "a\\nb\\u001B[2J");
+        assert_eq!(hcl("$$x"), "$$x");
+    }
+
+    #[test]
+    fn json_documents_become_hcl_without_templates() {
+        let document = format!("{{\"Resource\":{}}}", json_str("a${b}%{c}\u{8}\""));
+        assert_eq!(
+            hcl_json(&document),
+            "{\"Resource\":\"a$${b}%%{c}\\u0008\\\"\"}"
+        );
+        let plain = r#"{"Version":"2012-10-17","Action":"sts:AssumeRole"}"#;
+        assert_eq!(hcl_json(plain), plain);
+    }
+
+    #[test]
+    fn notes_stay_on_their_line() {
+        assert_eq!(note("vpc-0a1"), "vpc-0a1");
+        assert_eq!(note("a\nrm -rf ~\u{1b}"), "a\\nrm -rf ~\\u{1b}");
+    }
 }

@@ -1,3 +1,4 @@
+use super::fixes::sh;
 use crate::declare_check;
 use crate::engine::{PathContext, Verdict};
 use crate::flows::ImageRef;
@@ -75,7 +76,7 @@ pub fn check(context: &PathContext, images: &[super::image_reference::FlowImage]
                 .resources([repository.arn.as_str(), definition.arn.as_str()])
                 .detail(format!("The task runs on {wanted} (runtimePlatform {}/{}); the image's manifests are for {}.", platform.operating_system_family, platform.cpu_architecture, found.platforms.join(", ")))
                 .fix(
-                    format!("# rebuild the image for both platforms and push it again:\ndocker buildx build --platform {wanted},{} -t {}:{reference} --push .", found.platforms[0], repository.uri),
+                    format!("# rebuild the image for both platforms and push it again:\ndocker buildx build --platform {},{} -t {} --push .", sh(&wanted), sh(&found.platforms[0]), sh(&format!("{}:{reference}", repository.uri))),
                     format!("# or, in the aws_ecs_task_definition, run on the image's platform:\nruntime_platform {{\n  operating_system_family = \"LINUX\"\n  cpu_architecture        = \"{other_arch}\"\n}}"),
                 ),
         ));

@@ -1,3 +1,4 @@
+use super::fixes::{hcl, note, sh};
 use crate::declare_check;
 use crate::engine::{PathContext, Verdict};
 use crate::flows::{FlowKind, ImageRef};
@@ -118,8 +119,8 @@ fn verdict(context: &PathContext, flow_image: &FlowImage) -> Verdict {
             .resource(arn.as_str());
         return if not_found {
             Verdict::Block(finding.detail(format!("ECR answered RepositoryNotFoundException for {arn}.")).fix(
-                format!("aws ecr create-repository --repository-name {name} --region {}  # then push the image", context.flow.region),
-                format!("resource \"aws_ecr_repository\" \"{}\" {{\n  name = \"{name}\"\n}}", super::fixes::label(name)),
+                format!("aws ecr create-repository --repository-name {} --region {}  # then push the image", sh(name), sh(&context.flow.region)),
+                format!("resource \"aws_ecr_repository\" \"{}\" {{\n  name = \"{}\"\n}}", super::fixes::label(name), hcl(name)),
             ))
         } else {
             Verdict::Unknown(finding.detail(format!("{arn} was not collected (another account or region, or ecr:DescribeRepositories refused): the image cannot be checked.")))
@@ -142,8 +143,8 @@ fn verdict(context: &PathContext, flow_image: &FlowImage) -> Verdict {
             .resource(repository.arn.as_str())
             .detail(format!("The task definition names {}:{reference}; {} holds {} image(s), none tagged or digested {reference}.", repository.uri, repository.arn, repository.images.len()))
             .fix(
-                format!("aws ecr describe-images --repository-name {name} --query 'imageDetails[].imageTags'\n# push {reference}, or register the task definition with image {}:{suggestion}", repository.uri),
-                format!("# in the container definition of {}\nimage = \"{}:{suggestion}\"", context.target.task_definition_arn, repository.uri),
+                format!("aws ecr describe-images --repository-name {} --query 'imageDetails[].imageTags'\n# push {}, or register the task definition with image {}", sh(name), note(reference), note(&format!("{}:{suggestion}", repository.uri))),
+                format!("# in the container definition of {}\nimage = \"{}\"", note(&context.target.task_definition_arn), hcl(&format!("{}:{suggestion}", repository.uri))),
             ),
     )
 }

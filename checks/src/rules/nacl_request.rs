@@ -1,3 +1,4 @@
+use super::fixes::{hcl, sh};
 use crate::catalog::CheckInfo;
 use crate::declare_check;
 use crate::engine::{NaclDecision, PathContext, Verdict, nacl_decision};
@@ -120,13 +121,14 @@ impl AclQuestion<'_> {
             ))
             .fix(
                 format!(
-                    "aws ec2 create-network-acl-entry --network-acl-id {} {flag} --rule-number {number} --protocol tcp --port-range From={},To={} --cidr-block {cidr} --rule-action allow",
-                    acl.id, fix_ports.from, fix_ports.to
+                    "aws ec2 create-network-acl-entry --network-acl-id {} {flag} --rule-number {number} --protocol tcp --port-range From={},To={} --cidr-block {} --rule-action allow",
+                    sh(&acl.id), fix_ports.from, fix_ports.to, sh(&cidr)
                 ),
                 format!(
-                    "resource \"aws_network_acl_rule\" \"{}_{number}\" {{\n  network_acl_id = \"{}\"\n  rule_number    = {number}\n  egress         = {egress}\n  protocol       = \"tcp\"\n  rule_action    = \"allow\"\n  cidr_block     = \"{cidr}\"\n  from_port      = {}\n  to_port        = {}\n}}",
+                    "resource \"aws_network_acl_rule\" \"{}_{number}\" {{\n  network_acl_id = \"{}\"\n  rule_number    = {number}\n  egress         = {egress}\n  protocol       = \"tcp\"\n  rule_action    = \"allow\"\n  cidr_block     = \"{}\"\n  from_port      = {}\n  to_port        = {}\n}}",
                     super::fixes::label(&acl.id),
-                    acl.id,
+                    hcl(&acl.id),
+                    hcl(&cidr),
                     fix_ports.from,
                     fix_ports.to
                 ),

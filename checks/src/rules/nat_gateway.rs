@@ -1,4 +1,4 @@
-use super::fixes::label;
+use super::fixes::{hcl, label, note, sh};
 use crate::declare_check;
 use crate::engine::{PathContext, Verdict, route_for_public};
 use crate::snapshot::{Route, RouteState, RouteTargetKind};
@@ -56,11 +56,11 @@ pub fn check(context: &PathContext, route: &Route) -> Verdict {
             ),
             format!(
                 "aws ec2 describe-nat-gateways --nat-gateway-ids {} --query 'NatGateways[].[State,FailureMessage]'",
-                nat.id
+                sh(&nat.id)
             ),
             format!(
                 "# re-create the aws_nat_gateway {} in a public subnet",
-                nat.id
+                note(&nat.id)
             ),
         );
     }
@@ -68,7 +68,7 @@ pub fn check(context: &PathContext, route: &Route) -> Verdict {
         return fail(
             "is a private NAT gateway: it has no path to the internet".into(),
             format!("{} has connectivity type `{}`; it translates addresses for other VPCs or on-premises networks only.", nat.id, nat.connectivity_type),
-            format!("aws ec2 create-nat-gateway --subnet-id <public subnet id> --allocation-id <eip allocation id>\naws ec2 replace-route --route-table-id {} --destination-cidr-block 0.0.0.0/0 --nat-gateway-id <new nat id>", context.placement.route_table.map(|t| t.id.as_str()).unwrap_or_default()),
+            format!("aws ec2 create-nat-gateway --subnet-id <public subnet id> --allocation-id <eip allocation id>\naws ec2 replace-route --route-table-id {} --destination-cidr-block 0.0.0.0/0 --nat-gateway-id <new nat id>", context.placement.route_table.map(|t| sh(&t.id)).unwrap_or_default()),
             "resource \"aws_nat_gateway\" \"public\" {\n  connectivity_type = \"public\"\n  subnet_id         = \"<public subnet id>\"\n  allocation_id     = \"<eip allocation id>\"\n}".into(),
         );
     }
@@ -122,13 +122,15 @@ pub fn check(context: &PathContext, route: &Route) -> Verdict {
             nat.id, nat.subnet_id, nat_table.id
         ),
         format!(
-            "aws ec2 create-route --route-table-id {} --destination-cidr-block 0.0.0.0/0 --gateway-id {vpc_igw}",
-            nat_table.id
+            "aws ec2 create-route --route-table-id {} --destination-cidr-block 0.0.0.0/0 --gateway-id {}",
+            sh(&nat_table.id),
+            sh(vpc_igw)
         ),
         format!(
-            "resource \"aws_route\" \"{}_internet\" {{\n  route_table_id         = \"{}\"\n  destination_cidr_block = \"0.0.0.0/0\"\n  gateway_id             = \"{vpc_igw}\"\n}}",
+            "resource \"aws_route\" \"{}_internet\" {{\n  route_table_id         = \"{}\"\n  destination_cidr_block = \"0.0.0.0/0\"\n  gateway_id             = \"{}\"\n}}",
             label(&nat_table.id),
-            nat_table.id
+            hcl(&nat_table.id),
+            hcl(vpc_igw)
         ),
     )
 }

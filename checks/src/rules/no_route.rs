@@ -1,4 +1,4 @@
-use super::fixes::label;
+use super::fixes::{hcl, label, sh};
 use crate::declare_check;
 use crate::engine::{PathContext, Verdict};
 
@@ -56,10 +56,13 @@ pub fn check(context: &PathContext) -> Verdict {
                 }
             ))
             .fix(
-                format!("aws ec2 create-route --route-table-id {table} --destination-cidr-block 0.0.0.0/0 --nat-gateway-id {nat_id}"),
+                // The placeholder stays unquoted, for the engineer to replace.
+                format!("aws ec2 create-route --route-table-id {} --destination-cidr-block 0.0.0.0/0 --nat-gateway-id {}", sh(table), nat.map(sh).unwrap_or_else(|| nat_id.to_string())),
                 format!(
-                    "resource \"aws_route\" \"{}_default\" {{\n  route_table_id         = \"{table}\"\n  destination_cidr_block = \"0.0.0.0/0\"\n  nat_gateway_id         = \"{nat_id}\"\n}}",
-                    label(table)
+                    "resource \"aws_route\" \"{}_default\" {{\n  route_table_id         = \"{}\"\n  destination_cidr_block = \"0.0.0.0/0\"\n  nat_gateway_id         = \"{}\"\n}}",
+                    label(table),
+                    hcl(table),
+                    hcl(nat_id)
                 ),
             ),
     )

@@ -1,4 +1,4 @@
-use super::fixes::label;
+use super::fixes::{label, note, sh};
 use crate::declare_check;
 use crate::engine::{PathContext, Verdict};
 use crate::snapshot::VpcEndpoint;
@@ -39,8 +39,8 @@ pub fn check(context: &PathContext, endpoint: &VpcEndpoint) -> Verdict {
                 context.flow.host, endpoint.id
             ))
             .fix(
-                format!("aws ec2 modify-vpc-endpoint --vpc-endpoint-id {} --private-dns-enabled", endpoint.id),
-                format!("# on the aws_vpc_endpoint resource of {} ({})\nprivate_dns_enabled = true", endpoint.id, label(&endpoint.service_name)),
+                format!("aws ec2 modify-vpc-endpoint --vpc-endpoint-id {} --private-dns-enabled", sh(&endpoint.id)),
+                format!("# on the aws_vpc_endpoint resource of {} ({})\nprivate_dns_enabled = true", note(&endpoint.id), label(&endpoint.service_name)),
             ),
     )
 }

@@ -1,3 +1,4 @@
+use super::fixes::{note, sh};
 use crate::declare_check;
 use crate::engine::{PathContext, TargetKind, Verdict};
 use crate::snapshot::Route;
@@ -31,20 +32,22 @@ pub fn check(context: &PathContext, route: &Route) -> Verdict {
     let (cli, terraform) = match target.kind {
         TargetKind::Service => (
             format!(
-                "aws ecs update-service --cluster {} --service {} --network-configuration '{configuration}'",
-                cluster_of(&target.id),
-                target.name
+                "aws ecs update-service --cluster {} --service {} --network-configuration {}",
+                sh(cluster_of(&target.id)),
+                sh(&target.name),
+                sh(&configuration)
             ),
             format!(
                 "# in the aws_ecs_service {}:\nnetwork_configuration {{\n  assign_public_ip = true\n}}",
-                target.name
+                note(&target.name)
             ),
         ),
         TargetKind::Task => (
             format!(
-                "aws ecs run-task --cluster {} --task-definition {} --launch-type FARGATE --network-configuration '{configuration}'",
-                cluster_of(&target.id),
-                target.task_definition_arn
+                "aws ecs run-task --cluster {} --task-definition {} --launch-type FARGATE --network-configuration {}",
+                sh(cluster_of(&target.id)),
+                sh(&target.task_definition_arn),
+                sh(&configuration)
             ),
             "# wherever the task is run: network_configuration { assign_public_ip = true }"
                 .to_string(),

@@ -7,7 +7,7 @@ use crate::snapshot::{EcrRegistry, PullThroughCacheRule};
 
 use super::image_reference::FlowImage;
 
-use super::fixes::name_of;
+use super::fixes::{hcl, hcl_json, json_str, name_of, sh};
 
 declare_check! {
     /// ## What it does
@@ -156,7 +156,8 @@ fn refusal(
         context.flow.region, context.index.snapshot.account_id
     );
     let statement = format!(
-        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":["ecr:BatchImportUpstreamImage","ecr:CreateRepository"],"Resource":["{resource}"]}}]}}"#
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":["ecr:BatchImportUpstreamImage","ecr:CreateRepository"],"Resource":[{}]}}]}}"#,
+        json_str(&resource)
     );
     CHECK
         .finding(format!("The first pull of {name}:{reference} through cache rule {prefix} is refused to {role_short}"))
@@ -164,10 +165,12 @@ fn refusal(
         .resource(resource.as_str())
         .detail(format!("{upstream}; the image is not cached yet, so the pull imports it, and {role} may not call {}.", refused.join(", ")))
         .fix(
-            format!("aws iam put-role-policy --role-name {role_short} --policy-name ecr-pull-through-cache --policy-document '{statement}'"),
+            format!("aws iam put-role-policy --role-name {} --policy-name ecr-pull-through-cache --policy-document {}", sh(role_short), sh(&statement)),
             format!(
-                "resource \"aws_iam_role_policy\" \"{}_pull_through_cache\" {{\n  role   = \"{role_short}\"\n  policy = jsonencode({statement})\n}}",
-                super::fixes::label(role_short)
+                "resource \"aws_iam_role_policy\" \"{}_pull_through_cache\" {{\n  role   = \"{}\"\n  policy = jsonencode({})\n}}",
+                super::fixes::label(role_short),
+                hcl(role_short),
+                hcl_json(&statement)
             ),
         )
 }

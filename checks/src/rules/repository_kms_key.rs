@@ -1,3 +1,4 @@
+use super::fixes::{hcl, sh};
 use crate::declare_check;
 use crate::engine::{PathContext, Verdict};
 use crate::flows::ImageRef;
@@ -64,8 +65,8 @@ fn verdict(context: &PathContext, image: &FlowImage) -> Option<Verdict> {
                     .resource(key_reference)
                     .detail(format!("{} is encrypted with {key_reference}; KMS answered NotFoundException, so no image of it can be decrypted.", repository.arn))
                     .fix(
-                        format!("aws ecr create-repository --repository-name {name}-v2 --encryption-configuration encryptionType=KMS  # then push the images and point the task definition at it"),
-                        format!("resource \"aws_ecr_repository\" \"{}_v2\" {{\n  name = \"{name}-v2\"\n  encryption_configuration {{\n    encryption_type = \"KMS\"\n  }}\n}}", super::fixes::label(name)),
+                        format!("aws ecr create-repository --repository-name {} --encryption-configuration encryptionType=KMS  # then push the images and point the task definition at it", sh(&format!("{name}-v2"))),
+                        format!("resource \"aws_ecr_repository\" \"{}_v2\" {{\n  name = \"{}-v2\"\n  encryption_configuration {{\n    encryption_type = \"KMS\"\n  }}\n}}", super::fixes::label(name), hcl(name)),
                     ),
             ),
             _ => Verdict::Unknown(
@@ -86,13 +87,13 @@ fn verdict(context: &PathContext, image: &FlowImage) -> Option<Verdict> {
         (
             format!(
                 "aws kms cancel-key-deletion --key-id {0}\naws kms enable-key --key-id {0}",
-                key.arn
+                sh(&key.arn)
             ),
             "# remove the deletion from the aws_kms_key, then:\nis_enabled = true".to_string(),
         )
     } else {
         (
-            format!("aws kms enable-key --key-id {}", key.arn),
+            format!("aws kms enable-key --key-id {}", sh(&key.arn)),
             "# on the aws_kms_key\nis_enabled = true".to_string(),
         )
     };

@@ -1,3 +1,4 @@
+use super::fixes::{hcl, hcl_json, json_str, note, sh};
 use std::collections::BTreeMap;
 
 use crate::declare_check;
@@ -91,7 +92,8 @@ pub fn check(context: &PathContext, source_vpce: Option<&str>) -> Vec<Verdict> {
                 }
             };
             let grant = format!(
-                r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"AllowEcsPull","Effect":"Allow","Principal":{{"AWS":"{role}"}},"Action":["ecr:BatchCheckLayerAvailability","ecr:GetDownloadUrlForLayer","ecr:BatchGetImage"]}}]}}"#
+                r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"AllowEcsPull","Effect":"Allow","Principal":{{"AWS":{}}},"Action":["ecr:BatchCheckLayerAvailability","ecr:GetDownloadUrlForLayer","ecr:BatchGetImage"]}}]}}"#,
+                json_str(role)
             );
             refusal = Some(Verdict::Block(
                 CHECK
@@ -99,8 +101,8 @@ pub fn check(context: &PathContext, source_vpce: Option<&str>) -> Vec<Verdict> {
                     .resources([repository.arn.as_str(), role])
                     .detail(format!("Evaluated {action} on {} by {role}: {why}.", repository.arn))
                     .fix(
-                        format!("# merge with the current policy (aws ecr get-repository-policy --repository-name {0}), then:\naws ecr set-repository-policy --repository-name {0} --policy-text '{grant}'", repository.name),
-                        format!("resource \"aws_ecr_repository_policy\" \"{}\" {{\n  repository = \"{}\"\n  policy     = jsonencode({grant})\n}}", super::fixes::label(&repository.name), repository.name),
+                        format!("# merge with the current policy (aws ecr get-repository-policy --repository-name {}), then:\naws ecr set-repository-policy --repository-name {} --policy-text {}", note(&sh(&repository.name)), sh(&repository.name), sh(&grant)),
+                        format!("resource \"aws_ecr_repository_policy\" \"{}\" {{\n  repository = \"{}\"\n  policy     = jsonencode({})\n}}", super::fixes::label(&repository.name), hcl(&repository.name), hcl_json(&grant)),
                     ),
             ));
             break;

@@ -6,7 +6,7 @@ use crate::flows::FlowKind;
 use crate::policy::{Decision, PolicyKind, Request, evaluate, evaluate_set};
 use crate::snapshot::IamRole;
 
-use super::fixes::name_of;
+use super::fixes::{hcl, hcl_json, json_str, name_of, sh};
 
 declare_check! {
     /// ## What it does
@@ -198,7 +198,9 @@ fn refusal(
         FlowKind::EcrAuth | FlowKind::EcrRegistry | FlowKind::Logs
     ) && action != "logs:CreateLogGroup";
     let statement = format!(
-        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":["{action}"],"Resource":["{resource}"]}}]}}"#
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":[{}],"Resource":[{}]}}]}}"#,
+        json_str(action),
+        json_str(resource)
     );
     let kind = context.pulling_role_kind();
     let (managed_policy, attachment) = if kind == "execution role" {
@@ -209,23 +211,29 @@ fn refusal(
     let (cli, terraform) = if managed {
         (
             format!(
-                "aws iam attach-role-policy --role-name {name} --policy-arn arn:aws:iam::aws:policy/service-role/{managed_policy}"
+                "aws iam attach-role-policy --role-name {} --policy-arn arn:aws:iam::aws:policy/service-role/{managed_policy}",
+                sh(name)
             ),
             format!(
-                "resource \"aws_iam_role_policy_attachment\" \"{0}_{attachment}\" {{\n  role       = \"{name}\"\n  policy_arn = \"arn:aws:iam::aws:policy/service-role/{managed_policy}\"\n}}",
-                super::fixes::label(name)
+                "resource \"aws_iam_role_policy_attachment\" \"{}_{attachment}\" {{\n  role       = \"{}\"\n  policy_arn = \"arn:aws:iam::aws:policy/service-role/{managed_policy}\"\n}}",
+                super::fixes::label(name),
+                hcl(name)
             ),
         )
     } else {
         (
             format!(
-                "aws iam put-role-policy --role-name {name} --policy-name ecs-pull-{} --policy-document '{statement}'",
-                context.flow.kind.id()
+                "aws iam put-role-policy --role-name {} --policy-name {} --policy-document {}",
+                sh(name),
+                sh(&format!("ecs-pull-{}", context.flow.kind.id())),
+                sh(&statement)
             ),
             format!(
-                "resource \"aws_iam_role_policy\" \"{0}_{1}\" {{\n  role   = \"{name}\"\n  policy = jsonencode({statement})\n}}",
+                "resource \"aws_iam_role_policy\" \"{}_{}\" {{\n  role   = \"{}\"\n  policy = jsonencode({})\n}}",
                 super::fixes::label(name),
-                super::fixes::label(context.flow.kind.id())
+                super::fixes::label(context.flow.kind.id()),
+                hcl(name),
+                hcl_json(&statement)
             ),
         )
     };

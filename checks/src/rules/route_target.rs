@@ -1,3 +1,4 @@
+use super::fixes::{hcl, note, sh};
 use crate::declare_check;
 use crate::engine::{PathContext, Verdict};
 use crate::snapshot::Route;
@@ -37,8 +38,8 @@ pub fn blackhole(context: &PathContext, route: &Route) -> Verdict {
                 route.target
             ))
             .fix(
-                format!("aws ec2 replace-route --route-table-id {table} --destination-cidr-block {} --nat-gateway-id <live nat gateway id>", route.destination),
-                format!("# in the aws_route for {table} {}: point nat_gateway_id (or gateway_id) at a live target", route.destination),
+                format!("aws ec2 replace-route --route-table-id {} --destination-cidr-block {} --nat-gateway-id <live nat gateway id>", sh(table), sh(&route.destination.to_string())),
+                format!("# in the aws_route for {} {}: point nat_gateway_id (or gateway_id) at a live target", note(table), note(&route.destination.to_string())),
             ),
     )
 }
@@ -61,8 +62,8 @@ pub fn internet_gateway(context: &PathContext, route: &Route) -> Verdict {
                     .resources([route.target.as_str(), vpc.as_str()])
                     .detail(format!("The default route of {} sends traffic to {}, which {problem} {vpc}.", context.subnet_id(), route.target))
                     .fix(
-                        format!("aws ec2 attach-internet-gateway --internet-gateway-id {} --vpc-id {vpc}", route.target),
-                        format!("resource \"aws_internet_gateway_attachment\" \"{}\" {{\n  internet_gateway_id = \"{}\"\n  vpc_id              = \"{vpc}\"\n}}", super::fixes::label(&route.target), route.target),
+                        format!("aws ec2 attach-internet-gateway --internet-gateway-id {} --vpc-id {}", sh(&route.target), sh(vpc)),
+                        format!("resource \"aws_internet_gateway_attachment\" \"{}\" {{\n  internet_gateway_id = \"{}\"\n  vpc_id              = \"{}\"\n}}", super::fixes::label(&route.target), hcl(&route.target), hcl(vpc)),
                     ),
             )
         }

@@ -1,4 +1,4 @@
-use super::fixes::label;
+use super::fixes::{hcl, label, sh};
 use crate::declare_check;
 use crate::engine::{PathContext, Verdict};
 use crate::snapshot::{RouteDestination, RouteState, VpcEndpoint};
@@ -61,13 +61,13 @@ pub fn check(context: &PathContext, endpoint: &VpcEndpoint) -> Verdict {
                 endpoint.id, table.id, context.flow.host
             ))
             .fix(
-                format!("aws ec2 modify-vpc-endpoint --vpc-endpoint-id {} --add-route-table-ids {}", endpoint.id, table.id),
+                format!("aws ec2 modify-vpc-endpoint --vpc-endpoint-id {} --add-route-table-ids {}", sh(&endpoint.id), sh(&table.id)),
                 format!(
                     "resource \"aws_vpc_endpoint_route_table_association\" \"{}_{}\" {{\n  vpc_endpoint_id = \"{}\"\n  route_table_id  = \"{}\"\n}}",
                     label(&endpoint.id),
                     label(&table.id),
-                    endpoint.id,
-                    table.id
+                    hcl(&endpoint.id),
+                    hcl(&table.id)
                 ),
             ),
     )

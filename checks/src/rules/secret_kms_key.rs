@@ -6,7 +6,7 @@ use crate::flows::FlowKind;
 use crate::policy::{Decision, PolicyKind, Request, evaluate, evaluate_set};
 use crate::snapshot::{IamRole, KmsKey};
 
-use super::fixes::{account_of, name_of};
+use super::fixes::{account_of, hcl, hcl_json, json_str, name_of, note, sh};
 
 declare_check! {
     /// ## What it does
@@ -76,7 +76,7 @@ pub fn check(context: &PathContext) -> Vec<Verdict> {
                     .resource(resource.as_str())
                     .resource(key.arn.as_str())
                     .detail(format!("{resource} is encrypted with {}, whose state is {}: {service} cannot decrypt it for the task.", key.arn, key.key_state))
-                    .fix(format!("aws kms enable-key --key-id {}", key.arn), "# on the aws_kms_key\nis_enabled = true".to_string()),
+                    .fix(format!("aws kms enable-key --key-id {}", sh(&key.arn)), "# on the aws_kms_key\nis_enabled = true".to_string()),
             ));
             continue;
         }
@@ -186,8 +186,8 @@ fn decide(
         (refusal, _) => refusal,
     };
     let statement = format!(
-        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"kms:Decrypt","Resource":"{}"}}]}}"#,
-        key.arn
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"kms:Decrypt","Resource":{}}}]}}"#,
+        json_str(&key.arn)
     );
     let (why, fix) = match refusal {
         Refusal::None => {
@@ -205,27 +205,38 @@ fn decide(
             why,
             (
                 format!(
-                    "aws iam put-role-policy --role-name {name} --policy-name decrypt-task-secrets --policy-document '{statement}'"
+                    "aws iam put-role-policy --role-name {} --policy-name decrypt-task-secrets --policy-document {}",
+                    sh(name),
+                    sh(&statement)
                 ),
                 format!(
-                    "resource \"aws_iam_role_policy\" \"{}_decrypt_secrets\" {{\n  role   = \"{name}\"\n  policy = jsonencode({statement})\n}}",
-                    super::fixes::label(name)
+                    "resource \"aws_iam_role_policy\" \"{}_decrypt_secrets\" {{\n  role   = \"{}\"\n  policy = jsonencode({})\n}}",
+                    super::fixes::label(name),
+                    hcl(name),
+                    hcl_json(&statement)
                 ),
             ),
         ),
         Refusal::KeyPolicy(why) => {
             let grant = format!(
-                r#"{{"Sid":"AllowTaskSecretsDecrypt","Effect":"Allow","Principal":{{"AWS":"{}"}},"Action":"kms:Decrypt","Resource":"*","Condition":{{"StringEquals":{{"kms:ViaService":"{service}.{}.amazonaws.com"}}}}}}"#,
-                role.arn, context.flow.region
+                r#"{{"Sid":"AllowTaskSecretsDecrypt","Effect":"Allow","Principal":{{"AWS":{}}},"Action":"kms:Decrypt","Resource":"*","Condition":{{"StringEquals":{{"kms:ViaService":{}}}}}}}"#,
+                json_str(&role.arn),
+                json_str(&format!("{service}.{}.amazonaws.com", context.flow.region))
             );
             (
                 why,
                 (
                     format!(
-                        "aws kms get-key-policy --key-id {key} --policy-name default --query Policy --output text > key-policy.json  # add {grant} to Statement (and drop a denying one), then: aws kms put-key-policy --key-id {key} --policy-name default --policy file://key-policy.json",
-                        key = key.arn
+                        "aws kms get-key-policy --key-id {} --policy-name default --query Policy --output text > key-policy.json  # add {} to Statement (and drop a denying one), then: aws kms put-key-policy --key-id {} --policy-name default --policy file://key-policy.json",
+                        sh(&key.arn),
+                        note(&grant),
+                        note(&sh(&key.arn))
                     ),
-                    format!("# in the policy of the aws_kms_key {}\n{grant}", key.arn),
+                    format!(
+                        "# in the policy of the aws_kms_key {}\n{}",
+                        note(&key.arn),
+                        hcl_json(&grant)
+                    ),
                 ),
             )
         }
