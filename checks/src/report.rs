@@ -26,6 +26,17 @@ impl Report {
             .iter()
             .any(|finding| finding.severity == Severity::Error)
     }
+
+    /// No error, but a target's verdict is unknown: a hop that matters could not be decided
+    /// (a failed read, custom DNS, a route beyond the VPC). A runbook must not read this as
+    /// healthy; the CLI exits 3 for it.
+    pub fn is_undecided(&self) -> bool {
+        !self.has_errors()
+            && self
+                .targets
+                .iter()
+                .any(|target| target.verdict == TargetVerdict::Unknown)
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

@@ -181,6 +181,43 @@ impl<'a> Index<'a> {
             .find(|gap| gap.api.eq_ignore_ascii_case(api))
     }
 
+    /// A failed read of one of `apis` that may have hidden data about `resource`: a gap about that
+    /// resource, or one about no resource in particular (a listing). The "not found" conventions
+    /// (`…NotFoundException`) are facts, not failed reads, and are never returned. A hop whose
+    /// data such a gap may have hidden is unknown: the gap never means "absent".
+    pub fn gap_about(&self, apis: &[&str], resource: &str) -> Option<&'a CollectionGap> {
+        self.snapshot.gaps.iter().find(|gap| {
+            apis.iter().any(|api| gap.api.eq_ignore_ascii_case(api))
+                && !gap.error_code.ends_with("NotFoundException")
+                && gap
+                    .resource
+                    .as_deref()
+                    .is_none_or(|about| about == resource)
+        })
+    }
+
+    /// A failed read of the role's policies: its inline or attached policies could not be listed,
+    /// or a document could not be read. A managed policy's gap names the policy, not the role,
+    /// so any such gap counts for every role.
+    pub fn unread_role_policies(&self, role_arn: &str) -> Option<&'a CollectionGap> {
+        const POLICY_READS: [&str; 5] = [
+            "iam:ListRolePolicies",
+            "iam:GetRolePolicy",
+            "iam:ListAttachedRolePolicies",
+            "iam:GetPolicy",
+            "iam:GetPolicyVersion",
+        ];
+        let role_name = role_arn.rsplit('/').next().unwrap_or(role_arn);
+        self.snapshot.gaps.iter().find(|gap| {
+            POLICY_READS
+                .iter()
+                .any(|api| gap.api.eq_ignore_ascii_case(api))
+                && gap.resource.as_deref().is_none_or(|about| {
+                    about == role_arn || about == role_name || about.contains(":policy/")
+                })
+        })
+    }
+
     /// The CIDRs a prefix list stands for, or `None` when the list is not in the snapshot.
     pub fn prefix_list_cidrs(&self, id: &str) -> Option<&'a [Ipv4Cidr]> {
         self.prefix_list(id).map(|list| list.cidrs.as_slice())

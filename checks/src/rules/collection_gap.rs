@@ -1,13 +1,15 @@
-use super::fixes::{hcl, json_str, sh};
+use super::fixes::{hcl, json_str, note, sh};
 use crate::declare_check;
 use crate::engine::{Index, PathContext};
 use crate::finding::Finding;
 
 declare_check! {
     /// ## What it does
-    /// Reports each API call the collector could not make (AccessDenied, UnauthorizedOperation,
-    /// not implemented, a resource shared from another account), and every hop that therefore
-    /// could not be decided.
+    /// Reports each API call the collector could not make, whatever the failure: refused
+    /// (AccessDenied, UnauthorizedOperation), not available at this endpoint
+    /// (UnknownOperationException, InvalidAction), a server error still failing after a short
+    /// retry, throttling beyond every retry, a timeout, an answer that did not parse, or the run's
+    /// `--timeout` (DeadlineExceeded); and every hop that therefore could not be decided.
     ///
     /// ## Why is this bad
     /// A hop the tool cannot see is reported as unknown rather than guessed. The diagnosis is
@@ -17,7 +19,9 @@ declare_check! {
     /// `ec2:DescribeNetworkAcls` refused with `UnauthorizedOperation`: every ACL hop is unknown.
     ///
     /// ## Fix
-    /// Grant the missing read-only permission to the identity running ecr-pathcheck.
+    /// Refused: grant the missing read-only permission to the identity running ecr-pathcheck.
+    /// Not available: nothing to grant; check the region and `AWS_ENDPOINT_URL`. A server error,
+    /// throttling or the deadline: run again, with a longer `--timeout` if it cut the run.
     pub static CHECK = ("PC901", "collection-gap", Warning);
 }
 
@@ -29,22 +33,91 @@ pub fn account_findings(index: &Index) -> Vec<Finding> {
         .filter(|gap| !proves_absence(gap, index.snapshot))
         .map(|gap| {
             let about = gap.resource.as_deref().map(|resource| format!(" for {resource}")).unwrap_or_default();
-            CHECK
+            let finding = CHECK
                 .finding(format!("Could not call {}{about}: {}", gap.api, gap.error_code))
-                .resources(gap.resource.clone())
-                .detail(format!("{} answered {}: {}. Hops that need this data are reported as unknown.", gap.api, gap.error_code, gap.message.trim_end_matches('.')))
-                .fix(
-                    format!(
-                        "aws iam put-role-policy --role-name <role running ecr-pathcheck> --policy-name ecr-pathcheck-read --policy-document {}",
-                        sh(&format!("{{\"Version\":\"2012-10-17\",\"Statement\":[{{\"Effect\":\"Allow\",\"Action\":{},\"Resource\":\"*\"}}]}}", json_str(&gap.api)))
+                .resources(gap.resource.clone());
+            let (what, fix) = match failure(gap) {
+                Failure::Refused => ("was refused", refused_fix(gap)),
+                Failure::Unavailable => (
+                    "does not exist at this endpoint (an emulator, a partition or a region without it); there is nothing to grant",
+                    (
+                        format!("# {} is not available here: check --region and AWS_ENDPOINT_URL; the hops that need it stay unknown", note(&gap.api)),
+                        "# nothing to change in Terraform".to_string(),
                     ),
-                    format!(
-                        "data \"aws_iam_policy_document\" \"ecr_pathcheck_read\" {{\n  statement {{\n    actions   = [\"{}\"]\n    resources = [\"*\"]\n  }}\n}}",
-                        hcl(&gap.api)
+                ),
+                Failure::NotShown => (
+                    "answered \"not found\", which another account's registry also answers to callers it does not let see the resource",
+                    (
+                        format!("# read that registry as its owner: ecr-pathcheck ... --registry-role {}=arn:aws:iam::{}:role/<reader role>", note(account_of(gap)), note(account_of(gap))),
+                        "# nothing to change in Terraform".to_string(),
                     ),
-                )
+                ),
+                Failure::Transient => (
+                    "failed after its retries or ran out of time (a server error, throttling, a timeout or the run's --timeout)",
+                    (
+                        "# run the diagnosis again, with a longer --timeout if the deadline cut it".to_string(),
+                        "# nothing to change in Terraform".to_string(),
+                    ),
+                ),
+            };
+            finding
+                .detail(format!("{} {what}: {} ({}). Hops that need this data are reported as unknown, never as absent.", gap.api, gap.message.trim_end_matches('.'), gap.error_code))
+                .fix(fix.0, fix.1)
         })
         .collect()
+}
+
+/// How a read failed, from its error code: a refusal is fixed by a grant, the rest are not.
+enum Failure {
+    Refused,
+    /// Another account's "not found": maybe absent, maybe hidden from the caller.
+    NotShown,
+    Unavailable,
+    Transient,
+}
+
+fn failure(gap: &crate::snapshot::CollectionGap) -> Failure {
+    const UNAVAILABLE: [&str; 5] = [
+        "InvalidAction",
+        "UnknownOperationException",
+        "UnknownOperation",
+        "NotImplemented",
+        "InvalidOperation",
+    ];
+    let code = gap.error_code.as_str();
+    if code.contains("Denied") || code.contains("Unauthorized") || code == "OptInRequired" {
+        Failure::Refused
+    } else if code.ends_with("NotFoundException") {
+        Failure::NotShown
+    } else if UNAVAILABLE.contains(&code) {
+        Failure::Unavailable
+    } else {
+        Failure::Transient
+    }
+}
+
+fn account_of(gap: &crate::snapshot::CollectionGap) -> &str {
+    gap.resource
+        .as_deref()
+        .and_then(|arn| arn.split(':').nth(4))
+        .filter(|account| !account.is_empty())
+        .unwrap_or("<account>")
+}
+
+fn refused_fix(gap: &crate::snapshot::CollectionGap) -> (String, String) {
+    (
+        format!(
+            "aws iam put-role-policy --role-name <role running ecr-pathcheck> --policy-name ecr-pathcheck-read --policy-document {}",
+            sh(&format!(
+                "{{\"Version\":\"2012-10-17\",\"Statement\":[{{\"Effect\":\"Allow\",\"Action\":{},\"Resource\":\"*\"}}]}}",
+                json_str(&gap.api)
+            ))
+        ),
+        format!(
+            "data \"aws_iam_policy_document\" \"ecr_pathcheck_read\" {{\n  statement {{\n    actions   = [\"{}\"]\n    resources = [\"*\"]\n  }}\n}}",
+            hcl(&gap.api)
+        ),
+    )
 }
 
 /// "Not found" from the snapshot's own account (or a registry read with its owner's role) is a
@@ -57,6 +130,44 @@ fn proves_absence(gap: &crate::snapshot::CollectionGap, snapshot: &crate::Snapsh
             .as_deref()
             .and_then(|arn| arn.split(':').nth(4))
             .is_some_and(|account| snapshot.registry_read_as_owner(account))
+}
+
+/// Why a hop is unknown, as a detail sentence: which read failed, about what, and how.
+pub fn because(gap: &crate::snapshot::CollectionGap) -> String {
+    let about = gap
+        .resource
+        .as_deref()
+        .map(|resource| format!(" for {resource}"))
+        .unwrap_or_default();
+    format!(
+        "{}{about} failed ({}: {}), so the data this hop needs is missing from the snapshot; it is not taken as absent. Grant or retry the read to decide it.",
+        gap.api,
+        gap.error_code,
+        gap.message.trim_end_matches('.')
+    )
+}
+
+/// When the subnet's route table is missing because the route tables could not be read, a check
+/// that would blame a missing route (or a path that needs one) is unknown instead.
+pub fn unread_route_table(
+    context: &PathContext,
+    check: &'static crate::catalog::CheckInfo,
+) -> Option<crate::engine::Verdict> {
+    if context.placement.route_table.is_some() {
+        return None;
+    }
+    let subnet = context.subnet_id();
+    let gap = context
+        .index
+        .gap_about(&["ec2:DescribeRouteTables"], subnet)?;
+    Some(crate::engine::Verdict::Unknown(
+        check
+            .finding(format!(
+                "The routes of {subnet} are unknown: its route table could not be read"
+            ))
+            .resource(subnet)
+            .detail(because(gap)),
+    ))
 }
 
 fn unseen(api: &str, what: String, resources: Vec<String>, index: &Index) -> Finding {

@@ -31,10 +31,24 @@ declare_check! {
 
 pub fn check(context: &PathContext, endpoint: &VpcEndpoint) -> Verdict {
     let servers = context.custom_dns_servers();
+    let vpc = context.placement.vpc;
+    if endpoint.private_dns_enabled
+        && let Some(options) = vpc.dhcp_options_id.as_deref()
+        && context.index.dhcp_options(vpc).is_none()
+        && let Some(gap) = context
+            .index
+            .gap_about(&["ec2:DescribeDhcpOptions"], options)
+    {
+        return Verdict::Unknown(
+            CHECK
+                .finding(format!("Which DNS servers VPC {} uses is unknown: its DHCP options {options} could not be read", vpc.id))
+                .resources([vpc.id.as_str(), options])
+                .detail(super::collection_gap::because(gap)),
+        );
+    }
     if servers.is_empty() || !endpoint.private_dns_enabled {
         return Verdict::Pass("the VPC uses the Amazon-provided resolver".into());
     }
-    let vpc = context.placement.vpc;
     let options = vpc.dhcp_options_id.as_deref().unwrap_or_default();
     let resolver = vpc
         .cidr_blocks

@@ -25,6 +25,18 @@ declare_check! {
 
 pub fn check(context: &PathContext, endpoint: &VpcEndpoint) -> Verdict {
     let vpc = context.placement.vpc;
+    if endpoint.private_dns_enabled
+        && let Some(gap) = context
+            .index
+            .gap_about(&["ec2:DescribeVpcAttribute"], &vpc.id)
+    {
+        return Verdict::Unknown(
+            CHECK
+                .finding(format!("Whether VPC {} has DNS hostnames on is unknown: its attributes could not be read", vpc.id))
+                .resources([vpc.id.as_str(), endpoint.id.as_str()])
+                .detail(super::collection_gap::because(gap)),
+        );
+    }
     if vpc.enable_dns_hostnames || !endpoint.private_dns_enabled {
         return Verdict::Pass(format!(
             "{} has DNS hostnames {}",

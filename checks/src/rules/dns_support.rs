@@ -25,6 +25,17 @@ declare_check! {
 /// resolvers can still resolve public names, but never an endpoint's private DNS.
 pub fn check(context: &PathContext, needs_private_dns: bool) -> Verdict {
     let vpc = context.placement.vpc;
+    if let Some(gap) = context
+        .index
+        .gap_about(&["ec2:DescribeVpcAttribute"], &vpc.id)
+    {
+        return Verdict::Unknown(
+            CHECK
+                .finding(format!("Whether VPC {} has DNS support on is unknown: its attributes could not be read", vpc.id))
+                .resource(&vpc.id)
+                .detail(super::collection_gap::because(gap)),
+        );
+    }
     if vpc.enable_dns_support {
         return Verdict::Pass(format!("{} has DNS support on", vpc.id));
     }

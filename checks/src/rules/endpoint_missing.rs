@@ -35,6 +35,17 @@ pub fn check(context: &PathContext, service_name: &str) -> Verdict {
     let (subnet_args, subnet_list) = (subnet_args.join(" "), subnet_list.join("\", \""));
     let subnet = subnets.join(", ");
     let short = crate::snapshot::short_service_name(service_name);
+    if let Some(verdict) = super::collection_gap::unread_route_table(context, &CHECK) {
+        return verdict;
+    }
+    if let Some(gap) = context.index.gap_about(&["ec2:DescribeVpcEndpoints"], vpc) {
+        return Verdict::Unknown(
+            CHECK
+                .finding(format!("Whether {vpc} has a {short} VPC endpoint is unknown: its endpoints could not be read"))
+                .resource(vpc.as_str())
+                .detail(super::collection_gap::because(gap)),
+        );
+    }
     let finding = CHECK
         .finding(format!(
             "No {short} VPC endpoint in {vpc}, and no NAT or internet route: {} is unreachable",

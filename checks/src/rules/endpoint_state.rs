@@ -28,6 +28,23 @@ pub fn check(context: &PathContext, endpoint: &VpcEndpoint) -> Verdict {
     if endpoint.is_available() && !no_interfaces {
         return Verdict::Pass(format!("{} is available", endpoint.id));
     }
+    if no_interfaces
+        && endpoint.is_available()
+        && let Some(gap) = context
+            .index
+            .gap_about(&["ec2:DescribeNetworkInterfaces"], &endpoint.id)
+    {
+        return Verdict::Unknown(
+            CHECK
+                .finding(format!(
+                    "The network interfaces of endpoint {} ({}) could not be read",
+                    endpoint.id,
+                    endpoint.short_service()
+                ))
+                .resource(&endpoint.id)
+                .detail(super::collection_gap::because(gap)),
+        );
+    }
     let problem = if no_interfaces && endpoint.is_available() {
         "has no network interfaces".to_string()
     } else {

@@ -129,6 +129,17 @@ fn verdict(context: &PathContext, flow_image: &FlowImage) -> Verdict {
     if flow_image.found.is_some() {
         return Verdict::Pass(format!("{name}:{reference} exists"));
     }
+    if let Some(gap) = context
+        .index
+        .gap_about(&["ecr:DescribeImages"], &repository.arn)
+    {
+        return Verdict::Unknown(
+            CHECK
+                .finding(format!("Whether image {name}:{reference} exists is unknown: the repository's images could not be listed"))
+                .resource(repository.arn.as_str())
+                .detail(super::collection_gap::because(gap)),
+        );
+    }
     let mut tags: Vec<&str> = repository
         .images
         .iter()

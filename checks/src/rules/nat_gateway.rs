@@ -99,6 +99,18 @@ pub fn check(context: &PathContext, route: &Route) -> Verdict {
             nat.id, nat.subnet_id, igw.id, nat_table.id
         ));
     }
+    if let Some(route) = onward.filter(|route| {
+        route.target_kind() == RouteTargetKind::InternetGateway
+            && index.internet_gateway(&route.target).is_none()
+    }) && let Some(gap) = index.gap_about(&["ec2:DescribeInternetGateways"], &route.target)
+    {
+        return Verdict::Unknown(
+            CHECK
+                .finding(format!("Whether NAT gateway {} reaches the internet is unknown: internet gateway {} could not be read", nat.id, route.target))
+                .resources([nat.id.as_str(), route.target.as_str()])
+                .detail(super::collection_gap::because(gap)),
+        );
+    }
     let vpc_igw = index
         .snapshot
         .internet_gateways

@@ -25,6 +25,9 @@ declare_check! {
 pub fn check(context: &PathContext) -> Verdict {
     let subnet = context.subnet_id();
     let vpc = &context.placement.vpc.id;
+    if let Some(verdict) = super::collection_gap::unread_route_table(context, &CHECK) {
+        return verdict;
+    }
     let table = context
         .placement
         .route_table

@@ -91,6 +91,17 @@ pub fn verdict(
         if !decision.is_allowed() && !matches!(decision, Decision::ExplicitDeny { .. }) {
             decision = resource_grant(registry, image, action, &request).unwrap_or(decision);
         }
+        // A policy that could not be read may allow or deny it; only a Deny that was read decides.
+        if !matches!(decision, Decision::ExplicitDeny { .. })
+            && let Some(gap) = context.index.unread_role_policies(&role.arn)
+        {
+            return Some(Verdict::Unknown(
+                CHECK
+                    .finding(format!("Cannot tell whether {} may import {name}:{reference}: its policies could not all be read", name_of(&role.arn)))
+                    .resource(role.arn.as_str())
+                    .detail(format!("{upstream}; evaluating {action}. {}", super::collection_gap::because(gap))),
+            ));
+        }
         match decision {
             Decision::Allowed { .. } => {}
             Decision::Unknown { reason } => {

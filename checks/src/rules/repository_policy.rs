@@ -54,6 +54,18 @@ pub fn check(context: &PathContext, source_vpce: Option<&str>) -> Vec<Verdict> {
         .filter(|repo| context.flow.resources.contains(&repo.arn))
     {
         let Some(policy) = &repository.policy else {
+            if let Some(gap) = context
+                .index
+                .gap_about(&["ecr:GetRepositoryPolicy"], &repository.arn)
+            {
+                verdicts.push(Verdict::Unknown(
+                    CHECK
+                        .finding(format!("Whether the repository policy of {} allows the pull is unknown: it could not be read", repository.name))
+                        .resource(repository.arn.as_str())
+                        .detail(super::collection_gap::because(gap)),
+                ));
+                continue;
+            }
             verdicts.push(Verdict::Pass(format!(
                 "{} has no repository policy",
                 repository.name

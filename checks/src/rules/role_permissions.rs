@@ -45,7 +45,23 @@ pub fn check(context: &PathContext, source_vpce: Option<&str>) -> Option<Verdict
     if !context.flow.kind.uses_pulling_role() {
         return None;
     }
-    let role = context.index.role(context.pulling_role()?)?;
+    let Some(role_arn) = context.pulling_role() else {
+        return unread_instance_role(context);
+    };
+    let Some(role) = context.index.role(role_arn) else {
+        // Not in the snapshot and not for a failed read: PC601 or PC606 report the missing role.
+        let gap = context.index.gap_about(&["iam:GetRole"], role_arn)?;
+        return Some(Verdict::Unknown(
+            CHECK
+                .finding(format!(
+                    "The permissions of {} {} are unknown: the role could not be read",
+                    context.pulling_role_kind(),
+                    name_of(role_arn)
+                ))
+                .resource(role_arn)
+                .detail(super::collection_gap::because(gap)),
+        ));
+    };
     let flow = context.flow;
     let question = Question::RolePermissions(
         role.arn.clone(),
@@ -59,6 +75,28 @@ pub fn check(context: &PathContext, source_vpce: Option<&str>) -> Option<Verdict
             .index
             .memo(question, || decide(context, role, source_vpce)),
     )
+}
+
+/// On EC2 without an execution role, the instance's role pulls: when its instance profile could
+/// not be read, which role that is (and what it may do) is unknown.
+fn unread_instance_role(context: &PathContext) -> Option<Verdict> {
+    let instance = context.placement.instance?;
+    if context.execution_role().is_some() || instance.role_arn.is_some() {
+        return None;
+    }
+    let profile = instance.instance_profile_arn.as_deref()?;
+    let gap = context
+        .index
+        .gap_about(&["iam:GetInstanceProfile"], profile)?;
+    Some(Verdict::Unknown(
+        CHECK
+            .finding(format!(
+                "The role of instance profile {} is unknown: the profile could not be read",
+                name_of(profile)
+            ))
+            .resource(profile)
+            .detail(super::collection_gap::because(gap)),
+    ))
 }
 
 fn decide(context: &PathContext, role: &IamRole, source_vpce: Option<&str>) -> Verdict {
@@ -120,11 +158,28 @@ fn decide(context: &PathContext, role: &IamRole, source_vpce: Option<&str>) -> V
                     .detail(format!("Our evaluator allows {action} on {resource}; iam:SimulatePrincipalPolicy answers {simulated}. Something the snapshot does not show (a policy version, a condition key) decides it; check the role in the IAM console's policy simulator.")),
             );
         }
-        let why = match decision {
-            Decision::Allowed { .. } => continue,
-            Decision::ExplicitDeny { statement } => format!("{statement} denies it"),
-            Decision::ImplicitDeny => "no statement of its policies allows it".to_string(),
-            Decision::Unknown { reason } => {
+        let unread = context.index.unread_role_policies(&role.arn);
+        let why = match (decision, unread) {
+            (Decision::ExplicitDeny { statement }, _) => format!("{statement} denies it"),
+            (Decision::Allowed { .. }, None) => continue,
+            // IAM's simulator sees every policy, including those the snapshot lacks.
+            (_, Some(_)) if simulated == Some("allowed") => continue,
+            // A policy that could not be read may be the one that allows it, or one that denies it.
+            (decision @ (Decision::Allowed { .. } | Decision::ImplicitDeny), Some(gap)) => {
+                let seen = if decision.is_allowed() {
+                    "The policies that could be read allow"
+                } else {
+                    "No policy that could be read allows"
+                };
+                return Verdict::Unknown(
+                    CHECK
+                        .finding(format!("Cannot tell whether {} {} may call {action}: its policies could not all be read", context.pulling_role_kind(), name_of(&role.arn)))
+                        .resource(role.arn.as_str())
+                        .detail(format!("{seen} {action} on {resource}, but a policy that could not be read may decide it. {}", super::collection_gap::because(gap))),
+                );
+            }
+            (Decision::ImplicitDeny, None) => "no statement of its policies allows it".to_string(),
+            (Decision::Unknown { reason }, _) => {
                 return Verdict::Unknown(
                     CHECK
                         .finding(format!("Cannot tell whether {} {} may call {action}", context.pulling_role_kind(), name_of(&role.arn)))

@@ -46,11 +46,20 @@ pub fn blackhole(context: &PathContext, route: &Route) -> Verdict {
 
 pub fn internet_gateway(context: &PathContext, route: &Route) -> Verdict {
     let vpc = &context.placement.vpc.id;
-    match context.index.internet_gateway(&route.target) {
-        Some(gateway) if gateway.attached_vpc_ids.contains(vpc) => {
+    let unread = context
+        .index
+        .gap_about(&["ec2:DescribeInternetGateways"], &route.target);
+    match (context.index.internet_gateway(&route.target), unread) {
+        (Some(gateway), _) if gateway.attached_vpc_ids.contains(vpc) => {
             Verdict::Pass(format!("{} is attached to {vpc}", gateway.id))
         }
-        found => {
+        (None, Some(gap)) => Verdict::Unknown(
+                CHECK
+                    .finding(format!("Whether internet gateway {} is attached to {vpc} is unknown: it could not be read", route.target))
+                    .resources([route.target.as_str(), vpc.as_str()])
+                    .detail(super::collection_gap::because(gap)),
+        ),
+        (found, _) => {
             let problem = if found.is_some() {
                 "is not attached to"
             } else {

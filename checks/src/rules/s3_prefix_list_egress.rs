@@ -53,6 +53,22 @@ pub fn check(context: &PathContext) -> Verdict {
     if let Some(rules) = super::fixes::https_allowed_by(context, &groups, true, &peer) {
         return Verdict::Pass(format!("egress to the S3 prefix list allowed by {rules}"));
     }
+    let list_reads = [
+        "ec2:DescribeManagedPrefixLists",
+        "ec2:GetManagedPrefixListEntries",
+    ];
+    if list.is_none_or(|list| list.cidrs.is_empty())
+        && let Some(gap) = context
+            .index
+            .gap_about(&list_reads, list_id.as_deref().unwrap_or_default())
+    {
+        return Verdict::Unknown(
+            CHECK
+                .finding("Whether the task's security groups allow TCP 443 to S3 is unknown: the S3 prefix list could not be read")
+                .resources(list_id.as_deref())
+                .detail(super::collection_gap::because(gap)),
+        );
+    }
     let list_id = list_id
         .unwrap_or_else(|| format!("<prefix list of com.amazonaws.{}.s3>", context.flow.region));
     if !missing.is_empty() {

@@ -48,12 +48,23 @@ pub fn check(context: &PathContext) -> Vec<Verdict> {
     let snapshot = context.index.snapshot;
     let mut verdicts = Vec::new();
     for resource in &context.flow.resources {
-        let Some(key_reference) = snapshot
+        let Some(secret) = snapshot
             .secret_keys
             .iter()
             .find(|secret| &secret.resource == resource)
-            .and_then(|secret| secret.kms_key.as_deref())
         else {
+            let reads = ["secretsmanager:DescribeSecret", "ssm:DescribeParameters"];
+            if let Some(gap) = context.index.gap_about(&reads, resource) {
+                verdicts.push(Verdict::Unknown(
+                    CHECK
+                        .finding(format!("Which KMS key encrypts {resource} is unknown: it could not be described"))
+                        .resource(resource.as_str())
+                        .detail(super::collection_gap::because(gap)),
+                ));
+            }
+            continue;
+        };
+        let Some(key_reference) = secret.kms_key.as_deref() else {
             continue;
         };
         let Some(key) = snapshot.kms_keys.iter().find(|key| key.is(key_reference)) else {
