@@ -87,6 +87,10 @@ pub struct TargetArgs {
     /// AWS calls in flight at once.
     #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub max_concurrency: u16,
+    /// Seconds the whole collection may take: calls still pending then are reported as gaps
+    /// (their hops unknown) and the diagnosis completes with what was read.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u16).range(1..=3600))]
+    pub timeout: u16,
 }
 
 #[derive(Debug, Args)]

@@ -75,7 +75,8 @@ fn the_policy_lists_exactly_the_actions_the_collector_calls() {
     }
 }
 
-/// Each SDK request is handed to `Calls::run` (or `Calls::list`) with its action name, so none escapes the scan.
+/// Each SDK request is handed to a `Calls` wrapper (`run`, `list`, `optional`, `target`,
+/// `for_role`) with its action name, so none escapes the scan.
 #[test]
 fn every_request_goes_through_the_named_call_wrapper() {
     // call.rs is the wrapper itself.
@@ -84,7 +85,7 @@ fn every_request_goes_through_the_named_call_wrapper() {
         .filter(|(name, _)| name != "call.rs")
     {
         let sends = text.matches(".send()").count();
-        let named = [".run(", ".list(", ".optional("]
+        let named = [".run(", ".list(", ".optional(", ".target(", ".for_role("]
             .iter()
             .map(|wrapper| text.matches(wrapper).count())
             .sum::<usize>();

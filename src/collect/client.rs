@@ -11,6 +11,16 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region};
 use aws_credential_types::provider::ProvideCredentials;
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::interceptors::context::FinalizerInterceptorContextRef;
+use aws_smithy_runtime_api::client::retries::RequestAttempts;
+use aws_smithy_runtime_api::client::retries::classifiers::{
+    ClassifyRetry, RetryAction, RetryReason,
+};
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+use aws_smithy_types::retry::ErrorKind;
 
 use super::arn::{RegistryRole, is_region};
 
@@ -34,6 +44,7 @@ impl Clients {
     pub fn ecr_in(&self, region: &str) -> aws_sdk_ecr::Client {
         let config = aws_sdk_ecr::config::Builder::from(&self.config)
             .region(Region::new(region.to_string()))
+            .interceptor(ServerErrorBudget)
             .build();
         aws_sdk_ecr::Client::from_conf(config)
     }
@@ -54,6 +65,62 @@ pub struct Connection {
 /// aws-proxy with 20% of calls throttled, adaptive mode's client-side rate limiter stretched a
 /// 200-service sweep from 1.5 s to 62 s, while the calls in flight are already bounded.
 const MAX_ATTEMPTS: u32 = 10;
+
+/// Attempts for a server error (5xx), a transient network error or a timeout. Throttling keeps
+/// [`MAX_ATTEMPTS`]: it clears, while an API failing on every call (an outage, an emulator
+/// without it) would otherwise cost 9 to 29 s of backoff per call before becoming a gap.
+pub(super) const SERVER_ERROR_ATTEMPTS: u32 = 3;
+
+/// No single attempt waits longer than this; the run's `--timeout` bounds the whole.
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Caps the retries of server and transient errors at [`SERVER_ERROR_ATTEMPTS`], leaving the
+/// standard strategy in charge of throttling: after such a failed attempt it lowers the
+/// operation's `max_attempts` (the standard strategy reads `RetryConfig` before every retry).
+#[derive(Debug)]
+pub(super) struct ServerErrorBudget;
+
+impl Intercept for ServerErrorBudget {
+    fn name(&self) -> &'static str {
+        "ServerErrorBudget"
+    }
+
+    fn read_after_attempt(
+        &self,
+        context: &FinalizerInterceptorContextRef<'_>,
+        runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let attempts = cfg.load::<RequestAttempts>().map_or(0, |a| a.attempts());
+        if attempts < SERVER_ERROR_ATTEMPTS || !context.inner().is_failed() {
+            return Ok(());
+        }
+        // The classifiers in priority order, each refining the last, as the retry strategy runs
+        // them (aws-smithy-runtime's `run_classifiers_on_ctx`).
+        let mut action = RetryAction::NoActionIndicated;
+        for classifier in runtime_components.retry_classifiers() {
+            let next = classifier.classify_retry_v2(context.inner(), &action);
+            if next != RetryAction::NoActionIndicated {
+                action = next;
+            }
+            if action == RetryAction::RetryForbidden {
+                break;
+            }
+        }
+        let throttled = matches!(
+            action,
+            RetryAction::RetryIndicated(RetryReason::RetryableError {
+                kind: ErrorKind::ThrottlingError,
+                ..
+            })
+        );
+        if !throttled && let Some(config) = cfg.load::<RetryConfig>().cloned() {
+            cfg.interceptor_state()
+                .store_put(config.with_max_attempts(attempts));
+        }
+        Ok(())
+    }
+}
 
 /// `AWS_MAX_ATTEMPTS` as the SDKs read it, else [`MAX_ATTEMPTS`].
 fn max_attempts() -> u32 {
@@ -76,7 +143,7 @@ pub async fn connect(connection: &Connection) -> anyhow::Result<Clients> {
         )
         .timeout_config(
             TimeoutConfig::builder()
-                .operation_attempt_timeout(Duration::from_secs(30))
+                .operation_attempt_timeout(ATTEMPT_TIMEOUT)
                 .build(),
         );
     if let Some(profile) = &connection.profile {
@@ -96,14 +163,24 @@ pub async fn connect(connection: &Connection) -> anyhow::Result<Clients> {
             registry_client(&config, registry).await?,
         );
     }
+    // Every client gets the short budget for server errors.
+    macro_rules! client {
+        ($sdk:ident) => {
+            $sdk::Client::from_conf(
+                $sdk::config::Builder::from(&config)
+                    .interceptor(ServerErrorBudget)
+                    .build(),
+            )
+        };
+    }
     Ok(Clients {
-        ec2: aws_sdk_ec2::Client::new(&config),
-        ecs: aws_sdk_ecs::Client::new(&config),
-        ecr: aws_sdk_ecr::Client::new(&config),
-        iam: aws_sdk_iam::Client::new(&config),
-        kms: aws_sdk_kms::Client::new(&config),
-        secrets_manager: aws_sdk_secretsmanager::Client::new(&config),
-        ssm: aws_sdk_ssm::Client::new(&config),
+        ec2: client!(aws_sdk_ec2),
+        ecs: client!(aws_sdk_ecs),
+        ecr: client!(aws_sdk_ecr),
+        iam: client!(aws_sdk_iam),
+        kms: client!(aws_sdk_kms),
+        secrets_manager: client!(aws_sdk_secretsmanager),
+        ssm: client!(aws_sdk_ssm),
         region,
         config,
         registry_clients,
@@ -132,6 +209,7 @@ async fn registry_client(
     }
     let ecr = aws_sdk_ecr::config::Builder::from(config)
         .credentials_provider(provider)
+        .interceptor(ServerErrorBudget)
         .build();
     Ok(aws_sdk_ecr::Client::from_conf(ecr))
 }

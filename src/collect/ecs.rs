@@ -13,6 +13,7 @@ use ecr_pathcheck_checks::snapshot::{
 };
 use futures::future::try_join_all;
 
+pub use super::call::Role;
 use super::call::{Calls, Outcome};
 
 /// `DescribeServices` takes at most 10 services per call, `DescribeTasks` 100 tasks.
@@ -22,7 +23,7 @@ const TASKS_PER_CALL: usize = 100;
 /// The cluster must exist; its ARN names the account.
 pub async fn cluster_arn(client: &Client, calls: &Calls, cluster: &str) -> anyhow::Result<String> {
     let answer = calls
-        .run(
+        .target(
             "ecs:DescribeClusters",
             Some(cluster),
             &[],
@@ -31,7 +32,7 @@ pub async fn cluster_arn(client: &Client, calls: &Calls, cluster: &str) -> anyho
         .await?;
     let Outcome::Found(output) = answer else {
         bail!(
-            "ecs:DescribeClusters was refused for cluster {cluster}; nothing can be diagnosed without it (grant the actions in docs/iam-policy.json)"
+            "cluster {cluster} not found in this account and region; check --cluster and --region"
         );
     };
     match output
@@ -59,14 +60,14 @@ pub async fn list_services(
         .items()
         .send();
     let answer = calls
-        .run(
+        .target(
             "ecs:ListServices",
             Some(cluster),
             &["ClusterNotFoundException"],
             pages.collect::<Result<Vec<_>, _>>(),
         )
         .await?;
-    required(answer, "ecs:ListServices", cluster)
+    Ok(required(answer, cluster)?.unwrap_or_default())
 }
 
 /// The ARNs (or names) ECS lists as `failures`, e.g. `MISSING`.
@@ -76,16 +77,14 @@ fn failed_arns(failures: &[sdk::Failure]) -> impl Iterator<Item = String> + '_ {
         .filter_map(|failure| failure.arn().map(str::to_string))
 }
 
-/// The calls that name the targets: without their answer there is nothing to diagnose.
-fn required<T>(answer: Outcome<T>, api: &str, cluster: &str) -> anyhow::Result<T> {
+/// The answer of a call that names the targets: without it there is nothing to diagnose.
+fn required<T>(answer: Outcome<T>, cluster: &str) -> anyhow::Result<Option<T>> {
     match answer {
-        Outcome::Found(value) => Ok(value),
+        Outcome::Found(value) => Ok(Some(value)),
         Outcome::Absent(_) => bail!(
             "cluster {cluster} not found in this account and region; check the ARN, --cluster and --region"
         ),
-        Outcome::Refused => bail!(
-            "{api} was refused in cluster {cluster}, so the targets cannot be read; grant the actions in docs/iam-policy.json"
-        ),
+        Outcome::Gap => Ok(None),
     }
 }
 
@@ -122,6 +121,7 @@ pub async fn describe_tasks(
     calls: &Calls,
     cluster: &str,
     arns: &[String],
+    role: Role,
 ) -> anyhow::Result<(Vec<(Task, Option<String>)>, Vec<String>)> {
     if arns.is_empty() {
         return Ok((Vec::new(), Vec::new()));
@@ -133,7 +133,8 @@ pub async fn describe_tasks(
             .set_tasks(Some(batch.to_vec()))
             .send();
         calls
-            .run(
+            .for_role(
+                role,
                 "ecs:DescribeTasks",
                 Some(cluster),
                 &["ClusterNotFoundException"],
@@ -144,7 +145,9 @@ pub async fn describe_tasks(
     let mut tasks = Vec::new();
     let mut missing = Vec::new();
     for answer in try_join_all(batches).await? {
-        let output = required(answer, "ecs:DescribeTasks", cluster)?;
+        let Some(output) = required(answer, cluster)? else {
+            continue;
+        };
         tasks.extend(
             output
                 .tasks()
@@ -162,6 +165,7 @@ pub async fn describe_services(
     calls: &Calls,
     cluster: &str,
     names: &[String],
+    role: Role,
 ) -> anyhow::Result<(Vec<Service>, Vec<String>)> {
     if names.is_empty() {
         return Ok((Vec::new(), Vec::new()));
@@ -173,7 +177,8 @@ pub async fn describe_services(
             .set_services(Some(batch.to_vec()))
             .send();
         calls
-            .run(
+            .for_role(
+                role,
                 "ecs:DescribeServices",
                 Some(cluster),
                 &["ClusterNotFoundException"],
@@ -184,7 +189,9 @@ pub async fn describe_services(
     let mut services = Vec::new();
     let mut missing = Vec::new();
     for answer in try_join_all(batches).await? {
-        let output = required(answer, "ecs:DescribeServices", cluster)?;
+        let Some(output) = required(answer, cluster)? else {
+            continue;
+        };
         for service in output.services() {
             if service.status() == Some("INACTIVE") {
                 missing.extend(service.service_name().map(str::to_string));

@@ -53,7 +53,7 @@ pub async fn describe(
                 );
                 None
             }
-            Outcome::Refused => None,
+            Outcome::Gap => None,
         })
     });
     Ok(try_join_all(requests)

@@ -45,6 +45,8 @@ pub struct Options {
     /// Calls in flight at once, so a large sweep stays under the account's API rate limits.
     pub max_in_flight: usize,
     pub show_progress: bool,
+    /// The whole run's deadline (`--timeout`): calls still pending when it passes become gaps.
+    pub deadline: Option<tokio::time::Instant>,
 }
 
 /// The tasks and services to diagnose, as ECS describes them.
@@ -71,7 +73,7 @@ pub async fn collect(
     } else {
         Progress::hidden()
     };
-    let calls = Calls::new(options.max_in_flight, progress);
+    let calls = Calls::new(options.max_in_flight, progress, options.deadline);
     let result = collect_with(clients, scope, &calls).await;
     calls.finish_progress();
     result
@@ -240,9 +242,14 @@ async fn collect_with(clients: &Clients, scope: &Scope, calls: &Calls) -> anyhow
         let Some(owner) = &workloads.owner else {
             return Ok(None);
         };
-        let (services, _) =
-            ecs::describe_services(&clients.ecs, calls, cluster, std::slice::from_ref(owner))
-                .await?;
+        let (services, _) = ecs::describe_services(
+            &clients.ecs,
+            calls,
+            cluster,
+            std::slice::from_ref(owner),
+            ecs::Role::Context,
+        )
+        .await?;
         Ok::<_, anyhow::Error>(
             services
                 .into_iter()
@@ -448,8 +455,14 @@ async fn workloads(clients: &Clients, scope: &Scope, calls: &Calls) -> anyhow::R
     let client = &clients.ecs;
     match scope {
         Scope::Task { arn, cluster } => {
-            let (tasks, _missing) =
-                ecs::describe_tasks(client, calls, cluster, std::slice::from_ref(&arn.arn)).await?;
+            let (tasks, _missing) = ecs::describe_tasks(
+                client,
+                calls,
+                cluster,
+                std::slice::from_ref(&arn.arn),
+                ecs::Role::Target,
+            )
+            .await?;
             if tasks.is_empty() {
                 bail!(
                     "task {} not found in cluster {cluster} ({}); ECS forgets stopped tasks after about an hour, so diagnose its service with --cluster {cluster} --service NAME",
@@ -472,7 +485,13 @@ async fn workloads(clients: &Clients, scope: &Scope, calls: &Calls) -> anyhow::R
         }
         Scope::Service { cluster, service } => {
             let (described, stopped) = tokio::try_join!(
-                ecs::describe_services(client, calls, cluster, std::slice::from_ref(service)),
+                ecs::describe_services(
+                    client,
+                    calls,
+                    cluster,
+                    std::slice::from_ref(service),
+                    ecs::Role::Target,
+                ),
                 ecs::list_stopped_tasks(client, calls, cluster, Some(service)),
             )?;
             let (services, _) = described;
@@ -484,7 +503,8 @@ async fn workloads(clients: &Clients, scope: &Scope, calls: &Calls) -> anyhow::R
             };
             let account_id = arn::account_of(&found.arn).unwrap_or_default().to_string();
             let group = format!("service:{service}");
-            let (tasks, _) = ecs::describe_tasks(client, calls, cluster, &stopped).await?;
+            let (tasks, _) =
+                ecs::describe_tasks(client, calls, cluster, &stopped, ecs::Role::Context).await?;
             let tasks = tasks
                 .into_iter()
                 .filter(|(task, _)| {
@@ -505,8 +525,8 @@ async fn workloads(clients: &Clients, scope: &Scope, calls: &Calls) -> anyhow::R
                 ecs::list_stopped_tasks(client, calls, cluster, None),
             )?;
             let ((services, _), (tasks, _)) = tokio::try_join!(
-                ecs::describe_services(client, calls, cluster, &names),
-                ecs::describe_tasks(client, calls, cluster, &stopped),
+                ecs::describe_services(client, calls, cluster, &names, ecs::Role::Target),
+                ecs::describe_tasks(client, calls, cluster, &stopped, ecs::Role::Context),
             )?;
             let tasks = tasks
                 .into_iter()

@@ -146,7 +146,7 @@ async fn repository_with_images(
             );
             None
         }
-        Outcome::Refused => None,
+        Outcome::Gap => None,
     };
     let Some(repository) = repository else {
         return Ok(None);
@@ -205,7 +205,7 @@ pub async fn registry(client: &Client, calls: &Calls) -> anyhow::Result<Option<E
             client.get_registry_policy().send()
         ),
     )?;
-    if matches!((&rules, &policy), (Outcome::Refused, Outcome::Refused)) {
+    if matches!((&rules, &policy), (Outcome::Gap, Outcome::Gap)) {
         return Ok(None);
     }
     Ok(Some(EcrRegistry {

@@ -12,7 +12,7 @@ use super::progress::Progress;
 use super::{ecs, identity, keys, network};
 
 fn calls() -> Calls {
-    Calls::new(8, Progress::hidden())
+    Calls::new(8, Progress::hidden(), None)
 }
 
 /// Throttling retried quickly, four attempts in all.
@@ -82,9 +82,10 @@ async fn services_are_described_ten_per_call() {
         });
     let client = mock_client!(aws_sdk_ecs, RuleMode::MatchAny, [&describe]);
     let names: Vec<String> = (0..25).map(|n| format!("s{n}")).collect();
-    let (services, missing) = ecs::describe_services(&client, &calls(), "prod", &names)
-        .await
-        .unwrap();
+    let (services, missing) =
+        ecs::describe_services(&client, &calls(), "prod", &names, ecs::Role::Target)
+            .await
+            .unwrap();
     assert_eq!(services.len(), 25);
     assert!(missing.is_empty());
     assert_eq!(describe.num_calls(), 3);
@@ -140,7 +141,7 @@ async fn throttled_calls_are_retried_and_stop_codes_and_container_reasons_are_ke
         .build();
     let client = mock_client!(aws_sdk_ecs, RuleMode::Sequential, [&describe], fast_retries);
     let arns = vec!["arn:aws:ecs:us-east-1:111122223333:task/prod/abc".to_string()];
-    let (tasks, missing) = ecs::describe_tasks(&client, &calls(), "prod", &arns)
+    let (tasks, missing) = ecs::describe_tasks(&client, &calls(), "prod", &arns, ecs::Role::Target)
         .await
         .unwrap();
     assert_eq!(
@@ -184,7 +185,7 @@ async fn throttling_beyond_every_retry_is_one_line_fatal_error() {
         .build();
     let client = mock_client!(aws_sdk_ecs, RuleMode::Sequential, [&describe], fast_retries);
     let arns = vec!["arn:aws:ecs:us-east-1:111122223333:task/prod/abc".to_string()];
-    let error = ecs::describe_tasks(&client, &calls(), "prod", &arns)
+    let error = ecs::describe_tasks(&client, &calls(), "prod", &arns, ecs::Role::Target)
         .await
         .unwrap_err()
         .to_string();
@@ -523,4 +524,142 @@ async fn container_instances_join_their_ec2_instance_and_profile_role() {
     assert_eq!(found[1].ec2_instance_id, "i-bbb");
     assert!(found[1].network.is_none());
     assert!(calls.take_gaps().is_empty());
+}
+
+/// Ten attempts in all, with the interceptor that gives server errors three.
+fn budgeted_retries(builder: aws_sdk_ecs::config::Builder) -> aws_sdk_ecs::config::Builder {
+    builder
+        .retry_config(
+            aws_config::retry::RetryConfig::standard()
+                .with_max_attempts(10)
+                .with_initial_backoff(Duration::from_millis(1)),
+        )
+        .interceptor(super::client::ServerErrorBudget)
+}
+
+fn task_definition_error(
+    code: &'static str,
+) -> impl Fn() -> aws_sdk_ecs::operation::describe_task_definition::DescribeTaskDefinitionError {
+    move || {
+        aws_sdk_ecs::operation::describe_task_definition::DescribeTaskDefinitionError::generic(
+            ErrorMetadata::builder()
+                .code(code)
+                .message("injected")
+                .build(),
+        )
+    }
+}
+
+/// Every failure of a call that does not name the target is a gap with AWS's code, never an
+/// error: refused, unknown operation, a 4xx the tool does not expect, a server error, throttling
+/// beyond every retry.
+#[tokio::test]
+async fn every_kind_of_failure_of_a_context_call_is_a_gap() {
+    for code in [
+        "AccessDeniedException",
+        "UnknownOperationException",
+        "ValidationException",
+        "InternalFailure",
+        "ThrottlingException",
+    ] {
+        let refused = mock!(aws_sdk_ecs::Client::describe_task_definition)
+            .sequence()
+            .error(task_definition_error(code))
+            .repeatedly()
+            .build();
+        let client = mock_client!(
+            aws_sdk_ecs,
+            RuleMode::Sequential,
+            [&refused],
+            budgeted_retries
+        );
+        let calls = calls();
+        let arns =
+            BTreeSet::from(
+                ["arn:aws:ecs:us-east-1:111122223333:task-definition/web:7".to_string()],
+            );
+        let definitions = ecs::task_definitions(&client, &calls, &arns).await.unwrap();
+        assert!(definitions.is_empty());
+        let gaps = calls.take_gaps();
+        assert_eq!(gaps.len(), 1, "{code}: {gaps:?}");
+        assert_eq!(gaps[0].api, "ecs:DescribeTaskDefinition");
+        assert_eq!(gaps[0].error_code, code);
+        assert_eq!(
+            gaps[0].resource.as_deref(),
+            arns.first().map(String::as_str)
+        );
+    }
+}
+
+/// A server error is retried three times in all, throttling up to the configured ten.
+#[tokio::test]
+async fn server_errors_get_a_short_retry_budget_and_throttling_the_full_one() {
+    let arns =
+        BTreeSet::from(["arn:aws:ecs:us-east-1:111122223333:task-definition/web:7".to_string()]);
+    for (status, code) in [(500, "InternalFailure"), (503, "ServiceUnavailable")] {
+        let body = format!(r#"{{"__type":"{code}","message":"injected"}}"#);
+        let failing = mock!(aws_sdk_ecs::Client::describe_task_definition)
+            .sequence()
+            .http_status(status, Some(body))
+            .repeatedly()
+            .build();
+        let client = mock_client!(
+            aws_sdk_ecs,
+            RuleMode::Sequential,
+            [&failing],
+            budgeted_retries
+        );
+        let calls = calls();
+        ecs::task_definitions(&client, &calls, &arns).await.unwrap();
+        assert_eq!(
+            failing.num_calls(),
+            super::client::SERVER_ERROR_ATTEMPTS as usize,
+            "{code}"
+        );
+        assert_eq!(calls.take_gaps()[0].error_code, code);
+    }
+    let throttled = mock!(aws_sdk_ecs::Client::describe_task_definition)
+        .sequence()
+        .error(task_definition_error("ThrottlingException"))
+        .repeatedly()
+        .build();
+    let client = mock_client!(
+        aws_sdk_ecs,
+        RuleMode::Sequential,
+        [&throttled],
+        budgeted_retries
+    );
+    let calls = calls();
+    ecs::task_definitions(&client, &calls, &arns).await.unwrap();
+    assert_eq!(throttled.num_calls(), 10);
+    assert_eq!(calls.take_gaps()[0].error_code, "ThrottlingException");
+}
+
+/// Calls still pending when the run's deadline passes become gaps named `DeadlineExceeded`.
+#[tokio::test]
+async fn calls_pending_at_the_deadline_become_gaps() {
+    let calls = Calls::new(
+        8,
+        Progress::hidden(),
+        Some(tokio::time::Instant::now() + Duration::from_millis(50)),
+    );
+    let slow = async {
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        Ok::<
+            (),
+            aws_sdk_ecs::error::SdkError<
+                aws_sdk_ecs::operation::describe_task_definition::DescribeTaskDefinitionError,
+                aws_smithy_runtime_api::client::orchestrator::HttpResponse,
+            >,
+        >(())
+    };
+    let started = std::time::Instant::now();
+    let outcome = calls
+        .run("ecs:DescribeTaskDefinition", Some("web:7"), &[], slow)
+        .await
+        .unwrap();
+    assert!(matches!(outcome, super::call::Outcome::Gap));
+    assert!(started.elapsed() < Duration::from_secs(5));
+    let gaps = calls.take_gaps();
+    assert_eq!(gaps[0].error_code, "DeadlineExceeded");
 }

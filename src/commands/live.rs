@@ -56,10 +56,13 @@ pub fn collect(
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async {
+        let deadline =
+            tokio::time::Instant::now() + std::time::Duration::from_secs(target.timeout.into());
         let clients = collect::client::connect(connection).await?;
         let options = Options {
             max_in_flight: usize::from(target.max_concurrency),
             show_progress: std::io::stderr().is_terminal(),
+            deadline: Some(deadline),
         };
         collect::collect(&clients, scope, &options).await
     })
