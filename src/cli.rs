@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     about = "Explains why an ECS task cannot pull its private ECR image, hop by hop, and what to change"
 )]
 #[command(
-    after_help = "Exit codes: 0 no error finding, 1 at least one error finding, 2 bad input or failure."
+    after_help = "Exit codes: 0 no error finding and every hop decided, 1 at least one error finding (something blocks the pull), 2 bad input or failure, 3 no error finding but hops that matter could not be decided (a failed read, custom DNS, a route beyond the VPC): not a clean bill of health."
 )]
 pub struct Cli {
     #[command(subcommand)]

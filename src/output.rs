@@ -6,6 +6,8 @@ use ecr_pathcheck_checks::text;
 
 pub const EXIT_FINDINGS: u8 = 1;
 pub const EXIT_FAILURE: u8 = 2;
+/// No error finding, but hops that matter could not be decided (`Report::is_undecided`).
+pub const EXIT_UNDECIDED: u8 = 3;
 
 /// Writes the rendered output; a reader that went away is not a failure.
 pub fn print(text: &str) -> io::Result<()> {

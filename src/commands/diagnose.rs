@@ -7,7 +7,7 @@ use ecr_pathcheck_checks::snapshot::{self, Snapshot};
 use super::live;
 use crate::cli::{DiagnoseArgs, OutputFormat};
 use crate::collect::Connection;
-use crate::output::{self, EXIT_FINDINGS};
+use crate::output::{self, EXIT_FINDINGS, EXIT_UNDECIDED};
 use crate::report;
 
 /// The classic failure: the task's security group lacks the S3 prefix-list egress rule.
@@ -27,6 +27,8 @@ pub fn run(
     output::print(&report::render(&report, format)).context("cannot write the report")?;
     Ok(if report.has_errors() {
         ExitCode::from(EXIT_FINDINGS)
+    } else if report.is_undecided() {
+        ExitCode::from(EXIT_UNDECIDED)
     } else {
         ExitCode::SUCCESS
     })
