@@ -2,14 +2,15 @@
 //! by these tests. Each scenario of `mocks/` is built as API state by `mocks/live/seed.py`; the
 //! live diagnosis must find what the offline diagnosis of the scenario's snapshot finds.
 //!
-//! Needs `python3` with `moto[server]` and `boto3` (`.ci/run` installs them).
+//! Needs `python3`: `mocks/live/ensure_emulator.py` finds `moto[server]` 5.2.1 and `boto3` in
+//! it, or installs them once into a virtual environment under the target directory.
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
+use std::sync::{OnceLock, mpsc};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -55,16 +56,49 @@ struct Emulator {
     endpoint: String,
 }
 
+/// The Python that has the emulator's packages, installed on first use when missing.
+fn python() -> &'static Path {
+    static PYTHON: OnceLock<PathBuf> = OnceLock::new();
+    PYTHON.get_or_init(|| {
+        let output = Command::new("python3")
+            .arg(root().join("mocks/live/ensure_emulator.py"))
+            .arg(Path::new(env!("CARGO_TARGET_TMPDIR")).join("emulator-venv"))
+            .stderr(Stdio::inherit())
+            .output()
+            .expect("python3 must be installed to run the live tests");
+        assert!(
+            output.status.success(),
+            "mocks/live/ensure_emulator.py could not provide moto[server]==5.2.1 and boto3"
+        );
+        PathBuf::from(String::from_utf8_lossy(&output.stdout).trim())
+    })
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 impl Emulator {
     fn start() -> Emulator {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let mut child = Command::new("python3")
+        Emulator::start_with(&[])
+    }
+
+    /// moto without the actions `emulator.py` adds (`--stock`): what other emulators, partitions
+    /// and regions without those APIs give the product.
+    fn start_stock() -> Emulator {
+        Emulator::start_with(&["--stock"])
+    }
+
+    fn start_with(options: &[&str]) -> Emulator {
+        let port = free_port();
+        let mut child = Command::new(python())
             .arg(root().join("mocks/live/emulator.py"))
             .arg(port.to_string())
+            .args(options)
             .env("MOTO_ACCOUNT_ID", ACCOUNT)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -93,7 +127,7 @@ impl Emulator {
     }
 
     fn reset(&self) {
-        let status = Command::new("python3")
+        let status = Command::new(python())
             .args(["-c", "import sys, urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1] + '/moto-api/reset', method='POST')).read()"])
             .arg(&self.endpoint)
             .status()
@@ -104,7 +138,7 @@ impl Emulator {
     /// Seeds a scenario and returns the map from its ids to moto's.
     fn seed(&self, scenario: &str) -> Value {
         self.reset();
-        let output = Command::new("python3")
+        let output = Command::new(python())
             .arg(root().join("mocks/live/seed.py"))
             .arg(&self.endpoint)
             .arg(snapshot_path(scenario))
@@ -119,16 +153,20 @@ impl Emulator {
     }
 
     fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_ecr-pathcheck"))
-            .args(args)
-            .env("AWS_ENDPOINT_URL", &self.endpoint)
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_REGION", "us-east-1")
-            .env_remove("AWS_PROFILE")
-            .output()
-            .unwrap()
+        run_against(&self.endpoint, args)
     }
+}
+
+fn run_against(endpoint: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ecr-pathcheck"))
+        .args(args)
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env_remove("AWS_PROFILE")
+        .output()
+        .unwrap()
 }
 
 impl Drop for Emulator {
@@ -414,4 +452,144 @@ fn missing_credentials_and_an_unreachable_endpoint_are_one_line_errors() {
         &bare(&format!("http://127.0.0.1:{closed_port}"), true),
         "cannot reach the AWS endpoint",
     );
+}
+
+/// Scenarios whose state needs no action the stock emulator lacks (no pull-through cache rule).
+const STOCK_SCENARIOS: &[&str] = &[
+    "healthy-endpoints",
+    "s3-prefix-list-egress-missing",
+    "image-tag-missing",
+    "execution-role-denies",
+    "nacl-blocks-https",
+    "endpoint-policy-denies",
+    "nat-path-healthy",
+    "private-dns-disabled",
+];
+
+fn errors(report: &Value) -> BTreeSet<(String, String, String, String)> {
+    findings(report)
+        .into_iter()
+        .filter(|finding| finding.2 == "error")
+        .collect()
+}
+
+/// On moto as it is, `ecr:DescribePullThroughCacheRules` answers HTTP 500: the diagnosis must
+/// complete with the same errors and exit code as offline, naming the failed read, and fast
+/// (a short retry budget for server errors). The patched emulator once hid that it did not.
+#[test]
+fn stock_moto_gives_the_same_errors_as_the_patched_emulator() {
+    let emulator = Emulator::start_stock();
+    for scenario in STOCK_SCENARIOS {
+        emulator.seed(scenario);
+        let started = std::time::Instant::now();
+        let live = emulator.run(&["diagnose", "--cluster", "prod", "--output", "json"]);
+        let elapsed = started.elapsed();
+        let offline = offline(scenario);
+        assert_eq!(
+            live.status.code(),
+            offline.status.code(),
+            "{scenario}: exit codes differ; stderr {}",
+            String::from_utf8_lossy(&live.stderr)
+        );
+        let report = json(&live);
+        assert_eq!(errors(&report), errors(&json(&offline)), "{scenario}");
+        let named = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|finding| {
+                finding["check"] == "PC901"
+                    && finding["title"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .contains("ecr:DescribePullThroughCacheRules")
+            });
+        assert!(named, "{scenario}: the failed read is not named");
+        assert!(
+            elapsed < Duration::from_secs(15),
+            "{scenario} took {elapsed:?}"
+        );
+    }
+}
+
+/// Every action of docs/iam-policy.json made to fail alone (refused, unknown operation, 5xx) for
+/// one task: `mocks/live/fault_matrix.py` holds the contract (no exit 2 but for the target call,
+/// no invented error, the gap named, within its time budget). The cluster sweep runs in the
+/// script itself (`python3 mocks/live/fault_matrix.py`).
+#[test]
+fn the_fault_matrix_holds_for_one_task() {
+    let output = Command::new(python())
+        .arg(root().join("mocks/live/fault_matrix.py"))
+        .args(["--targets", "task", "--budget-s", "20"])
+        .env("ECR_PATHCHECK_BIN", env!("CARGO_BIN_EXE_ecr-pathcheck"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains(" 0 failed"), "{stdout}");
+}
+
+/// `--timeout`: calls still pending when it passes become gaps (`DeadlineExceeded`), and the
+/// diagnosis completes with what was read instead of waiting or failing.
+#[test]
+fn the_run_deadline_turns_pending_calls_into_gaps() {
+    let emulator = Emulator::start();
+    emulator.seed("s3-prefix-list-egress-missing");
+    let port = free_port();
+    let mut proxy = Command::new(root().join("mocks/live/aws-proxy"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .args(["--target", &emulator.endpoint, "--latency-ms", "800"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("mocks/live/aws-proxy runs with python3");
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let started = std::time::Instant::now();
+    let output = run_against(
+        &format!("http://127.0.0.1:{port}"),
+        &[
+            "diagnose",
+            "--cluster",
+            "prod",
+            "--service",
+            "web",
+            "--timeout",
+            "3",
+            "--output",
+            "json",
+        ],
+    );
+    let elapsed = started.elapsed();
+    let _ = proxy.kill();
+    let _ = proxy.wait();
+    assert!(
+        matches!(output.status.code(), Some(1) | Some(3)),
+        "{:?}: {}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = json(&output);
+    let deadline_gaps = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|finding| {
+            finding["check"] == "PC901"
+                && finding["title"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .ends_with("DeadlineExceeded")
+        })
+        .count();
+    assert!(deadline_gaps > 0, "no call was cut by the deadline");
+    assert!(elapsed < Duration::from_secs(6), "took {elapsed:?}");
 }

@@ -2,7 +2,7 @@
 """The collector's performance benchmark: calls, dependent rounds, wall time and peak memory
 through aws-proxy (per-call latency like a region) in front of the patched moto.
 
-  bench.py [--proxy ../shared/tools/aws-proxy] [--latency-ms 50] [--runs 5]
+  bench.py [--proxy mocks/live/aws-proxy] [--latency-ms 50] [--runs 5]
 
 Cases: one stopped task (`diagnose --task-arn`); one stopped EC2 task; a cluster of 200 services over 2 VPCs and 10
 task definitions (`diagnose --cluster`); the same sweep with 20% of calls throttled, whose
@@ -118,7 +118,7 @@ def brief(name, result):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--proxy", default=str(ROOT.parent / "shared/tools/aws-proxy"))
+    parser.add_argument("--proxy", default=str(ROOT / "mocks/live/aws-proxy"))
     parser.add_argument("--latency-ms", type=int, default=50)
     parser.add_argument("--runs", type=int, default=5)
     options = parser.parse_args()

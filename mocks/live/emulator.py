@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 """Runs moto on 127.0.0.1 for the live tests, with two fixes to its ECS answers.
 
-  emulator.py PORT        serve until SIGTERM/SIGINT; prints "ready" once listening
+  emulator.py PORT [--stock]   serve until SIGTERM/SIGINT; prints "ready" once listening
+
+--stock leaves out the actions this script adds to moto (3 below), so the product meets moto's
+own answer for them (HTTP 500), as users of other emulators, partitions or regions do. The other
+fixes make moto answer as AWS does, or (4) let the seeder set what ECS sets itself; they stay.
 
 1. moto reports a task container's `cpu` and `memory` as JSON numbers; AWS (and the Rust SDK's
    model) has strings, so the SDK rejects every DescribeTasks answer. They are made strings.
@@ -81,8 +85,10 @@ def _describe_pull_through_cache_rules(self):
     return ActionResult({"pullThroughCacheRules": _rules(self)})
 
 
-ECRResponse.create_pull_through_cache_rule = _create_pull_through_cache_rule
-ECRResponse.describe_pull_through_cache_rules = _describe_pull_through_cache_rules
+STOCK = "--stock" in sys.argv[2:]
+if not STOCK:
+    ECRResponse.create_pull_through_cache_rule = _create_pull_through_cache_rule
+    ECRResponse.describe_pull_through_cache_rules = _describe_pull_through_cache_rules
 
 
 def _address_from_subnet(*_args, **_kwargs):
