@@ -421,3 +421,125 @@ fn long_values_in_error_lines_are_cut() {
     assert!(message.len() < 700, "{} bytes", message.len());
     assert!(message.contains('…'), "{message}");
 }
+
+/// Deterministic hostile texts: terminal escapes (CSI, OSC, title setting), carriage returns,
+/// backspaces, bidi overrides, NUL, shell syntax and very long runs, mixed into real reasons.
+fn hostile_texts() -> Vec<String> {
+    const PIECES: &[&str] = &[
+        "\u{1b}[2J",
+        "\u{1b}]0;owned\u{7}",
+        "\u{1b}[31m",
+        "\r",
+        "\u{8}\u{8}",
+        "\u{202e}",
+        "\u{0}",
+        "\u{9b}1m",
+        "$(touch /tmp/pwned)",
+        "`id`",
+        "'; rm -rf ~; '",
+        "dial tcp 52.216.8.10:443: i/o timeout",
+        "CannotPullContainerError: ",
+        "ResourceInitializationError: unable to pull secrets or registry auth: ",
+        "api.ecr.us-east-1.amazonaws.com",
+        "toomanyrequests",
+        "\n",
+    ];
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    (0..60)
+        .map(|_| {
+            let count = 1 + next() % 8;
+            let mut text: String = (0..count)
+                .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
+                .collect();
+            if next() % 10 == 0 {
+                text.push_str(&"x".repeat(20_000));
+            }
+            text
+        })
+        .collect()
+}
+
+/// `explain` with hostile text, from an argument and from standard input: never a panic, exit
+/// 0, valid JSON, and no raw control character in the table or markdown output.
+#[test]
+fn explain_survives_hostile_text_in_every_format() {
+    for text in hostile_texts() {
+        let argument = text.replace('\u{0}', "");
+        if argument.trim().is_empty() {
+            assert_one_line_error(&run(&["explain", &argument]), "the reason text is empty");
+            continue;
+        }
+        for format in ["table", "json", "markdown"] {
+            let output = run(&["explain", &argument, "--output", format]);
+            assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+            let printed = stdout(&output);
+            if format == "json" {
+                serde_json::from_str::<serde_json::Value>(&printed).expect("explain JSON");
+            } else {
+                assert!(
+                    !printed
+                        .chars()
+                        .any(|c| c.is_control() && c != '\n' || ('\u{80}'..='\u{9f}').contains(&c)),
+                    "{format}: raw control characters in {printed:?}"
+                );
+            }
+        }
+        let mut child = binary()
+            .args(["explain", "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        assert!(!stdout(&output).contains('\u{1b}'));
+    }
+}
+
+/// The handed snapshot with a splunk token, a firelens password and presigned-URL credentials in
+/// its stopped reasons: no output format, nor a snapshot written back, carries any of them.
+#[test]
+fn secrets_reach_no_output() {
+    let file =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("mocks/cases/hostile/secrets-in-snapshot.json");
+    let file = file.to_str().unwrap();
+    let secrets = [
+        "hunter2-splunk-token",
+        "hunter2-firelens",
+        "FwoGZXIvYXdzCanaryToken",
+        "deadbeefcanarysignature",
+    ];
+    let original = std::fs::read_to_string(file).unwrap();
+    for secret in secrets {
+        assert!(original.contains(secret), "the case lost {secret}");
+    }
+    for format in ["table", "json", "markdown"] {
+        let output = run(&["diagnose", "--snapshot", file, "--output", format]);
+        assert!(
+            matches!(output.status.code(), Some(0..=3)) && output.status.code() != Some(2),
+            "{format}: {}",
+            stderr(&output)
+        );
+        let printed = format!("{}{}", stdout(&output), stderr(&output));
+        for secret in secrets {
+            assert!(!printed.contains(secret), "{format} prints {secret}");
+        }
+        if format == "json" {
+            // The parameter names stay, so the reason still reads; only the values are masked.
+            assert!(printed.contains("X-Amz-Security-Token"), "{printed}");
+        }
+    }
+}

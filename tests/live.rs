@@ -593,3 +593,106 @@ fn the_run_deadline_turns_pending_calls_into_gaps() {
     assert!(deadline_gaps > 0, "no call was cut by the deadline");
     assert!(elapsed < Duration::from_secs(6), "took {elapsed:?}");
 }
+
+/// A log driver's secret options and a stopped reason with presigned-URL credentials, read live:
+/// the snapshot written and every output format keep the option names and the URL, never the
+/// values.
+#[test]
+fn the_collector_writes_no_secret_and_no_output_prints_one() {
+    let mut account: Value = serde_json::from_str(
+        &std::fs::read_to_string(snapshot_path("s3-prefix-list-egress-missing")).unwrap(),
+    )
+    .unwrap();
+    let container = &mut account["task_definitions"][0]["containers"][0];
+    container["log_driver"] = "splunk".into();
+    container["log_options"] = serde_json::json!({
+        "splunk-token": "hunter2-splunk-token",
+        "splunk-url": "https://splunk.example:8088",
+    });
+    let reason = "CannotPullContainerError: failed to do request: Get \"https://prod-us-east-1-starport-layer-bucket.s3.us-east-1.amazonaws.com/abc?X-Amz-Security-Token=FwoGZXIvYXdzCanaryToken&X-Amz-Signature=deadbeefcanarysignature\": dial tcp 52.216.8.10:443: i/o timeout";
+    account["tasks"][0]["stopped_reason"] = reason.into();
+    let seeded =
+        std::env::temp_dir().join(format!("ecr-pathcheck-secrets-{}.json", std::process::id()));
+    std::fs::write(&seeded, serde_json::to_vec(&account).unwrap()).unwrap();
+    let emulator = Emulator::start();
+    emulator.reset();
+    let seed = Command::new(python())
+        .arg(root().join("mocks/live/seed.py"))
+        .arg(&emulator.endpoint)
+        .arg(&seeded)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&seeded);
+    assert!(
+        seed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&seed.stderr)
+    );
+    let secrets = [
+        "hunter2-splunk-token",
+        "FwoGZXIvYXdzCanaryToken",
+        "deadbeefcanarysignature",
+    ];
+    let file = std::env::temp_dir().join(format!(
+        "ecr-pathcheck-secrets-out-{}.json",
+        std::process::id()
+    ));
+    let written = emulator.run(&[
+        "snapshot",
+        "--cluster",
+        "prod",
+        "-o",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        written.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&written.stderr)
+    );
+    let snapshot = std::fs::read_to_string(&file).unwrap();
+    let _ = std::fs::remove_file(&file);
+    assert!(snapshot.contains("splunk-token"), "the option name is kept");
+    let mut printed = vec![("snapshot".to_string(), snapshot)];
+    for format in ["table", "json", "markdown"] {
+        let output = emulator.run(&["diagnose", "--cluster", "prod", "--output", format]);
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        printed.push((
+            format.to_string(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+        ));
+    }
+    for (what, text) in &printed {
+        for secret in secrets {
+            assert!(!text.contains(secret), "{what} carries {secret}");
+        }
+    }
+}
+
+/// `snapshot -o -` with standard output closed would lose the snapshot: one line, exit 2, and
+/// nothing is collected.
+#[test]
+fn a_snapshot_to_a_closed_standard_output_is_an_error() {
+    let emulator = Emulator::start();
+    emulator.seed("healthy-endpoints");
+    let output = Command::new("sh")
+        .args([
+            "-c",
+            "exec \"$@\" >&-",
+            "sh",
+            env!("CARGO_BIN_EXE_ecr-pathcheck"),
+        ])
+        .args(["snapshot", "--cluster", "prod", "-o", "-"])
+        .env("AWS_ENDPOINT_URL", &emulator.endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .output()
+        .unwrap();
+    assert_one_line_error(&output, "standard output is closed");
+}

@@ -45,5 +45,14 @@ fn load(args: &DiagnoseArgs) -> anyhow::Result<Snapshot> {
         .snapshot
         .as_deref()
         .context("give --task-arn ARN, --cluster C [--service S], --snapshot FILE or --demo")?;
-    Ok(snapshot::load_file(path)?)
+    let loaded = snapshot::load_file_versioned(path)?;
+    if loaded.read_version != snapshot::SCHEMA_VERSION {
+        eprintln!(
+            "note: {} has snapshot schema_version {}; it was migrated on load to version {}",
+            crate::output::safe_message(&path.display().to_string()),
+            loaded.read_version,
+            snapshot::SCHEMA_VERSION
+        );
+    }
+    Ok(loaded.snapshot)
 }

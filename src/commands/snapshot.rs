@@ -12,15 +12,26 @@ pub fn run(args: &SnapshotArgs, connection: &Connection) -> anyhow::Result<ExitC
     let Some(scope) = live::scope(&args.target, &mut connection)? else {
         bail!("give --task-arn ARN, --cluster C --service S, or --cluster C");
     };
+    // Rust's stdout silently swallows writes to a closed fd 1: check before collecting.
+    if args.out.as_os_str() == "-" && !standard_output_is_open() {
+        bail!("standard output is closed, so the snapshot cannot be written; pass -o FILE");
+    }
     let snapshot = live::collect(&scope, &connection, &args.target)?;
     let mut text = serde_json::to_string_pretty(&snapshot)?;
     text.push('\n');
     if args.out.as_os_str() == "-" {
-        crate::output::print(&text).context("cannot write the snapshot")?;
+        // Unlike a report, a snapshot that does not arrive is lost work: a reader that went
+        // away is an error.
+        let mut stdout = std::io::stdout().lock();
+        stdout
+            .write_all(text.as_bytes())
+            .and_then(|()| stdout.flush())
+            .context("cannot write the snapshot to standard output")?;
     } else {
         let mut file = std::fs::File::create(&args.out)
             .with_context(|| format!("cannot create {}", args.out.display()))?;
         file.write_all(text.as_bytes())
+            .and_then(|()| file.sync_all())
             .with_context(|| format!("cannot write {}", args.out.display()))?;
         eprintln!(
             "wrote {} ({} gaps); replay it with: ecr-pathcheck diagnose --snapshot {}",
@@ -30,4 +41,10 @@ pub fn run(args: &SnapshotArgs, connection: &Connection) -> anyhow::Result<ExitC
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Whether file descriptor 1 exists (Linux: `/proc/self/fd/1`); elsewhere assumed open.
+fn standard_output_is_open() -> bool {
+    let probe = std::path::Path::new("/proc/self/fd/1");
+    !std::path::Path::new("/proc/self/fd").exists() || probe.symlink_metadata().is_ok()
 }
