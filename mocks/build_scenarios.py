@@ -69,7 +69,7 @@ def interface_endpoint(service, last_octet):
 def healthy():
     subnet = lambda id, cidr, az: {"id": id, "vpc_id": "vpc-0a1", "availability_zone": f"{REGION}{az}", "cidr_block": cidr}
     return {
-        "schema_version": 1,
+        "schema_version": 2,
         "account_id": ACCOUNT,
         "region": REGION,
         "vpcs": [{"id": "vpc-0a1", "cidr_blocks": ["10.0.0.0/16"], "enable_dns_support": True, "enable_dns_hostnames": True, "dhcp_options_id": "dopt-amazon"}],
@@ -181,7 +181,7 @@ def healthy():
                 "name": "web",
                 "uri": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/web",
                 "encryption_type": "AES256",
-                "images": [{"digest": "sha256:" + "a" * 64, "tags": ["1.4.2", "latest"], "platforms": ["linux/amd64"]}],
+                "images": [{"digest": "sha256:" + "a" * 64, "tags": ["1.4.2", "latest"], "platforms": ["linux/amd64"], "size_bytes": 48_318_382}],
             }
         ],
         "log_groups": [{"name": "/ecs/web"}],
@@ -727,6 +727,95 @@ def reason_already_fixed(s):
     stopped_task(s, auth_timeout("10.0.10.5"))
 
 
+def registry_rate_limit_sidecar(s):
+    """A sidecar pulled anonymously from Docker Hub hit its pull rate limit (429 toomanyrequests);
+    the NAT path to Docker Hub works."""
+    no_endpoints_nat(s)
+    s["task_definitions"][0]["containers"].append({"name": "datadog-agent", "image": "datadog/agent:7"})
+    reason = (
+        "CannotPullContainerError: inspect image has been retried 5 time(s): httpReaderSeeker: failed open: unexpected status code "
+        "https://registry-1.docker.io/v2/datadog/agent/manifests/sha256:6e3a: 429 Too Many Requests - Server message: toomanyrequests: "
+        "You have reached your pull rate limit. You may increase the limit by authenticating and upgrading: https://www.docker.com/increase-rate-limit"
+    )
+    stopped_task(s, reason)
+    s["tasks"][0]["containers"].append({"name": "datadog-agent", "image": "datadog/agent:7", "reason": reason})
+
+
+def secret_json_key_missing(s):
+    """The container asks for JSON key DB_HOST of a secret that has no such key; the secretsmanager
+    endpoint and the role's permission are fine."""
+    secret = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:prod/web/db-oDuwul"
+    s["vpc_endpoints"].append(interface_endpoint("secretsmanager", 8))
+    s["task_definitions"][0]["containers"][0]["secrets"] = [
+        {"name": "DB_PASSWORD", "value_from": f"{secret}:password::"},
+        {"name": "DB_HOST", "value_from": f"{secret}:DB_HOST::"},
+    ]
+    s["secret_keys"] = [{"resource": secret}]
+    s["iam_roles"][0]["inline_policies"] = [{
+        "name": "read-db-secret",
+        "document": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": secret}]},
+    }]
+    stopped_task(s, "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): retrieved secret from Secrets Manager did not contain json key DB_HOST")
+
+
+def image_digest_expired(s):
+    """The deployment resolved web:1.4.2 to a digest that a lifecycle rule expired since; the tag
+    now points at a newer image."""
+    stopped_task(s, f"CannotPullContainerError: failed to resolve ref {IMAGE}@sha256:{'c' * 64}: not found")
+    s["tasks"][0]["containers"][0]["image_digest"] = "sha256:" + "c" * 64
+
+
+def image_bare_name_own_repository(s):
+    """The task definition says web:1.4.2 (no registry: docker.io/library/web); the account's ECR
+    repository web has that tag. The NAT path reaches Docker Hub, which has no such image."""
+    no_endpoints_nat(s)
+    s["task_definitions"][0]["containers"][0]["image"] = "web:1.4.2"
+    stopped_task(s, "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref docker.io/library/web:1.4.2: pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed")
+    s["tasks"][0]["containers"][0]["image"] = "web:1.4.2"
+
+
+def exec_format_error_platform_unknown(s):
+    """The image pulled, then the container exited with exec format error; the image is
+    single-architecture, so its architecture is not recorded: unknown, not an error."""
+    s["ecr_repositories"][0]["images"][0]["platforms"] = []
+    stopped_task(s, "Essential container in task exited")
+    s["tasks"][0]["stop_code"] = "EssentialContainerExited"
+    s["tasks"][0]["containers"][0].update({"exit_code": 255, "reason": "exec /app/server: exec format error"})
+
+
+def ephemeral_storage_too_small(s):
+    """An 8 GiB (compressed) image on Fargate's default 20 GiB of ephemeral storage: extracting
+    it fills the disk."""
+    s["ecr_repositories"][0]["images"][0]["size_bytes"] = 8 * 2**30
+    stopped_task(s, "CannotPullContainerError: failed to extract layer sha256:0b1c: write /var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots/12/fs/usr/lib/libx.so: no space left on device")
+
+
+def dualstack_registry_ipv6_only_egress(s):
+    """The image uses ECR's dual-stack host; the subnet has only an IPv6 egress path (egress-only
+    internet gateway) and no endpoints: registry auth dials the IPv4-only api.ecr host."""
+    s["vpc_endpoints"] = []
+    s["task_definitions"][0]["containers"][0]["image"] = f"{ACCOUNT}.dkr-ecr.{REGION}.on.aws/web:1.4.2"
+    by_id(s["route_tables"], "rtb-private")["routes"] = [
+        {"destination": "10.0.0.0/16", "target": "local"},
+        {"destination": "::/0", "target": "eigw-0a1"},
+    ]
+    by_id(s["security_groups"], "sg-app")["egress"] = [
+        {"rule_id": "sgr-app-https", "protocol": "tcp", "port_range": {"from": 443, "to": 443}, "peer": "0.0.0.0/0"},
+        {"rule_id": "sgr-app-https6", "protocol": "tcp", "port_range": {"from": 443, "to": 443}, "peer": "::/0"},
+    ]
+    stopped_task(s, auth_timeout("3.227.250.138"))
+
+
+def s3_endpoint_policy_principal_account(s):
+    """The S3 gateway endpoint's policy allows s3:GetObject only when aws:PrincipalAccount is the
+    account itself; ECR's service signs layer URLs, so S3 refuses every layer with 403."""
+    by_id(s["vpc_endpoints"], "vpce-s3")["policy"] = {"Version": "2012-10-17", "Statement": [{
+        "Sid": "SameAccountOnly", "Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": "*",
+        "Condition": {"StringEquals": {"aws:PrincipalAccount": ACCOUNT}},
+    }]}
+    stopped_task(s, f"CannotPullContainerError: ref pull has been retried 1 time(s): failed to copy: httpReadSeeker: failed open: unexpected status code https://prod-{REGION}-starport-layer-bucket.s3.{REGION}.amazonaws.com/...: 403 Forbidden")
+
+
 SCENARIOS = {
     "healthy-endpoints": lambda s: None,
     "s3-prefix-list-egress-missing": s3_prefix_list_egress_missing,
@@ -782,6 +871,14 @@ SCENARIOS = {
     "secret-kms-key-policy-excludes-role": secret_kms_key_policy_excludes_role,
     "secret-kms-key-policy-grants-role": secret_kms_key_policy_grants_role,
     "image-platform-mismatch": image_platform_mismatch,
+    "registry-rate-limit-sidecar": registry_rate_limit_sidecar,
+    "secret-json-key-missing": secret_json_key_missing,
+    "image-digest-expired": image_digest_expired,
+    "image-bare-name-own-repository": image_bare_name_own_repository,
+    "exec-format-error-platform-unknown": exec_format_error_platform_unknown,
+    "ephemeral-storage-too-small": ephemeral_storage_too_small,
+    "dualstack-registry-ipv6-only-egress": dualstack_registry_ipv6_only_egress,
+    "s3-endpoint-policy-principal-account": s3_endpoint_policy_principal_account,
 }
 
 

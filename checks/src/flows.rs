@@ -157,8 +157,13 @@ impl Flow {
     }
 
     /// Interface/gateway endpoints in the task's VPC only serve their own region's services.
+    /// ECR's dual-stack registry host has no PrivateLink: the `ecr.dkr` endpoint serves only
+    /// `ACCOUNT.dkr.ecr.REGION.amazonaws.com`.
     pub fn endpoint_service(&self, task_region: &str) -> Option<String> {
         let suffix = self.kind.endpoint_suffix()?;
+        if is_dual_stack_registry(&self.host) {
+            return None;
+        }
         (self.region == task_region).then(|| format!("com.amazonaws.{}.{suffix}", self.region))
     }
 }
@@ -189,6 +194,15 @@ impl ImageRef {
             _ => ("docker.io", image),
         };
         let labels: Vec<&str> = registry.split('.').collect();
+        if is_dual_stack_registry(registry) {
+            let (repository, reference) = split_reference(rest);
+            return ImageRef::PrivateEcr {
+                account: labels[0].to_string(),
+                region: labels[2].to_string(),
+                repository: repository.to_string(),
+                reference: reference.to_string(),
+            };
+        }
         if labels.len() >= 6
             && labels[1] == "dkr"
             && labels[2].starts_with("ecr")
@@ -208,6 +222,31 @@ impl ImageRef {
         }
     }
 
+    /// The host the container runtime dials for the image's manifests and blobs: the image's own
+    /// registry (`ACCOUNT.dkr.ecr.REGION.amazonaws.com`, or ECR's dual-stack
+    /// `ACCOUNT.dkr-ecr.REGION.on.aws`), `docker.io` for a bare name.
+    pub fn registry_host(image: &str) -> String {
+        match image.split_once('/') {
+            Some((first, _))
+                if first.contains('.') || first.contains(':') || first == "localhost" =>
+            {
+                first.to_string()
+            }
+            _ => "docker.io".to_string(),
+        }
+    }
+
+    /// A bare image name (`app:3f9c2e1`, `app@sha256:…`, `app`): no registry and no namespace,
+    /// which Docker reads as `docker.io/library/NAME`. `(name, tag or digest)`, `latest` when
+    /// the reference has neither.
+    pub fn bare_name(image: &str) -> Option<(String, String)> {
+        if image.contains('/') {
+            return None;
+        }
+        let (name, reference) = split_reference(image);
+        Some((name.to_string(), reference.to_string()))
+    }
+
     pub fn repository_arn(&self) -> Option<String> {
         match self {
             ImageRef::PrivateEcr {
@@ -220,6 +259,47 @@ impl ImageRef {
             )),
             ImageRef::External { .. } => None,
         }
+    }
+}
+
+/// ECR's dual-stack (IPv4 and IPv6) registry host, `ACCOUNT.dkr-ecr.REGION.on.aws`: the
+/// account's private ECR registry, not an external one. Only OCI/Docker requests have this host;
+/// registry auth (`GetAuthorizationToken`) still goes to `api.ecr.REGION.amazonaws.com`, and ECR
+/// serves no PrivateLink traffic on dual-stack hosts
+/// (<https://docs.aws.amazon.com/AmazonECR/latest/userguide/ecr-requests.html>).
+pub fn is_dual_stack_registry(host: &str) -> bool {
+    let labels: Vec<&str> = host.split('.').collect();
+    labels.len() == 5
+        && labels[0].len() == 12
+        && labels[0].bytes().all(|b| b.is_ascii_digit())
+        && labels[1] == "dkr-ecr"
+        && labels[3] == "on"
+        && labels[4] == "aws"
+}
+
+/// The dual-stack images of the definition in `region`: their registry auth needs IPv4.
+pub fn dual_stack_images<'a>(definition: &'a TaskDefinition, region: &str) -> Vec<&'a str> {
+    definition
+        .containers
+        .iter()
+        .filter(|container| {
+            is_dual_stack_registry(&ImageRef::registry_host(&container.image))
+                && matches!(ImageRef::parse(&container.image), ImageRef::PrivateEcr { region: r, .. } if r == region)
+        })
+        .map(|container| container.image.as_str())
+        .collect()
+}
+
+/// A registry reached over the internet that anyone may pull from without an AWS account:
+/// `public.ecr.aws` (Amazon ECR Public) and the other public registries. "Public registry",
+/// never "outside AWS": ECR Public is an AWS service, but without PrivateLink.
+pub fn public_registry_label(host: &str) -> &'static str {
+    if host == "public.ecr.aws" {
+        "the public registry Amazon ECR Public"
+    } else if host == "docker.io" || host.ends_with(".docker.io") {
+        "the public registry Docker Hub"
+    } else {
+        "a public registry"
     }
 }
 
@@ -285,10 +365,15 @@ pub fn required_flows(
                         Some("*".into()),
                     );
                 }
+                let registry = ImageRef::registry_host(&container.image);
                 add(
                     FlowKind::EcrRegistry,
                     region,
-                    format!("{account}.dkr.ecr.{region}.amazonaws.com"),
+                    if is_dual_stack_registry(&registry) {
+                        registry
+                    } else {
+                        format!("{account}.dkr.ecr.{region}.amazonaws.com")
+                    },
                     because.clone(),
                     image.repository_arn(),
                 );
@@ -469,6 +554,63 @@ mod tests {
         assert!(
             matches!(ImageRef::parse("ghcr.io/org/app:1"), ImageRef::External { registry, .. } if registry == "ghcr.io")
         );
+        assert_eq!(
+            ImageRef::parse("123456789012.dkr-ecr.us-east-1.on.aws/team/app:v1"),
+            ImageRef::PrivateEcr {
+                account: "123456789012".into(),
+                region: "us-east-1".into(),
+                repository: "team/app".into(),
+                reference: "v1".into()
+            }
+        );
+        assert!(!is_dual_stack_registry("evil.dkr-ecr.us-east-1.on.aws"));
+        assert_eq!(ImageRef::registry_host("app:3f9c2e1"), "docker.io");
+    }
+
+    #[test]
+    fn dual_stack_image_authenticates_over_ipv4_and_pulls_from_its_own_host() {
+        let definition = TaskDefinition {
+            arn: "arn:aws:ecs:us-east-1:123456789012:task-definition/app:1".into(),
+            execution_role_arn: None,
+            task_role_arn: None,
+            network_mode: "awsvpc".into(),
+            runtime_platform: Default::default(),
+            ephemeral_storage_gib: None,
+            containers: vec![crate::snapshot::ContainerDefinition {
+                name: "app".into(),
+                image: "123456789012.dkr-ecr.us-east-1.on.aws/app:v1".into(),
+                essential: true,
+                log_driver: None,
+                log_options: Default::default(),
+                secrets: Vec::new(),
+                repository_credentials: None,
+            }],
+        };
+        let flows = required_flows(
+            &definition,
+            "us-east-1",
+            "123456789012",
+            LaunchType::Fargate,
+            false,
+        );
+        let hosts: Vec<(FlowKind, &str)> =
+            flows.iter().map(|f| (f.kind, f.host.as_str())).collect();
+        assert_eq!(
+            hosts,
+            vec![
+                (FlowKind::EcrAuth, "api.ecr.us-east-1.amazonaws.com"),
+                (
+                    FlowKind::EcrRegistry,
+                    "123456789012.dkr-ecr.us-east-1.on.aws"
+                ),
+                (
+                    FlowKind::S3Layers,
+                    "prod-us-east-1-starport-layer-bucket.s3.us-east-1.amazonaws.com"
+                ),
+            ]
+        );
+        assert_eq!(flows[1].endpoint_service("us-east-1"), None);
+        assert!(flows[0].endpoint_service("us-east-1").is_some());
     }
 
     #[test]

@@ -21,6 +21,8 @@ pub enum Category {
     Timeout,
     Logs,
     Secrets,
+    /// The secret was read, but lacks the JSON key `valueFrom` names (`did not contain json key`).
+    SecretKey,
     Efs,
     Unknown,
 }
@@ -38,11 +40,22 @@ pub fn classify(text: &str) -> Classification {
     let normalized = normalize(text);
     let host = find_host(&normalized);
     let ip = find_dialled_ip(&normalized);
-    let flow = host
-        .as_deref()
-        .and_then(flow_of_host)
-        .or_else(|| flow_from_wording(&normalized));
     let category = category_of(&normalized);
+    // A reference the daemon could not find, named without a URL (`manifest for app:1 not
+    // found`, `repository app not found`): its registry is the flow, `docker.io` for a bare name.
+    let named = (category == Category::ImageNotFound)
+        .then(|| missing_reference(&normalized))
+        .flatten()
+        .map(|reference| crate::flows::ImageRef::registry_host(&reference));
+    let host = host.or(named);
+    let flow = if category == Category::Disk {
+        // The disk filled up while extracting: the download (whichever host served it) worked.
+        None
+    } else {
+        host.as_deref()
+            .and_then(flow_of_host)
+            .or_else(|| flow_from_wording(&normalized))
+    };
     let summary = summarize(category, flow, host.as_deref(), ip);
     Classification {
         category,
@@ -75,11 +88,18 @@ fn category_of(text: &str) -> Category {
         &["efs utils", "efs volume", "efs mount", "amazon-efs"],
     ) {
         Category::Efs
+    } else if text.contains("did not contain json key") {
+        Category::SecretKey
     } else if text.contains("no space left on device") {
         Category::Disk
     } else if contains_any(
         text,
-        &["toomanyrequests", "pull rate limit", "rate exceeded for"],
+        &[
+            "toomanyrequests",
+            "too many requests",
+            "pull rate limit",
+            "rate exceeded for",
+        ],
     ) {
         Category::RateLimit
     } else if contains_any(
@@ -100,6 +120,8 @@ fn category_of(text: &str) -> Category {
         &[
             "check whether the image exists",
             "manifest unknown",
+            "no pull access",
+            "pull access denied",
             "not found: manifest",
             ": not found",
             "repository does not exist",
@@ -161,6 +183,34 @@ fn category_of(text: &str) -> Category {
     }
 }
 
+/// The image reference a not-found text names without a URL: `manifest for NAME:TAG not
+/// found`, `repository NAME not found`, `failed to resolve ref NAME:`, `pull access denied for
+/// NAME`.
+fn missing_reference(text: &str) -> Option<String> {
+    // (lead, what must follow the reference): "repository does not exist" names no reference.
+    const LEADS: [(&str, &str); 4] = [
+        ("failed to resolve ref ", ""),
+        ("manifest for ", " not found"),
+        ("pull access denied for ", ""),
+        ("repository ", " not found"),
+    ];
+    LEADS.iter().find_map(|(lead, then)| {
+        text.match_indices(lead).find_map(|(at, _)| {
+            let rest = &text[at + lead.len()..];
+            let end = rest
+                .find(|c: char| c.is_whitespace() || c == ',' || c == '"')
+                .unwrap_or(rest.len());
+            let reference = rest[..end].trim_end_matches(':');
+            (!reference.is_empty()
+                && rest[end..].starts_with(then)
+                && reference
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "./:-_@".contains(c)))
+            .then(|| reference.to_string())
+        })
+    })
+}
+
 /// The "unable to pull secrets or registry auth" prefix wraps registry-auth errors too, so it
 /// does not by itself say a secret was involved.
 const SECRETS_OR_AUTH_WRAPPER: &str = "unable to pull secrets or registry auth";
@@ -200,7 +250,8 @@ fn find_host(text: &str) -> Option<String> {
 }
 
 fn is_known_host(token: &str) -> bool {
-    token.ends_with(".amazonaws.com")
+    crate::flows::is_dual_stack_registry(token)
+        || token.ends_with(".amazonaws.com")
         || token.ends_with(".amazonaws.com.cn")
         || KNOWN_REGISTRIES
             .iter()
@@ -226,7 +277,8 @@ fn find_named_host(text: &str) -> Option<String> {
         .into_iter()
         .map(|token| token.trim_matches(|c| c == '.' || c == '-'))
         .find(|token| {
-            token.ends_with(".amazonaws.com")
+            crate::flows::is_dual_stack_registry(token)
+                || token.ends_with(".amazonaws.com")
                 || token.ends_with(".amazonaws.com.cn")
                 || KNOWN_REGISTRIES
                     .iter()
@@ -250,7 +302,7 @@ pub fn flow_of_host(host: &str) -> Option<FlowKind> {
     let host = host.to_lowercase();
     if host.starts_with("api.ecr.") || host.starts_with("ecr.") {
         Some(FlowKind::EcrAuth)
-    } else if host.contains(".dkr.ecr.") {
+    } else if host.contains(".dkr.ecr.") || crate::flows::is_dual_stack_registry(&host) {
         Some(FlowKind::EcrRegistry)
     } else if host.contains("starport-layer-bucket")
         || host.starts_with("s3.")
@@ -345,6 +397,7 @@ fn summarize(
         Category::Timeout => "The task did not start in time; this is often a missing endpoint for CloudWatch Logs or Secrets Manager, or a slow pull.".into(),
         Category::Logs => format!("The task could not set up awslogs: check the log group exists (or awslogs-create-group with logs:CreateLogGroup) and that CloudWatch Logs is reachable (logs endpoint or NAT).{address}"),
         Category::Secrets => format!("The task could not fetch a secret from {flow_name}{host}: check the endpoint and network path, the execution role's permissions and the KMS key.{address}"),
+        Category::SecretKey => format!("The task read the secret from {flow_name}{host}, but it has no JSON key of the name valueFrom asks for: add the key to the secret, or correct valueFrom."),
         Category::Efs => "The task could not mount its EFS volume: check the EFS mount targets, their security groups (NFS 2049) and the access point.".into(),
         Category::Unknown => "The reason does not match a known pull failure; read it together with the container reasons.".into(),
     }
@@ -425,7 +478,12 @@ mod tests {
         check(
             "CannotPullContainerError: write /var/lib/docker/tmp/x: no space left on device",
             Category::Disk,
-            Some(FlowKind::EcrRegistry),
+            None,
+        );
+        check(
+            "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): retrieved secret from Secrets Manager did not contain json key DB_HOST",
+            Category::SecretKey,
+            Some(FlowKind::SecretsManager),
         );
         check(
             "DockerTimeoutError: Could not transition to started; timed out after waiting 3m0s",
@@ -464,6 +522,45 @@ mod tests {
             "CannotPullContainerError: ... unexpected status code 403 Forbidden prod-us-east-1-starport-layer-bucket.s3.us-east-1.amazonaws.com",
             Category::Permission,
             Some(FlowKind::S3Layers),
+        );
+    }
+
+    #[test]
+    fn external_not_found_dual_stack_and_disk() {
+        let bare = check(
+            "CannotPullContainerError: Error response from daemon: manifest for app:3f9c2e1 not found: manifest unknown: manifest unknown",
+            Category::ImageNotFound,
+            Some(FlowKind::ExternalRegistry),
+        );
+        assert_eq!(bare.host.as_deref(), Some("docker.io"));
+        check(
+            "CannotPullContainerError: Error response from daemon: repository app not found: does not exist or no pull access",
+            Category::ImageNotFound,
+            Some(FlowKind::ExternalRegistry),
+        );
+        check(
+            "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref docker.io/library/app:3f9c2e1: pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed",
+            Category::ImageNotFound,
+            Some(FlowKind::ExternalRegistry),
+        );
+        check(
+            "CannotPullContainerError: failed to extract layer sha256:0123: write /var/lib/containerd/x: no space left on device",
+            Category::Disk,
+            None,
+        );
+        let dual = check(
+            "CannotPullContainerError: failed to do request: Head \"https://123456789012.dkr-ecr.us-east-1.on.aws/v2/app/manifests/v1\": dial tcp 10.0.0.1:443: i/o timeout",
+            Category::Network,
+            Some(FlowKind::EcrRegistry),
+        );
+        assert_eq!(
+            dual.host.as_deref(),
+            Some("123456789012.dkr-ecr.us-east-1.on.aws")
+        );
+        check(
+            "CannotPullContainerError: unexpected status code https://registry-1.docker.io/v2/datadog/agent/manifests/sha256:6e: 429 Too Many Requests",
+            Category::RateLimit,
+            Some(FlowKind::ExternalRegistry),
         );
     }
 

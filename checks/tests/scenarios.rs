@@ -93,6 +93,22 @@ const EXPECTATIONS: &[(&str, &[&str], &[&str])] = &[
         &[],
     ),
     ("image-platform-mismatch", &["PC702"], &["PC801"]),
+    ("registry-rate-limit-sidecar", &["PC707"], &["PC801"]),
+    ("secret-json-key-missing", &["PC607"], &["PC801"]),
+    ("image-digest-expired", &["PC705"], &["PC801"]),
+    ("image-bare-name-own-repository", &["PC706"], &["PC801"]),
+    ("exec-format-error-platform-unknown", &[], &["PC702"]),
+    ("ephemeral-storage-too-small", &["PC708"], &["PC801"]),
+    (
+        "dualstack-registry-ipv6-only-egress",
+        &["PC201"],
+        &["PC302", "PC801"],
+    ),
+    (
+        "s3-endpoint-policy-principal-account",
+        &["PC204"],
+        &["PC801"],
+    ),
 ];
 
 #[test]
@@ -173,6 +189,43 @@ const NAMED_CAUSES: &[(&str, &str, &str)] = &[
         "PC605",
         "names neither the role nor its account (arn:aws:iam::111122223333:root)",
     ),
+    (
+        "registry-rate-limit-sidecar",
+        "PC707",
+        "container `datadog-agent`, image datadog/agent:7",
+    ),
+    (
+        "secret-json-key-missing",
+        "PC607",
+        "container `web` sets DB_HOST from valueFrom arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/web/db-oDuwul:DB_HOST::",
+    ),
+    ("image-digest-expired", "PC705", "none with that digest"),
+    (
+        "image-bare-name-own-repository",
+        "PC706",
+        "the account's ECR repository arn:aws:ecr:us-east-1:111122223333:repository/web holds 1.4.2",
+    ),
+    (
+        "exec-format-error-platform-unknown",
+        "PC702",
+        "its binaries are for another architecture than linux/amd64",
+    ),
+    (
+        "ephemeral-storage-too-small",
+        "PC708",
+        "more than the 20 GiB of Fargate's default ephemeral storage",
+    ),
+    (
+        "dualstack-registry-ipv6-only-egress",
+        "PC201",
+        "Registry auth needs IPv4 even for a dual-stack image",
+    ),
+    (
+        "s3-endpoint-policy-principal-account",
+        "PC204",
+        "Layer downloads are presigned URLs that ECR's own service signs",
+    ),
+    ("image-in-other-region", "PC205", "eu-west-1"),
 ];
 
 #[test]

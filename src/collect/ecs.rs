@@ -298,6 +298,8 @@ fn convert_task(task: &sdk::Task) -> Option<Task> {
             .map(|container| ContainerState {
                 name: container.name().unwrap_or_default().to_string(),
                 image: container.image().unwrap_or_default().to_string(),
+                image_digest: container.image_digest().map(str::to_string),
+                exit_code: container.exit_code(),
                 reason: container.reason().map(str::to_string),
             })
             .collect(),
@@ -362,6 +364,9 @@ fn convert_task_definition(definition: &sdk::TaskDefinition) -> TaskDefinition {
             .to_string(),
         execution_role_arn: definition.execution_role_arn().map(str::to_string),
         task_role_arn: definition.task_role_arn().map(str::to_string),
+        ephemeral_storage_gib: definition
+            .ephemeral_storage()
+            .and_then(|storage| u32::try_from(storage.size_in_gib()).ok()),
         network_mode: definition
             .network_mode()
             .map(|mode| mode.as_str().to_string())

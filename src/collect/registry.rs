@@ -43,6 +43,19 @@ pub async fn repositories(
 ) -> anyhow::Result<Vec<EcrRepository>> {
     let mut wanted: BTreeMap<Wanted, BTreeSet<String>> = BTreeMap::new();
     for image in images {
+        // A bare name (`app:3f9c2e1`) means Docker Hub's `library/app`; the account's own
+        // repository of that name, if it holds the tag, is what the task definition meant (PC706).
+        if let Some((name, reference)) = ImageRef::bare_name(image) {
+            wanted
+                .entry(Wanted {
+                    account: own_account.to_string(),
+                    region: region.to_string(),
+                    name,
+                })
+                .or_default()
+                .insert(reference);
+            continue;
+        }
         let ImageRef::PrivateEcr {
             account,
             region: image_region,
@@ -161,6 +174,9 @@ async fn repository_with_images(
             Some(EcrImage {
                 platforms: platforms.get(&digest).cloned().unwrap_or_default(),
                 tags: detail.image_tags().to_vec(),
+                size_bytes: detail
+                    .image_size_in_bytes()
+                    .and_then(|size| u64::try_from(size).ok()),
                 digest,
             })
         })

@@ -358,6 +358,21 @@ pub fn evaluate_target(index: &Index, target: &TargetInput) -> (TargetReport, Ve
             for report in &flow_reports {
                 verdict = verdict.combine(report.verdict);
             }
+            // Evidence the task carries (its reasons, its containers): findings of the target,
+            // not of one hop.
+            let evidence: Vec<Finding> = rules::secret_json_key::check(target, definition)
+                .into_iter()
+                .chain(rules::bare_image_name::check(index, target, definition))
+                .chain(rules::registry_rate_limit::check(index, target, definition))
+                .chain(rules::ephemeral_storage::check(index, target, definition))
+                .collect();
+            if evidence
+                .iter()
+                .any(|finding| finding.severity == Severity::Error)
+            {
+                verdict = TargetVerdict::Blocked;
+            }
+            findings.extend(evidence);
         }
     }
     findings.extend(rules::stopped_reason::correlate(
@@ -465,6 +480,7 @@ fn evaluate_flow(context: &PathContext) -> (FlowReport, Vec<Finding>) {
     let images = rules::image_reference::images(context);
     for verdict in rules::image_reference::check(context, &images)
         .into_iter()
+        .chain(rules::image_digest::check(context, &images))
         .chain(rules::image_platform::check(context, &images))
         .chain(rules::repository_kms_key::check(context, &images))
     {

@@ -45,6 +45,9 @@ pub struct TargetInput<'a> {
     pub unknown_instances: Vec<String>,
     /// Stopped reasons, container reasons and failure events, newest first.
     pub reasons: Vec<String>,
+    /// The target's tasks in the snapshot (a service's, or the task itself): the evidence they
+    /// carry, such as each container's resolved image digest.
+    pub tasks: Vec<&'a Task>,
 }
 
 impl TargetInput<'_> {
@@ -122,6 +125,7 @@ pub fn targets<'a>(index: &Index<'a>) -> Vec<TargetInput<'a>> {
             unknown_subnets,
             unknown_instances,
             reasons,
+            tasks,
         });
     }
     for task in &snapshot.tasks {
@@ -155,6 +159,7 @@ pub fn targets<'a>(index: &Index<'a>) -> Vec<TargetInput<'a>> {
             unknown_subnets,
             unknown_instances,
             reasons: task_reasons(task).collect(),
+            tasks: vec![task],
         });
     }
     targets

@@ -7,12 +7,18 @@ use crate::flows::{FlowKind, ImageRef};
 declare_check! {
     /// ## What it does
     /// Explains, when a flow has no working path, that VPC endpoints cannot provide one: the
-    /// image is in another region's registry, or in a registry outside ECR.
+    /// image is in another region's registry, on ECR's dual-stack host (`ACCOUNT.dkr-ecr.REGION.on.aws`,
+    /// which ECR serves without PrivateLink), or in a public registry (Docker Hub, ghcr.io,
+    /// `public.ecr.aws`, ...). For another region's image the finding names the image's
+    /// repository in its own region, which the fix changes.
     ///
     /// ## Why is this bad
-    /// Interface and gateway endpoints serve only their own region, and PrivateLink exists only
-    /// for AWS services: Docker Hub, ghcr.io, quay.io and `public.ecr.aws` need an internet path
-    /// (a NAT gateway, or an internet gateway plus a public IP). Adding endpoints will not help.
+    /// Interface and gateway endpoints serve only their own region, and public registries (Docker
+    /// Hub, ghcr.io, quay.io, and Amazon ECR Public at `public.ecr.aws`) have no PrivateLink
+    /// endpoint: they need an internet path (a NAT gateway, or an internet gateway plus a public
+    /// IP). ECR does not serve PrivateLink traffic on its dual-stack hosts
+    /// (<https://docs.aws.amazon.com/AmazonECR/latest/userguide/ecr-requests.html>). Adding
+    /// endpoints will not help.
     ///
     /// ## Example
     /// A task in `us-east-1` runs `111122223333.dkr.ecr.eu-west-1.amazonaws.com/app:1` from a
@@ -36,11 +42,15 @@ pub fn check(context: &PathContext) -> Option<Finding> {
     if flow.endpoint_service(task_region).is_some() {
         return None;
     }
+    if crate::flows::is_dual_stack_registry(&flow.host) {
+        return Some(dual_stack(context));
+    }
     let (title, why, fix_cli) = if flow.kind == FlowKind::ExternalRegistry {
+        let label = crate::flows::public_registry_label(&flow.host);
         (
-            format!("{} is outside AWS: no VPC endpoint can reach it", flow.host),
+            format!("{} is {label}: no VPC endpoint can reach it", flow.host),
             format!(
-                "{}. PrivateLink exists only for AWS services, so the registry {} needs a NAT gateway or an internet gateway with a public IP.",
+                "{}. {} is {label}, reached over the internet: it has no PrivateLink endpoint in the task's VPC, so it needs a NAT gateway or an internet gateway with a public IP (or an ECR pull-through cache rule, whose images the ECR endpoints serve).",
                 flow.because, flow.host
             ),
             format!(
@@ -77,6 +87,7 @@ pub fn check(context: &PathContext) -> Option<Finding> {
             CHECK
                 .finding(format!("{title}; the image is already in {task_region}: {local}"))
                 .resource(context.target.task_definition_arn.as_str())
+                .resources(context.flow.resources.iter().filter(|r| r.starts_with("arn:aws:ecr:")).cloned())
                 .detail(format!("{why} {local} exists in {task_region} (replicated or pushed there), so pointing the task definition at it is enough."))
                 .fix(
                     format!("aws ecs register-task-definition --cli-input-json file://task-definition.json  # with \"image\": \"{}\"", note(&local)),
@@ -93,6 +104,7 @@ pub fn check(context: &PathContext) -> Option<Finding> {
         CHECK
             .finding(title)
             .resource(context.target.task_definition_arn.as_str())
+            .resources(image_repositories(context))
             .detail(why)
             .fix(
                 fix_cli,
@@ -163,6 +175,7 @@ fn replication_finding(context: &PathContext, title: &str, why: &str) -> Option<
             CHECK
                 .finding(title.to_string())
                 .resource(context.target.task_definition_arn.as_str())
+                .resources(image_repositories(context))
                 .detail(format!("{why} Whether the {} registry replicates {repository} is unknown: ecr:DescribeRegistry was refused ({}).", context.flow.region, gap.error_code)),
         );
     };
@@ -237,6 +250,44 @@ fn other_region_images<'c>(
             }
             _ => None,
         })
+}
+
+/// The repositories (in their own region) of the images another region's registry serves:
+/// what a replication rule or a re-push changes. Empty for the flows of an external registry.
+fn image_repositories(context: &PathContext) -> Vec<String> {
+    let Some(definition) = context.target.definition else {
+        return Vec::new();
+    };
+    definition
+        .containers
+        .iter()
+        .map(|container| ImageRef::parse(&container.image))
+        .filter(|image| matches!(image, ImageRef::PrivateEcr { region, .. } if region == &context.flow.region))
+        .filter_map(|image| image.repository_arn())
+        .collect()
+}
+
+/// ECR's dual-stack registry host: ECR's own registry, but with no PrivateLink (the `ecr.dkr`
+/// endpoint serves only the IPv4 host), so without an internet path the pull fails.
+/// <https://docs.aws.amazon.com/AmazonECR/latest/userguide/ecr-requests.html>
+fn dual_stack(context: &PathContext) -> Finding {
+    let flow = context.flow;
+    let ipv4_host = flow
+        .host
+        .replace(".dkr-ecr.", ".dkr.ecr.")
+        .replace(".on.aws", ".amazonaws.com");
+    CHECK
+        .finding(format!("{} is ECR's dual-stack registry host, which VPC endpoints do not serve", flow.host))
+        .resource(context.target.task_definition_arn.as_str())
+        .resources(image_repositories(context))
+        .detail(format!(
+            "{}. {} is the dual-stack (IPv4 and IPv6) host of the account's own ECR registry in {}; ECR does not serve PrivateLink traffic on dual-stack hosts, so the ecr.dkr endpoint cannot carry it. Use the IPv4 host {ipv4_host} (served by the ecr.dkr endpoint), or give the subnet an IPv6 or NAT path.",
+            flow.because, flow.host, flow.region
+        ))
+        .fix(
+            format!("aws ecs register-task-definition --cli-input-json file://task-definition.json  # with the image on {}", note(&ipv4_host)),
+            format!("# in the container definition of {}: the same repository on the IPv4 host\nimage = \"{}/<repository>:<tag>\"", note(&context.target.task_definition_arn), hcl(&ipv4_host)),
+        )
 }
 
 fn prefix_for(host: &str) -> String {

@@ -88,13 +88,26 @@ pub fn check(context: &PathContext, service_name: &str) -> Verdict {
         .find(|ep| ep.endpoint_type == EndpointType::Interface && !ep.security_group_ids.is_empty())
         .map(|ep| ep.security_group_ids[0].clone())
         .unwrap_or_else(|| "<endpoint security group allowing tcp/443 from the task>".into());
+    let ipv6_exit = super::no_route::ipv6_default_route(context);
+    let auth_note = super::no_route::ipv4_only_auth_note(context, ipv6_exit);
+    let finding = match (&auth_note, context.placement.route_table) {
+        (Some(_), Some(table)) => CHECK
+            .finding(format!(
+                "No {short} VPC endpoint in {vpc}, and route table {} has no IPv4 route to {}: registry auth needs IPv4 even for a dual-stack image",
+                table.id, context.flow.host
+            ))
+            .resource(vpc.as_str())
+            .resource(table.id.as_str()),
+        _ => finding,
+    };
     Verdict::Block(
         finding
             .detail(format!(
-                "{}, so the task needs {} ({}). {vpc} has no endpoint for {service_name}, and the route tables of {subnet} have no route to a NAT or internet gateway.",
+                "{}, so the task needs {} ({}). {vpc} has no endpoint for {service_name}, and the route tables of {subnet} have no route to a NAT or internet gateway.{}",
                 context.flow.because,
                 context.flow.kind.describe(),
-                context.flow.host
+                context.flow.host,
+                auth_note.map(|note| format!(" {note}")).unwrap_or_default()
             ))
             .fix(
                 format!(

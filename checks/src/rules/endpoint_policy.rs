@@ -21,9 +21,22 @@ declare_check! {
     /// `aws:PrincipalArn` conditions) win over allows. A condition this tool cannot evaluate
     /// offline makes the result unknown rather than a guess.
     ///
+    ///
+    /// Who makes each request matters. Layer downloads are presigned S3 URLs that ECR's own
+    /// service signs, not the task's role: an S3 endpoint policy that allows only the caller's
+    /// account, organization or role (`aws:PrincipalAccount`, `aws:PrincipalOrgID`,
+    /// `aws:PrincipalArn`) or only the account's own buckets (`aws:ResourceAccount`; the layer
+    /// bucket belongs to AWS) denies every layer. AWS documents the minimal S3 endpoint policy
+    /// for ECR as `s3:GetObject` on `arn:aws:s3:::prod-<region>-starport-layer-bucket/*` for any
+    /// principal ("Minimum Amazon S3 bucket permissions for Amazon ECR",
+    /// <https://docs.aws.amazon.com/AmazonECR/latest/userguide/vpc-endpoints.html>). Such a
+    /// condition is an error when it names only the snapshot's own account, its roles or an
+    /// organization; a condition naming any other principal stays unknown.
+    ///
     /// ## Example
     /// An S3 gateway endpoint policy allowing `arn:aws:s3:::prod-us-east-1-starport-layer-buckets/*`
-    /// (note the extra `s`): every layer download is denied.
+    /// (note the extra `s`): every layer download is denied. Or one whose only statement allows
+    /// `s3:*` when `aws:PrincipalAccount` is the account itself.
     ///
     /// ## Fix
     /// Add a statement allowing the listed actions on the listed resources, or reset the policy
@@ -83,6 +96,12 @@ pub fn check(context: &PathContext, endpoint: &VpcEndpoint) -> Verdict {
                 ));
             }
             Decision::Unknown { reason } => {
+                if flow.kind == FlowKind::S3Layers
+                    && let Some(verdict) =
+                        layer_principal(context, endpoint, document, action, resource, &known)
+                {
+                    return verdict;
+                }
                 return Verdict::Unknown(
                     CHECK
                         .finding(format!(
@@ -186,4 +205,158 @@ fn collect_strings(value: &serde_json::Value, into: &mut Vec<String>) {
         }
         _ => {}
     }
+}
+
+/// The condition keys that describe who signs a request or whose bucket it reads.
+const PRINCIPAL_KEYS: [&str; 5] = [
+    "aws:PrincipalAccount",
+    "aws:PrincipalOrgID",
+    "aws:PrincipalOrgPaths",
+    "aws:PrincipalArn",
+    "aws:ResourceAccount",
+];
+
+/// An S3 layer request left undecided by a principal or resource-account condition. Layer URLs
+/// are presigned by ECR's service, and the layer bucket is AWS's: when every such condition names
+/// only the snapshot's own account, its ARNs or an organization, the request is evaluated as ECR
+/// makes it (another account's principal, no organization, an AWS-owned bucket). `None` when a
+/// condition names anything else (it stays unknown).
+fn layer_principal(
+    context: &PathContext,
+    endpoint: &VpcEndpoint,
+    document: &serde_json::Value,
+    action: &str,
+    resource: &str,
+    known: &BTreeMap<String, Vec<String>>,
+) -> Option<Verdict> {
+    let account = &context.index.snapshot.account_id;
+    let conditions = principal_conditions(document);
+    if conditions.is_empty() {
+        return None;
+    }
+    let own = |value: &str| {
+        value == account
+            || value.contains(&format!(":{account}:"))
+            || value.starts_with("o-")
+            || value.starts_with("${")
+    };
+    if !conditions
+        .iter()
+        .all(|(_, _, values)| values.iter().all(|value| own(value)))
+    {
+        return None;
+    }
+    let mut as_ecr = known.clone();
+    as_ecr.insert(
+        "aws:PrincipalAccount".into(),
+        vec!["ecr-service-account".into()],
+    );
+    as_ecr.insert(
+        "aws:PrincipalArn".into(),
+        vec!["arn:aws:iam::ecr-service-account:root".into()],
+    );
+    as_ecr.insert("aws:PrincipalOrgID".into(), Vec::new());
+    as_ecr.insert("aws:PrincipalOrgPaths".into(), Vec::new());
+    as_ecr.insert(
+        "aws:ResourceAccount".into(),
+        vec!["aws-starport-account".into()],
+    );
+    let request = Request {
+        principal_arn: None,
+        action,
+        resource,
+        context: as_ecr,
+    };
+    let statements: Vec<String> = conditions
+        .iter()
+        .map(|(statement, key, values)| format!("{statement} ({key} = {})", values.join(", ")))
+        .collect();
+    let why = match evaluate(document, PolicyKind::Resource, &request) {
+        Decision::Allowed { .. } => return None,
+        Decision::Unknown { .. } => return None,
+        Decision::ExplicitDeny { statement } => format!("{statement} explicitly denies it"),
+        Decision::ImplicitDeny => "no statement allows it".to_string(),
+    };
+    let bucket = format!(
+        "arn:aws:s3:::prod-{}-starport-layer-bucket/*",
+        context.flow.region
+    );
+    let statement = serde_json::json!({
+        "Sid": "AllowEcrLayers",
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": ["s3:GetObject"],
+        "Resource": [bucket],
+    });
+    let mut merged = document.clone();
+    match merged.get_mut("Statement") {
+        Some(serde_json::Value::Array(items)) => items.push(statement),
+        Some(single) => *single = serde_json::Value::Array(vec![single.clone(), statement]),
+        None => merged["Statement"] = serde_json::Value::Array(vec![statement]),
+    }
+    let merged = serde_json::to_string(&merged).unwrap_or_default();
+    Some(Verdict::Block(
+        CHECK
+            .finding(format!(
+                "Endpoint {}'s policy denies every image layer: {} allows only this account's principals, but ECR's service signs layer URLs",
+                endpoint.id, statements.join("; ")
+            ))
+            .resource(&endpoint.id)
+            .detail(format!(
+                "Image layers go through {} ({}). Layer downloads are presigned URLs that ECR's own service signs, so S3 sees ECR's principal, not {account}'s, and the layer bucket is AWS's own: the statement(s) {} never match a layer request. Evaluated as ECR makes it, s3:GetObject on {resource}: {why}. AWS's minimal S3 endpoint policy for ECR allows s3:GetObject on {bucket} to any principal (https://docs.aws.amazon.com/AmazonECR/latest/userguide/vpc-endpoints.html); the fix keeps your statements and adds it.",
+                endpoint.id,
+                endpoint.service_name,
+                statements.join("; ")
+            ))
+            .fix(
+                format!(
+                    "aws ec2 modify-vpc-endpoint --vpc-endpoint-id {} --policy-document {}",
+                    sh(&endpoint.id),
+                    sh(&merged)
+                ),
+                format!(
+                    "resource \"aws_vpc_endpoint_policy\" \"{}\" {{\n  vpc_endpoint_id = \"{}\"\n  policy          = jsonencode({})\n}}",
+                    super::fixes::label(&endpoint.id),
+                    hcl(&endpoint.id),
+                    hcl_json(&merged)
+                ),
+            ),
+    ))
+}
+
+/// Each (statement label, condition key, values) of the policy that tests a principal or
+/// resource-account key.
+fn principal_conditions(document: &serde_json::Value) -> Vec<(String, String, Vec<String>)> {
+    let statements: Vec<&serde_json::Value> = match document.get("Statement") {
+        Some(serde_json::Value::Array(items)) => items.iter().collect(),
+        Some(single) => vec![single],
+        None => Vec::new(),
+    };
+    let mut found = Vec::new();
+    for (at, statement) in statements.iter().enumerate() {
+        let label = match statement.get("Sid").and_then(|sid| sid.as_str()) {
+            Some(sid) => format!("statement `{sid}`"),
+            None => format!("statement #{}", at + 1),
+        };
+        let Some(serde_json::Value::Object(operators)) = statement.get("Condition") else {
+            continue;
+        };
+        for keys in operators.values() {
+            let serde_json::Value::Object(keys) = keys else {
+                continue;
+            };
+            for (key, values) in keys {
+                if !PRINCIPAL_KEYS
+                    .iter()
+                    .any(|known| known.eq_ignore_ascii_case(key))
+                {
+                    continue;
+                }
+                let mut strings = Vec::new();
+                collect_strings(values, &mut strings);
+                found.push((label.clone(), key.clone(), strings));
+            }
+        }
+    }
+    found
 }

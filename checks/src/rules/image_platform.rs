@@ -13,6 +13,12 @@ declare_check! {
     /// `image Manifest does not contain descriptor matching platform 'linux/amd64'` (or starts and
     /// dies with `exec format error`).
     ///
+    /// A multi-platform image (manifest list) names its platforms; a single-architecture image
+    /// records its OS and architecture only in its config blob, which this tool does not fetch
+    /// (it needs `GetDownloadUrlForLayer` and an HTTP GET of the presigned URL). For such an
+    /// image the match is unknown: an info line, or a warning when the task's reason is `exec
+    /// format error` (the container pulled and could not run its binaries).
+    ///
     /// ## Example
     /// Image platforms `[linux/arm64]`, task `runtimePlatform.cpuArchitecture` unset (X86_64).
     ///
@@ -53,11 +59,41 @@ pub fn check(context: &PathContext, images: &[super::image_reference::FlowImage]
             continue;
         };
         if found.platforms.is_empty() {
-            verdicts.push(Verdict::Unknown(
-                CHECK.finding(format!("The platforms of {}:{reference} are not recorded", repository.name)).resource(repository.arn.as_str()).detail("The snapshot lists the image without its manifest platforms; the match with the task's platform cannot be checked.").severity(crate::finding::Severity::Info),
-            ));
+            // A manifest list names its platforms; a single-architecture manifest does not: its
+            // OS and architecture are only in the config blob, which is not read.
+            let exec_format = context
+                .target
+                .reasons
+                .iter()
+                .any(|reason| reason.to_ascii_lowercase().contains("exec format error"));
+            let unknown = format!(
+                "The snapshot records no platform for {}:{reference}: it is a single-architecture image (or its manifest could not be read), whose OS and architecture are written only in its config blob, which this tool does not fetch (the config digest from BatchGetImage, then GetDownloadUrlForLayer and an HTTP GET of the presigned S3 URL). So whether it matches the task's {wanted} (runtimePlatform {}/{}) is unknown. Check with: docker buildx imagetools inspect {}:{reference}",
+                repository.name,
+                platform.operating_system_family,
+                platform.cpu_architecture,
+                repository.uri
+            );
+            let finding = if exec_format {
+                CHECK
+                    .finding(format!("exec format error after pulling {}:{reference}: its architecture is not recorded, the task runs {wanted}", repository.name))
+                    .resources([repository.arn.as_str(), definition.arn.as_str()])
+                    .detail(format!("The container pulled, then failed to start with `exec format error`: its binaries are for another architecture than {wanted}. {unknown}."))
+                    .severity(crate::finding::Severity::Warning)
+            } else {
+                CHECK
+                    .finding(format!("The platform of {}:{reference} is not recorded (single-architecture images keep it in their config blob)", repository.name))
+                    .resource(repository.arn.as_str())
+                    .detail(format!("{unknown}."))
+                    .severity(crate::finding::Severity::Info)
+            };
+            verdicts.push(Verdict::Unknown(finding));
             continue;
         }
+        let exec_format = context
+            .target
+            .reasons
+            .iter()
+            .any(|reason| reason.to_ascii_lowercase().contains("exec format error"));
         if found
             .platforms
             .iter()
@@ -74,7 +110,7 @@ pub fn check(context: &PathContext, images: &[super::image_reference::FlowImage]
             CHECK
                 .finding(format!("Image {}:{reference} has no {wanted} manifest (it has {})", repository.name, found.platforms.join(", ")))
                 .resources([repository.arn.as_str(), definition.arn.as_str()])
-                .detail(format!("The task runs on {wanted} (runtimePlatform {}/{}); the image's manifests are for {}.", platform.operating_system_family, platform.cpu_architecture, found.platforms.join(", ")))
+                .detail(format!("The task runs on {wanted} (runtimePlatform {}/{}); the image's manifests are for {}.{}", platform.operating_system_family, platform.cpu_architecture, found.platforms.join(", "), if exec_format { " The task's `exec format error` is this mismatch." } else { "" }))
                 .fix(
                     format!("# rebuild the image for both platforms and push it again:\ndocker buildx build --platform {},{} -t {} --push .", sh(&wanted), sh(&found.platforms[0]), sh(&format!("{}:{reference}", repository.uri))),
                     format!("# or, in the aws_ecs_task_definition, run on the image's platform:\nruntime_platform {{\n  operating_system_family = \"LINUX\"\n  cpu_architecture        = \"{other_arch}\"\n}}"),
@@ -82,4 +118,61 @@ pub fn check(context: &PathContext, images: &[super::image_reference::FlowImage]
         ));
     }
     verdicts
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::diagnose;
+    use crate::finding::Severity;
+    use crate::snapshot::{Snapshot, Task};
+
+    fn snapshot(platforms: &[&str], reason: &str) -> Snapshot {
+        let text = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../mocks/healthy-endpoints/snapshot.json"
+        ))
+        .unwrap();
+        let mut snapshot =
+            crate::snapshot::from_json(&text, std::path::Path::new("s.json")).unwrap();
+        snapshot.ecr_repositories[0].images[0].platforms =
+            platforms.iter().map(|p| p.to_string()).collect();
+        snapshot.tasks = vec![Task {
+            arn: "arn:aws:ecs:us-east-1:111122223333:task/prod/abc".into(),
+            cluster_arn: "arn:aws:ecs:us-east-1:111122223333:cluster/prod".into(),
+            task_definition_arn: snapshot.task_definitions[0].arn.clone(),
+            group: Some("service:web".into()),
+            launch_type: crate::snapshot::LaunchType::Fargate,
+            platform_version: None,
+            last_status: "STOPPED".into(),
+            stop_code: Some("EssentialContainerExited".into()),
+            stopped_reason: Some(reason.into()),
+            containers: Vec::new(),
+            network: None,
+            container_instance_arn: None,
+        }];
+        snapshot
+    }
+
+    fn pc702(snapshot: &Snapshot) -> Option<Severity> {
+        diagnose(snapshot)
+            .findings
+            .iter()
+            .find(|f| f.check == "PC702")
+            .map(|f| f.severity)
+    }
+
+    #[test]
+    fn exec_format_error_with_an_unrecorded_platform_is_a_warning() {
+        let reason = "Essential container in task exited: exec /app/server: exec format error";
+        assert_eq!(pc702(&snapshot(&[], reason)), Some(Severity::Warning));
+        assert_eq!(
+            pc702(&snapshot(&[], "Essential container in task exited")),
+            Some(Severity::Info)
+        );
+        assert_eq!(
+            pc702(&snapshot(&["linux/arm64"], reason)),
+            Some(Severity::Error)
+        );
+        assert_eq!(pc702(&snapshot(&["linux/amd64"], reason)), None);
+    }
 }

@@ -42,8 +42,13 @@ pub fn images<'a>(context: &PathContext<'a, '_>) -> Vec<FlowImage<'a>> {
     definition
         .containers
         .iter()
-        .map(|container| ImageRef::parse(&container.image))
-        .filter_map(|image| {
+        .map(|container| {
+            (
+                ImageRef::parse(&container.image),
+                ImageRef::registry_host(&container.image),
+            )
+        })
+        .filter_map(|(image, registry)| {
             let ImageRef::PrivateEcr {
                 account,
                 region,
@@ -53,7 +58,12 @@ pub fn images<'a>(context: &PathContext<'a, '_>) -> Vec<FlowImage<'a>> {
             else {
                 return None;
             };
-            if context.flow.host != format!("{account}.dkr.ecr.{region}.amazonaws.com") {
+            let host = if crate::flows::is_dual_stack_registry(&registry) {
+                registry
+            } else {
+                format!("{account}.dkr.ecr.{region}.amazonaws.com")
+            };
+            if context.flow.host != host {
                 return None;
             }
             let arn = image.repository_arn();

@@ -1,6 +1,7 @@
 //! One check per file. Each declares its id, name, severity and documentation with
 //! `declare_check!`, and owns the evaluation of its hop and the wording and fix of its finding.
 
+pub mod bare_image_name;
 pub mod collection_gap;
 pub mod container_instance_role;
 pub mod custom_dns;
@@ -13,9 +14,11 @@ pub mod endpoint_policy;
 pub mod endpoint_sg_ingress;
 pub mod endpoint_sg_open;
 pub mod endpoint_state;
+pub mod ephemeral_storage;
 pub mod execution_role;
 pub mod execution_role_trust;
 mod fixes;
+pub mod image_digest;
 pub mod image_platform;
 pub mod image_reference;
 pub mod launch_type;
@@ -28,6 +31,7 @@ pub mod private_dns;
 pub mod public_ip;
 pub mod pull_through_cache;
 pub mod reason_unexplained;
+pub mod registry_rate_limit;
 pub mod repository_kms_key;
 pub mod repository_policy;
 pub mod role_permissions;
@@ -35,6 +39,7 @@ pub mod route_beyond;
 pub mod route_target;
 pub mod s3_gateway_route;
 pub mod s3_prefix_list_egress;
+pub mod secret_json_key;
 pub mod secret_kms_key;
 pub mod sg_egress;
 pub mod stopped_reason;
@@ -71,10 +76,15 @@ pub static ALL: &[&CheckInfo] = &[
     &repository_policy::CHECK,
     &secret_kms_key::CHECK,
     &container_instance_role::CHECK,
+    &secret_json_key::CHECK,
     &image_reference::CHECK,
     &image_platform::CHECK,
     &pull_through_cache::CHECK,
     &repository_kms_key::CHECK,
+    &image_digest::CHECK,
+    &bare_image_name::CHECK,
+    &registry_rate_limit::CHECK,
+    &ephemeral_storage::CHECK,
     &stopped_reason::CHECK,
     &reason_unexplained::CHECK,
     &collection_gap::CHECK,

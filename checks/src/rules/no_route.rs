@@ -33,6 +33,22 @@ pub fn check(context: &PathContext) -> Verdict {
         .route_table
         .map(|table| table.id.as_str())
         .unwrap_or("<route table>");
+    let ipv6_exit = ipv6_default_route(context);
+    if let Some(gateway) = ipv6_exit
+        && crate::flows::is_dual_stack_registry(&context.flow.host)
+    {
+        // ECR's dual-stack host answers over IPv6; the engine walks IPv4 only.
+        return Verdict::Unknown(
+            CHECK
+                .finding(format!("Whether {} is reachable over IPv6 through {gateway} is not checked", context.flow.host))
+                .resources([table, subnet, gateway])
+                .detail(format!(
+                    "{}. {table} has no IPv4 route out of the VPC, but routes ::/0 to {gateway}, and ECR's dual-stack registry host {} has IPv6 addresses: whether the task's IPv6 address, security groups and network ACLs let the pull through is not modelled.",
+                    context.flow.because, context.flow.host
+                )),
+        );
+    }
+    let auth_note = ipv4_only_auth_note(context, ipv6_exit);
     let nat = context
         .index
         .snapshot
@@ -43,20 +59,31 @@ pub fn check(context: &PathContext) -> Verdict {
         })
         .map(|nat| nat.id.as_str());
     let nat_id = nat.unwrap_or("<nat gateway id>");
+    let title = match &auth_note {
+        Some(_) => format!(
+            "Route table {table} of {subnet} has no IPv4 route to {}: registry auth needs IPv4 even for a dual-stack image",
+            context.flow.host
+        ),
+        None => format!(
+            "Route table {table} of {subnet} has no route to the internet for {}",
+            context.flow.host
+        ),
+    };
     Verdict::Block(
         CHECK
-            .finding(format!("Route table {table} of {subnet} has no route to the internet for {}", context.flow.host))
+            .finding(title)
             .resources([table, subnet])
             .resources(nat)
             .detail(format!(
-                "{}, so the task needs {} ({}). {table} has no default route to a NAT or internet gateway{}.",
+                "{}, so the task needs {} ({}). {table} has no default route to a NAT or internet gateway{}.{}",
                 context.flow.because,
                 context.flow.kind.describe(),
                 context.flow.host,
                 match nat {
                     Some(nat) => format!("; {nat} is available in {vpc}"),
                     None => format!(" and {vpc} has no available public NAT gateway"),
-                }
+                },
+                auth_note.map(|note| format!(" {note}")).unwrap_or_default()
             ))
             .fix(
                 // The placeholder stays unquoted, for the engineer to replace.
@@ -69,4 +96,47 @@ pub fn check(context: &PathContext) -> Verdict {
                 ),
             ),
     )
+}
+
+/// The IPv6 default route (`::/0`) of the placement's route table to an egress-only or internet
+/// gateway, when it has one: the gateway's id.
+pub(crate) fn ipv6_default_route<'a>(context: &PathContext<'a, '_>) -> Option<&'a str> {
+    context
+        .placement
+        .route_table?
+        .routes
+        .iter()
+        .find_map(|route| {
+            let crate::snapshot::RouteDestination::Ipv6(cidr) = &route.destination else {
+                return None;
+            };
+            (cidr == "::/0"
+                && route.state != crate::snapshot::RouteState::Blackhole
+                && (route.target.starts_with("eigw-") || route.target.starts_with("igw-")))
+            .then_some(route.target.as_str())
+        })
+}
+
+/// For the ECR auth flow of a task with a dual-stack image: why an IPv6 path does not help.
+/// Registry auth (`ecr:GetAuthorizationToken`) goes to `api.ecr.REGION.amazonaws.com`, which has
+/// IPv4 addresses only, whatever host the image names
+/// (<https://docs.aws.amazon.com/AmazonECR/latest/userguide/ecr-requests.html>: IPv6 requests need
+/// the dual-stack hosts, which the agent does not use for auth).
+pub(crate) fn ipv4_only_auth_note(
+    context: &PathContext,
+    ipv6_exit: Option<&str>,
+) -> Option<String> {
+    if context.flow.kind != crate::flows::FlowKind::EcrAuth {
+        return None;
+    }
+    let definition = context.target.definition?;
+    let images = crate::flows::dual_stack_images(definition, &context.flow.region);
+    let image = images.first()?;
+    let ipv6 = ipv6_exit
+        .map(|gateway| format!(" The IPv6 route ::/0 → {gateway} does not carry it."))
+        .unwrap_or_default();
+    Some(format!(
+        "Registry auth needs IPv4 even for a dual-stack image: {image} is pulled from ECR's dual-stack host (ECR's own registry, IPv4 and IPv6), but the agent gets its token from {}, which has IPv4 addresses only.{ipv6} Give the subnet an IPv4 path to it: the ecr.api interface endpoint, or a NAT gateway route.",
+        context.flow.host
+    ))
 }

@@ -123,6 +123,7 @@ fn category_name(category: Category) -> &'static str {
         Category::Timeout => "start timeout",
         Category::Logs => "log setup failure",
         Category::Secrets => "secret retrieval failure",
+        Category::SecretKey => "secret JSON key missing",
         Category::Efs => "EFS mount failure",
         Category::Unknown => "unclassified",
     }

@@ -110,6 +110,14 @@ pub struct ContainerState {
     pub name: String,
     #[serde(default)]
     pub image: String,
+    /// The digest ECS resolved the container's image to (`DescribeTasks`
+    /// `containers[].imageDigest`, `sha256:<64 hex>`): the image the task actually asked for,
+    /// whatever the tag points at now. Absent when the agent never resolved it. Schema 2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_digest: Option<String>,
+    /// The container's exit code (`containers[].exitCode`), when it ran and exited. Schema 2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
@@ -152,6 +160,10 @@ pub struct TaskDefinition {
     pub network_mode: String,
     #[serde(default)]
     pub runtime_platform: RuntimePlatform,
+    /// `ephemeralStorage.sizeInGiB` (Fargate, 21 to 200); absent means the Fargate default of
+    /// 20 GiB (platform 1.4.0 and later). Schema 2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ephemeral_storage_gib: Option<u32>,
     pub containers: Vec<ContainerDefinition>,
 }
 

@@ -82,6 +82,11 @@ pub struct EcrImage {
     /// `linux/amd64`, `linux/arm64`, ...; empty when unknown.
     #[serde(default)]
     pub platforms: Vec<String>,
+    /// `DescribeImages` `imageSizeInBytes`: the sum of the image's compressed layers as ECR
+    /// stores them (for a manifest list, ECR reports the list's own size). Absent when not
+    /// collected. Schema 2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size_bytes: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

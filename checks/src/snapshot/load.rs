@@ -263,14 +263,24 @@ pub fn from_json_versioned(bytes: &[u8], path: &Path) -> Result<Loaded, LoadErro
 /// A rewrite of a snapshot document from one schema version to the next.
 type Migration = fn(&mut serde_json::Value);
 
-/// The rewrites that bring a file of `version` to [`SCHEMA_VERSION`], oldest first. Version 1
-/// is the only one so far: nothing to do. When version 2 comes, version 1 files get
-/// `&[v1_to_v2]` and version 2 files `&[]`.
+/// The rewrites that bring a file of `version` to [`SCHEMA_VERSION`], oldest first: version 1
+/// files get `&[v1_to_v2]`, version 2 files `&[]`.
 fn migrations(version: u64) -> &'static [Migration] {
     match version {
-        1 => &[],
+        1 => &[v1_to_v2],
+        2 => &[],
         _ => unreachable!("versions outside 1..=SCHEMA_VERSION are refused before"),
     }
+}
+
+/// Version 1 to 2. Version 2 adds only evidence fields that a version 1 collector never read:
+/// `tasks[].containers[].image_digest` and `exit_code`, `ecr_repositories[].images[].size_bytes`
+/// and `task_definitions[].ephemeral_storage_gib`. Their absence means "not recorded" (never
+/// "the default", never "missing"), which is exactly what a version 1 file knows, so the
+/// rewrite leaves them absent; the checks that read them stay silent or unknown. A version 1
+/// `ephemeral_storage_gib` cannot exist (unknown fields are refused), so nothing is renamed.
+fn v1_to_v2(document: &mut serde_json::Value) {
+    document["schema_version"] = 2.into();
 }
 
 /// The top-level `schema_version` (if it is a whole number), read without building the
@@ -318,6 +328,49 @@ mod tests {
 
     fn with(field: &str) -> String {
         format!("{}, {field}}}", MINIMAL.trim_end_matches('}'))
+    }
+
+    #[test]
+    fn version_1_migrates_and_version_2_reads_the_evidence_fields() {
+        let v1 = with(
+            r#""task_definitions": [{"arn": "arn:aws:ecs:us-east-1:111122223333:task-definition/web:1", "containers": [{"name": "web", "image": "nginx:1"}]}]"#,
+        );
+        let loaded = from_json_versioned(v1.as_bytes(), Path::new("s.json")).unwrap();
+        assert_eq!(
+            (loaded.read_version, loaded.snapshot.schema_version),
+            (1, SCHEMA_VERSION)
+        );
+        assert_eq!(
+            loaded.snapshot.task_definitions[0].ephemeral_storage_gib,
+            None
+        );
+        let v2 = with(r#""task_definitions": [{"arn": "arn:aws:ecs:us-east-1:111122223333:task-definition/web:1", "ephemeral_storage_gib": 40, "containers": [{"name": "web", "image": "nginx:1"}]}], "tasks": [{"arn": "arn:aws:ecs:us-east-1:111122223333:task/prod/abc", "cluster_arn": "arn:aws:ecs:us-east-1:111122223333:cluster/prod", "task_definition_arn": "arn:aws:ecs:us-east-1:111122223333:task-definition/web:1", "launch_type": "FARGATE", "last_status": "STOPPED", "containers": [{"name": "web", "image": "nginx:1", "image_digest": "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "exit_code": 1}]}]"#).replace(r#""schema_version":1"#, r#""schema_version":2"#);
+        let loaded = from_json_versioned(v2.as_bytes(), Path::new("s.json")).unwrap();
+        assert_eq!(loaded.read_version, 2);
+        assert_eq!(
+            loaded.snapshot.task_definitions[0].ephemeral_storage_gib,
+            Some(40)
+        );
+        assert_eq!(loaded.snapshot.tasks[0].containers[0].exit_code, Some(1));
+        // A version 1 file cannot carry the version 2 fields: they are unknown there.
+        let v1_with_v2_field = v2.replace(r#""schema_version":2"#, r#""schema_version":1"#);
+        assert!(
+            load(&v1_with_v2_field).is_ok(),
+            "v1 files are read as v2 after migration"
+        );
+        for (bad, field) in [
+            (
+                r#""ephemeral_storage_gib": 40"#,
+                r#""ephemeral_storage_gib": 9"#,
+            ),
+            (
+                r#""image_digest": "sha256:a"#,
+                r#""image_digest": "sha256:$(x)a"#,
+            ),
+        ] {
+            let error = load(&v2.replace(bad, field)).unwrap_err().to_string();
+            assert!(error.contains("is refused"), "{error}");
+        }
     }
 
     #[test]

@@ -589,6 +589,19 @@ fn check(path: &P<'_>, value: &str, shape: Shape) -> Checked {
     }
 }
 
+/// A whole number within the range AWS allows for the field.
+fn check_range(path: &P<'_>, value: u64, range: std::ops::RangeInclusive<u64>) -> Checked {
+    if range.contains(&value) {
+        Ok(())
+    } else {
+        Err(Problem::Invalid {
+            field: path.to_string(),
+            value: value.to_string(),
+            expected: format!("a whole number from {} to {}", range.start(), range.end()),
+        })
+    }
+}
+
 fn check_opt(path: &P<'_>, value: &Option<String>, shape: Shape) -> Checked {
     value
         .as_deref()
@@ -876,6 +889,11 @@ fn ecs_shapes(snapshot: &Snapshot) -> Checked {
             if !container.image.is_empty() {
                 check(&path.f("image"), &container.image, Shape::Image)?;
             }
+            check_opt(
+                &path.f("image_digest"),
+                &container.image_digest,
+                Shape::Digest,
+            )?;
         }
         if let Some(network) = &task.network {
             check_network(&path.f("network"), network)?;
@@ -954,6 +972,9 @@ fn ecs_shapes(snapshot: &Snapshot) -> Checked {
             &definition.runtime_platform.operating_system_family,
             Shape::Word,
         )?;
+        if let Some(size) = definition.ephemeral_storage_gib {
+            check_range(&path.f("ephemeral_storage_gib"), size.into(), 20..=200)?;
+        }
         let containers = path.f("containers");
         let mut names = HashSet::new();
         for (at, container) in definition.containers.iter().enumerate() {
@@ -1084,6 +1105,11 @@ fn iam_ecr_shapes(snapshot: &Snapshot) -> Checked {
             }
             check_all(&path.f("tags"), &image.tags, Shape::Tag)?;
             check_all(&path.f("platforms"), &image.platforms, Shape::Platform)?;
+            if let Some(size) = image.size_bytes {
+                // ECR's own limit is far below this: a layer is at most 52,000 MiB and an
+                // image at most 4,200 layers; 1 PiB refuses a corrupt number, not an image.
+                check_range(&path.f("size_bytes"), size, 0..=1 << 50)?;
+            }
         }
     }
     let path = root.f("log_groups");
