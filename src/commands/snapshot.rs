@@ -43,8 +43,25 @@ pub fn run(args: &SnapshotArgs, connection: &Connection) -> anyhow::Result<ExitC
     Ok(ExitCode::SUCCESS)
 }
 
-/// Whether file descriptor 1 exists (Linux: `/proc/self/fd/1`); elsewhere assumed open.
+/// Whether standard output was open when the program started. Rust's runtime reopens a closed
+/// fd 1 on `/dev/null` read-write before `main` (std's `sanitize_standard_fds`), so writes to it
+/// vanish; a shell's `> /dev/null` opens it write-only. Linux only (`/proc/self/fdinfo`);
+/// elsewhere assumed open.
 fn standard_output_is_open() -> bool {
-    let probe = std::path::Path::new("/proc/self/fd/1");
-    !std::path::Path::new("/proc/self/fd").exists() || probe.symlink_metadata().is_ok()
+    let Ok(target) = std::fs::read_link("/proc/self/fd/1") else {
+        return !std::path::Path::new("/proc/self/fd").exists();
+    };
+    if target != std::path::Path::new("/dev/null") {
+        return true;
+    }
+    const O_ACCMODE: u32 = 0o3;
+    const O_RDWR: u32 = 0o2;
+    let flags = std::fs::read_to_string("/proc/self/fdinfo/1")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find_map(|line| line.strip_prefix("flags:"))
+                .and_then(|value| u32::from_str_radix(value.trim(), 8).ok())
+        });
+    flags.is_none_or(|flags| flags & O_ACCMODE != O_RDWR)
 }
