@@ -30,6 +30,10 @@ pub enum OutputFormat {
     Table,
     Json,
     Markdown,
+    /// SARIF 2.1.0, for code scanning (GitHub, GitLab).
+    Sarif,
+    /// JUnit XML, for GitLab and Jenkins test reports.
+    Junit,
 }
 
 #[derive(Debug, Subcommand)]
@@ -44,6 +48,10 @@ pub enum Command {
         /// The reason text; `-` reads it from standard input.
         text: String,
     },
+    /// Check a Terraform plan against the pull path before apply: the plan
+    /// (`terraform show -json PLANFILE`, or OpenTofu's) laid over the account as it is (a
+    /// snapshot, or read live), diagnosed, findings named by resource address.
+    Plan(PlanArgs),
     /// List the checks, or print one check's documentation.
     Rule {
         /// A check id (PC401) or name (s3-prefix-list-egress).
@@ -100,4 +108,22 @@ pub struct SnapshotArgs {
     /// Where to write the snapshot (`-` for standard output).
     #[arg(short = 'o', long = "out", value_name = "FILE")]
     pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The JSON of `terraform show -json PLANFILE` (OpenTofu: `tofu show -json`); `-` reads it
+    /// from standard input.
+    #[arg(value_name = "PLAN.json")]
+    pub plan: PathBuf,
+    /// The account as it is, from a snapshot (`ecr-pathcheck snapshot`), instead of reading it
+    /// live with --task-arn / --cluster [--service].
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["task_arn", "cluster"])]
+    pub snapshot: Option<PathBuf>,
+    /// The root module's directory, where the `.tf` files that findings point at are looked
+    /// up (default: the plan file's directory).
+    #[arg(long, value_name = "DIR")]
+    pub config_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub target: TargetArgs,
 }

@@ -10,10 +10,13 @@ use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::{OnceLock, mpsc};
+use std::sync::mpsc;
 use std::time::Duration;
 
 use serde_json::Value;
+
+mod support;
+use support::python;
 
 /// Scenarios the emulator cannot hold, and why; the offline goldens and the SDK mock tests in
 /// `src/collect/` cover them.
@@ -86,24 +89,6 @@ const REGISTRY_ROLE: &str = "444455556666=arn:aws:iam::444455556666:role/ecr-pat
 struct Emulator {
     child: Child,
     endpoint: String,
-}
-
-/// The Python that has the emulator's packages, installed on first use when missing.
-fn python() -> &'static Path {
-    static PYTHON: OnceLock<PathBuf> = OnceLock::new();
-    PYTHON.get_or_init(|| {
-        let output = Command::new("python3")
-            .arg(root().join("mocks/live/ensure_emulator.py"))
-            .arg(Path::new(env!("CARGO_TARGET_TMPDIR")).join("emulator-venv"))
-            .stderr(Stdio::inherit())
-            .output()
-            .expect("python3 must be installed to run the live tests");
-        assert!(
-            output.status.success(),
-            "mocks/live/ensure_emulator.py could not provide moto[server]==5.2.1 and boto3"
-        );
-        PathBuf::from(String::from_utf8_lossy(&output.stdout).trim())
-    })
 }
 
 fn free_port() -> u16 {

@@ -8,6 +8,7 @@ pub mod engine;
 pub mod finding;
 pub mod flows;
 pub mod net;
+pub mod plan;
 pub mod policy;
 pub mod reason;
 pub mod report;

@@ -6,7 +6,7 @@
 The live tests call this first, so `cargo test --workspace` passes on a machine with only Rust
 and Python: when this Python already has moto 5.2.1 and boto3 (CI installs them), it is used as
 it is; otherwise a virtual environment is made in VENV_DIR (it sees this Python's packages) and
-the two are installed there from PyPI, once. Prints the interpreter to run the emulator with.
+they are installed there from PyPI, once (jsonschema validates the SARIF output in tests/plan.rs). Prints the interpreter to run the emulator with.
 """
 import os
 import pathlib
@@ -14,8 +14,8 @@ import subprocess
 import sys
 import venv
 
-REQUIREMENTS = ["moto[server]==5.2.1", "boto3"]
-CHECK = "import boto3, moto; assert moto.__version__ == '5.2.1', moto.__version__"
+REQUIREMENTS = ["moto[server]==5.2.1", "boto3", "jsonschema"]
+CHECK = "import boto3, jsonschema, moto; assert moto.__version__ == '5.2.1', moto.__version__"
 
 
 def has_packages(python):

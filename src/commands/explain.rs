@@ -24,6 +24,11 @@ pub fn run(text: &str, format: OutputFormat) -> anyhow::Result<ExitCode> {
     }
     let classification = classify(&text);
     let rendered = match format {
+        OutputFormat::Sarif | OutputFormat::Junit => {
+            bail!(
+                "--output sarif and junit are for `diagnose` and `plan`; explain writes table, json or markdown"
+            )
+        }
         OutputFormat::Json => serde_json::to_string_pretty(&classification)? + "\n",
         OutputFormat::Table | OutputFormat::Markdown => {
             crate::report::explain_text(&classification, format)

@@ -1,6 +1,7 @@
 mod diagnose;
 mod explain;
 mod live;
+mod plan;
 mod rule;
 mod snapshot;
 
@@ -23,6 +24,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Diagnose(args) => diagnose::run(&args, &connection, cli.output),
         Command::Snapshot(args) => snapshot::run(&args, &connection),
         Command::Explain { text } => explain::run(&text, cli.output),
+        Command::Plan(args) => plan::run(&args, &connection, cli.output),
         Command::Rule { id } => rule::run(id.as_deref(), cli.output),
     }
 }

@@ -1,7 +1,13 @@
 //! Renderers: each turns the engine's report into one output format. They decide nothing.
 
+mod junit;
 mod markdown;
+mod sarif;
 mod table;
+
+use std::collections::BTreeMap;
+
+use ecr_pathcheck_checks::plan::PlanReport;
 
 use ecr_pathcheck_checks::catalog::CheckInfo;
 use ecr_pathcheck_checks::reason::Classification;
@@ -17,6 +23,69 @@ pub fn render(report: &Report, format: OutputFormat) -> String {
             serde_json::to_string_pretty(report).expect("the report serialises") + "\n"
         }
         OutputFormat::Markdown => markdown::render(report),
+        OutputFormat::Sarif => sarif::render(report, &Locations::new()),
+        OutputFormat::Junit => junit::render(report),
+    }
+}
+
+/// Plan resource address → the `.tf` file (as a path from the working directory) and line that
+/// declare it, when found.
+pub type Locations = BTreeMap<String, Option<(String, usize)>>;
+
+/// A plan check's report: the engine's findings (which name the plan's addresses) and what the
+/// plan left unknown.
+pub fn render_plan(plan: &PlanReport, format: OutputFormat, locations: &Locations) -> String {
+    let report = &plan.report;
+    let changed = |action: &str| {
+        plan.plan
+            .resources
+            .iter()
+            .filter(|r| r.mapped && r.action.as_str() == action)
+            .count()
+    };
+    let headline = format!(
+        "Terraform plan (format {}{}): {} resource(s) on the pull path: {} to create, {} to update, {} to replace, {} to delete; {} value(s) known only after apply.",
+        line(&plan.plan.format_version),
+        plan.plan
+            .terraform_version
+            .as_deref()
+            .map(|v| format!(", Terraform {}", line(v)))
+            .unwrap_or_default(),
+        plan.plan.resources.iter().filter(|r| r.mapped).count(),
+        changed("create"),
+        changed("update"),
+        changed("replace"),
+        changed("delete"),
+        plan.plan.unknown.len()
+    );
+    match format {
+        OutputFormat::Json => {
+            serde_json::to_string_pretty(plan).expect("the plan report serialises") + "\n"
+        }
+        OutputFormat::Sarif => sarif::render(report, locations),
+        OutputFormat::Junit => junit::render(report),
+        OutputFormat::Table => format!("{headline}\n{}", table::render(report)),
+        OutputFormat::Markdown => {
+            let mut out = markdown::render(report).replacen(
+                "# ecr-pathcheck report\n",
+                &format!("# ecr-pathcheck: Terraform plan check\n\n{headline}\n"),
+                1,
+            );
+            if !plan.plan.unknown.is_empty() {
+                out.push_str("\n## Known only after apply\n\n| address | attribute | effect |\n|---|---|---|\n");
+                for unknown in &plan.plan.unknown {
+                    out.push_str(&format!(
+                        "| `{}` | `{}` | {} |\n",
+                        line(&unknown.address).replace('|', "\\|").replace('`', "'"),
+                        line(&unknown.attribute)
+                            .replace('|', "\\|")
+                            .replace('`', "'"),
+                        line(&unknown.effect).replace('|', "\\|")
+                    ));
+                }
+            }
+            out
+        }
     }
 }
 

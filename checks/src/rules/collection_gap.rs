@@ -139,6 +139,12 @@ pub fn because(gap: &crate::snapshot::CollectionGap) -> String {
         .as_deref()
         .map(|resource| format!(" for {resource}"))
         .unwrap_or_default();
+    if gap.error_code == crate::plan::KNOWN_AFTER_APPLY {
+        return format!(
+            "{}, so the data this hop needs is not in the plan; the hop is unknown until apply.",
+            gap.message.trim_end_matches('.')
+        );
+    }
     format!(
         "{}{about} failed ({}: {}), so the data this hop needs is missing from the snapshot; it is not taken as absent. Grant or retry the read to decide it.",
         gap.api,

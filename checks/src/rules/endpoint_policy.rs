@@ -46,6 +46,22 @@ declare_check! {
 
 pub fn check(context: &PathContext, endpoint: &VpcEndpoint) -> Verdict {
     let Some(document) = &endpoint.policy else {
+        // No policy read: the default, unless the endpoint's own description failed (a plan's
+        // policy known only after apply); then what it allows is unknown.
+        if let Some(gap) = context.index.snapshot.gaps.iter().find(|gap| {
+            gap.api == "ec2:DescribeVpcEndpoints"
+                && gap.resource.as_deref() == Some(endpoint.id.as_str())
+        }) {
+            return Verdict::Unknown(
+                CHECK
+                    .finding(format!(
+                        "What the policy of endpoint {} allows is unknown",
+                        endpoint.id
+                    ))
+                    .resource(&endpoint.id)
+                    .detail(super::collection_gap::because(gap)),
+            );
+        }
         return Verdict::Pass(format!(
             "{} has the default full-access policy",
             endpoint.id

@@ -1,0 +1,37 @@
+data "aws_prefix_list" "s3" {
+  name = "com.amazonaws.us-east-1.s3"
+}
+
+resource "aws_security_group" "endpoints" {
+  name   = "vpc-endpoints"
+  vpc_id = "vpc-0a1"
+
+  ingress {
+    from_port       = 443
+    to_port         = 443
+    protocol        = "tcp"
+    security_groups = [aws_security_group.tasks.id]
+  }
+}
+
+resource "aws_security_group" "tasks" {
+  name   = "web-tasks"
+  vpc_id = "vpc-0a1"
+
+  # Narrowed to the endpoints, and S3 (image layers) kept.
+  egress {
+    from_port       = 443
+    to_port         = 443
+    protocol        = "tcp"
+    security_groups = [aws_security_group.endpoints.id]
+    description     = "HTTPS to the VPC endpoints"
+  }
+
+  egress {
+    from_port       = 443
+    to_port         = 443
+    protocol        = "tcp"
+    prefix_list_ids = [data.aws_prefix_list.s3.id]
+    description     = "HTTPS to S3 (image layers)"
+  }
+}
