@@ -22,6 +22,10 @@ use support::python;
 /// `src/collect/` cover them.
 const SKIPPED: &[(&str, &str)] = &[
     (
+        "dualstack-registry-ipv6-only-egress",
+        "seed.py creates no egress-only internet gateway or IPv6 route",
+    ),
+    (
         "endpoint-pending",
         "moto's endpoints are always `available`",
     ),
@@ -43,36 +47,8 @@ const SKIPPED: &[(&str, &str)] = &[
         "moto does not implement iam:SimulatePrincipalPolicy (HTTP 500)",
     ),
     (
-        "image-digest-expired",
-        "moto's DescribeTasks reports no containers[].imageDigest, so the resolved digest cannot be seeded",
-    ),
-    (
         "ephemeral-storage-too-small",
         "moto computes imageSizeInBytes from the pushed manifest; an 8 GiB image cannot be seeded",
-    ),
-    (
-        "exec-format-error-platform-unknown",
-        "the emulator's StopTask patch sets a container reason but not its exitCode",
-    ),
-    (
-        "dualstack-registry-ipv6-only-egress",
-        "not yet seeded live: seed.py creates no egress-only internet gateway or IPv6 route",
-    ),
-    (
-        "registry-rate-limit-sidecar",
-        "not yet run live (issue 12): seed.py's StopTask reason for a second container is unverified",
-    ),
-    (
-        "secret-json-key-missing",
-        "not yet run live (issue 12): seed.py does not create the secretsmanager endpoint's secret",
-    ),
-    (
-        "image-bare-name-own-repository",
-        "not yet run live (issue 12): the collector's own-repository read for a bare name is unverified against moto",
-    ),
-    (
-        "s3-endpoint-policy-principal-account",
-        "not yet run live (issue 12): the gateway endpoint policy's seeding is unverified against moto",
     ),
 ];
 

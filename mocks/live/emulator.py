@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Runs moto on 127.0.0.1 for the live tests, with two fixes to its ECS answers.
+"""Runs moto on 127.0.0.1 for the live tests, with fixes that make it answer as AWS does.
 
   emulator.py PORT [--stock]   serve until SIGTERM/SIGINT; prints "ready" once listening
 
@@ -14,11 +14,15 @@ fixes make moto answer as AWS does, or (4) let the seeder set what ECS sets itse
 3. moto has no pull-through cache rules (HTTP 500); Create/DescribePullThroughCacheRules are
    added, kept on the ECR backend of the account and region.
 4. The API cannot set a stopped task's `stopCode` or container `reason`s. For tests only,
-   `StopTask` accepts a JSON reason `{"stoppedReason": ..., "stopCode": ..., "containerReason": ...}`
-   and sets those fields, as ECS does when a pull fails.
+   `StopTask` accepts a JSON reason `{"stoppedReason": ..., "stopCode": ..., "containerReasons":
+   {NAME: REASON}, "containerExitCodes": {NAME: CODE}, "containerImageDigests": {NAME: DIGEST}}`
+   and sets those fields, each container's own, as ECS reports them when a pull or a start
+   fails (ECS resolves `imageDigest` at start; moto resolves none).
 5. `MOTO_ACCOUNT_ID` pins every request to one account, even one signed with credentials from
    `sts:AssumeRole` into another account. Here it is taken as the default account instead (for
    keys moto does not know), so assumed-role credentials act in the role's account, as on AWS.
+6. moto's tasks hold one container, the first definition's; ECS reports one per container
+   definition (each with its name and image), so a sidecar's own reason can be seen.
 """
 import json
 import os
@@ -48,6 +52,24 @@ def _container_init_with_string_sizes(self, task_def):
     self.reason = None
 
 
+_task_init = ecs_models.Task.__init__
+
+
+def _task_init_with_every_container(self, cluster, task_definition, *args, **kwargs):
+    _task_init(self, cluster, task_definition, *args, **kwargs)
+    # moto describes only the first container definition; ECS reports one container per definition.
+    containers = []
+    for definition in task_definition.container_definitions:
+        container = ecs_models.Container(task_definition)
+        container.image = definition.get("image")
+        container.name = definition.get("name")
+        for name in ("cpu", "memory"):
+            value = definition.get(name)
+            setattr(container, name, None if value is None else str(value))
+        containers.append(container)
+    self.containers = containers
+
+
 _stop_task = ecs_models.EC2ContainerServiceBackend.stop_task
 
 
@@ -61,8 +83,17 @@ def _stop_task_with_codes(self, cluster_str, task_str, reason):
     task = _stop_task(self, cluster_str, task_str, details.get("stoppedReason", "") if details else reason)
     if details:
         task.stop_code = details.get("stopCode")
+        # ECS gives each container its own reason: only the named containers get one.
+        reasons = details.get("containerReasons") or {}
+        exit_codes = details.get("containerExitCodes") or {}
+        digests = details.get("containerImageDigests") or {}
         for container in task.containers:
-            container.reason = details.get("containerReason")
+            name = getattr(container, "name", None)
+            container.reason = reasons.get(name)
+            if name in exit_codes:
+                container.exitCode = exit_codes[name]
+            if name in digests:
+                container.image_digest = digests[name]
     return task
 
 
@@ -119,6 +150,7 @@ ec2_vpcs.random_private_ip = _address_from_subnet
 ecs_models.random_private_ip = _address_from_subnet
 ecs_models.Container.__init__ = _container_init_with_string_sizes
 ecs_models.EC2ContainerServiceBackend.stop_task = _stop_task_with_codes
+ecs_models.Task.__init__ = _task_init_with_every_container
 
 
 def main():

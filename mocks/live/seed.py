@@ -199,8 +199,17 @@ def managed_policy(iam, policy):
 
 
 def image_manifest(platforms, seed):
+    """A manifest list naming `platforms`; with none, a single-architecture manifest, whose
+    platform only its config blob records (as a snapshot's `platforms: []` says)."""
     def digest(text):
         return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+    if not platforms:
+        return json.dumps({
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+            "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 1000, "digest": digest(f"{seed}/config")},
+            "layers": [{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": 1000, "digest": digest(f"{seed}/layer")}],
+        })
     return json.dumps({
         "schemaVersion": 2,
         "mediaType": "application/vnd.docker.distribution.manifest.list.v2+json",
@@ -283,12 +292,12 @@ def seed_registry(ecr, snap):
         if repository.get("policy") is not None:
             owner.set_repository_policy(repositoryName=repository["name"], policyText=json.dumps(repository["policy"]))
         for image in repository.get("images", []):
-            manifest = image_manifest(image.get("platforms") or ["linux/amd64"], image["digest"])
+            manifest = image_manifest(image.get("platforms") or [], image["digest"])
             for tag in image.get("tags", []):
                 owner.put_image(
                     repositoryName=repository["name"],
                     imageManifest=manifest,
-                    imageManifestMediaType="application/vnd.docker.distribution.manifest.list.v2+json",
+                    imageManifestMediaType=json.loads(manifest)["mediaType"],
                     imageTag=tag,
                 )
 
@@ -348,11 +357,13 @@ def seed_workloads(ecs, ec2, endpoint, snap):
         )["tasks"][0]
         ids[task["arn"]] = started["taskArn"]
         if task["last_status"] == "STOPPED":
-            reasons = [c.get("reason") for c in task.get("containers", []) if c.get("reason")]
+            reasons = {c["name"]: c["reason"] for c in task.get("containers", []) if c.get("reason")}
             ecs.stop_task(cluster=task["cluster_arn"].rsplit("/", 1)[-1], task=started["taskArn"], reason=json.dumps({
                 "stoppedReason": task.get("stopped_reason", ""),
                 "stopCode": task.get("stop_code"),
-                "containerReason": reasons[0] if reasons else None,
+                "containerReasons": reasons,
+                "containerExitCodes": {c["name"]: c["exit_code"] for c in task.get("containers", []) if c.get("exit_code") is not None},
+                "containerImageDigests": {c["name"]: c["image_digest"] for c in task.get("containers", []) if c.get("image_digest")},
             }))
 
 
