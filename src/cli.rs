@@ -2,14 +2,86 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// `-h`: one example and where the rest are.
+const AFTER_HELP: &str =
+    "Try: ecr-pathcheck diagnose --demo. Examples and exit codes: ecr-pathcheck --help.";
+
+/// `--help` (and the man page, which shows each block as a section): real command lines, then
+/// the exit codes. Blocks start with a `Title:` line; lines are kept under 100 columns.
+const AFTER_LONG_HELP: &str = "\
+Examples:
+  ecr-pathcheck diagnose --demo
+  ecr-pathcheck diagnose --task-arn arn:aws:ecs:us-east-1:111122223333:task/prod/0123456789abcdef0
+  ecr-pathcheck diagnose --cluster prod --service web --region eu-west-1 --profile ops
+  ecr-pathcheck diagnose --cluster prod --output json > report.json
+  ecr-pathcheck snapshot --cluster prod --service web -o web.json
+  ecr-pathcheck diagnose --snapshot web.json --output markdown
+  ecr-pathcheck plan plan.json --snapshot web.json --output sarif > ecr-pathcheck.sarif
+  ecr-pathcheck explain \"CannotPullContainerError: ... dial tcp 52.216.8.10:443: i/o timeout\"
+  ecr-pathcheck rule PC401
+  ecr-pathcheck diagnose --cluster prod --endpoint-url http://127.0.0.1:5000 --debug
+  ecr-pathcheck completions bash > ~/.local/share/bash-completion/completions/ecr-pathcheck
+
+Exit codes:
+  0  no error finding, and every hop that matters was decided
+  1  at least one error finding: something blocks the pull
+  2  bad input or failure (bad arguments, unreadable snapshot, no credentials, unknown target)
+  3  no error finding, but hops that matter could not be decided (a failed read, custom DNS,
+     a route beyond the VPC): not a clean bill of health";
+
+const DIAGNOSE_EXAMPLES: &str = "\
+Examples:
+  ecr-pathcheck diagnose --demo
+  ecr-pathcheck diagnose --task-arn arn:aws:ecs:us-east-1:111122223333:task/prod/0123456789abcdef0
+  ecr-pathcheck diagnose --cluster prod --service web
+  ecr-pathcheck diagnose --cluster prod --output json > report.json
+  ecr-pathcheck diagnose --snapshot web.json --output markdown
+  ecr-pathcheck diagnose --cluster prod --registry-role 444455556666=arn:aws:iam::444455556666:role/reader";
+
+const SNAPSHOT_EXAMPLES: &str = "\
+Examples:
+  ecr-pathcheck snapshot --cluster prod --service web -o web.json
+  ecr-pathcheck snapshot --task-arn arn:aws:ecs:us-east-1:111122223333:task/prod/0123456789abcdef0 -o -";
+
+const EXPLAIN_EXAMPLES: &str = "\
+Examples:
+  ecr-pathcheck explain \"CannotPullContainerError: ... dial tcp 52.216.8.10:443: i/o timeout\"
+  aws ecs describe-tasks --cluster prod --tasks ID --query 'tasks[0].stoppedReason' --output text \\
+    | ecr-pathcheck explain - --output json";
+
+const PLAN_EXAMPLES: &str = "\
+Examples:
+  terraform show -json tfplan > plan.json
+  ecr-pathcheck plan plan.json --snapshot account.json
+  ecr-pathcheck plan plan.json --cluster prod --service web --output markdown > comment.md
+  ecr-pathcheck plan plan.json --snapshot account.json --output sarif > ecr-pathcheck.sarif";
+
+const RULE_EXAMPLES: &str = "\
+Examples:
+  ecr-pathcheck rule
+  ecr-pathcheck rule PC401
+  ecr-pathcheck rule s3-prefix-list-egress";
+
+const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  ecr-pathcheck completions bash > ~/.local/share/bash-completion/completions/ecr-pathcheck
+  ecr-pathcheck completions zsh > \"${fpath[1]}/_ecr-pathcheck\"
+  ecr-pathcheck completions fish > ~/.config/fish/completions/ecr-pathcheck.fish
+  ecr-pathcheck completions powershell >> $PROFILE";
+
+const MAN_EXAMPLES: &str = "\
+Examples:
+  ecr-pathcheck man | man -l -
+  ecr-pathcheck man > ~/.local/share/man/man1/ecr-pathcheck.1
+  ecr-pathcheck man --out-dir ~/.local/share/man/man1";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "ecr-pathcheck",
     version,
-    about = "Explains why an ECS task cannot pull its private ECR image, hop by hop, and what to change"
-)]
-#[command(
-    after_help = "Exit codes: 0 no error finding and every hop decided, 1 at least one error finding (something blocks the pull), 2 bad input or failure, 3 no error finding but hops that matter could not be decided (a failed read, custom DNS, a route beyond the VPC): not a clean bill of health."
+    about = "Explains why an ECS task cannot pull its private ECR image, hop by hop, and what to change",
+    after_help = AFTER_HELP,
+    after_long_help = AFTER_LONG_HELP
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -23,6 +95,41 @@ pub struct Cli {
     /// Named profile from ~/.aws/config (SSO profiles included).
     #[arg(long, global = true, value_name = "NAME")]
     pub profile: Option<String>,
+    /// Send every AWS call to this endpoint instead of the service's own (an emulator, a
+    /// proxy); overrides AWS_ENDPOINT_URL.
+    #[arg(long, global = true, value_name = "URL", value_parser = endpoint_url)]
+    pub endpoint_url: Option<String>,
+    /// Colour the table output: auto (only when standard output is a terminal and NO_COLOR is
+    /// unset or empty), always, never. JSON, markdown, SARIF and JUnit are never coloured.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+    /// Log the AWS SDK's calls (operation, attempts, retries, endpoints) to standard error.
+    #[arg(long, global = true)]
+    pub debug: bool,
+}
+
+/// When to colour the table output (`--color`); `on` and `off` as the AWS CLI spells them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    #[value(alias = "on")]
+    Always,
+    #[value(alias = "off")]
+    Never,
+}
+
+/// An absolute http(s) URL with a host, as the SDK needs it: anything else is a usage error
+/// before any call, not a gap per call.
+fn endpoint_url(text: &str) -> Result<String, String> {
+    let rest = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"))
+        .ok_or("the endpoint URL must start with http:// or https://")?;
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if host.is_empty() || text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("the endpoint URL needs a host, like https://ecs.example.internal".into());
+    }
+    Ok(text.to_string())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -40,10 +147,13 @@ pub enum OutputFormat {
 pub enum Command {
     /// Diagnose a task, a service or a whole cluster (live), or a snapshot (offline), and print
     /// every blocking hop with its fix.
+    #[command(after_help = DIAGNOSE_EXAMPLES)]
     Diagnose(DiagnoseArgs),
     /// Collect what a diagnosis needs into a snapshot file, to replay with `diagnose --snapshot`.
+    #[command(after_help = SNAPSHOT_EXAMPLES)]
     Snapshot(SnapshotArgs),
     /// Classify a stopped reason or container reason without any AWS access.
+    #[command(after_help = EXPLAIN_EXAMPLES)]
     Explain {
         /// The reason text; `-` reads it from standard input.
         text: String,
@@ -51,11 +161,27 @@ pub enum Command {
     /// Check a Terraform plan against the pull path before apply: the plan
     /// (`terraform show -json PLANFILE`, or OpenTofu's) laid over the account as it is (a
     /// snapshot, or read live), diagnosed, findings named by resource address.
+    #[command(after_help = PLAN_EXAMPLES)]
     Plan(PlanArgs),
     /// List the checks, or print one check's documentation.
+    #[command(after_help = RULE_EXAMPLES)]
     Rule {
         /// A check id (PC401) or name (s3-prefix-list-egress).
         id: Option<String>,
+    },
+    /// Print the shell completion script for bash, zsh, fish, elvish or PowerShell.
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions {
+        /// The shell to complete for.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) to standard output, or write one page per command.
+    #[command(after_help = MAN_EXAMPLES)]
+    Man {
+        /// Write ecr-pathcheck.1 and one ecr-pathcheck-COMMAND.1 per command into this
+        /// directory instead.
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<PathBuf>,
     },
 }
 

@@ -8,23 +8,39 @@ mod commands;
 mod output;
 mod report;
 
+use std::ffi::OsString;
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::error::ErrorKind;
-use clap::{CommandFactory, Parser};
+use clap::{CommandFactory, FromArgMatches};
 
 fn main() -> ExitCode {
-    let cli = match cli::Cli::try_parse() {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let command = cli::Cli::command().color(help_colour(&args));
+    let cli = match command
+        .try_get_matches_from(&args)
+        .and_then(|mut matches| cli::Cli::from_arg_matches_mut(&mut matches))
+    {
         Ok(cli) => cli,
         Err(error) => return usage_error(&error),
     };
+    if cli.debug {
+        start_debug_log();
+    }
+    let colour = output::colour(
+        cli.color,
+        std::env::var_os("NO_COLOR").as_deref(),
+        std::env::var_os("TERM").as_deref(),
+        std::io::stdout().is_terminal(),
+    );
     if let Some(region) = &cli.region
         && let Err(error) = collect::arn::check_region(region)
     {
         output::error_line(&format!("--region {error}"));
         return ExitCode::from(output::EXIT_FAILURE);
     }
-    match commands::run(cli) {
+    match commands::run(cli, colour) {
         Ok(code) => code,
         Err(error) => {
             let message = format!("{error:#}").replace('\n', " ");
@@ -32,6 +48,45 @@ fn main() -> ExitCode {
             ExitCode::from(output::EXIT_FAILURE)
         }
     }
+}
+
+/// `--color` for clap's own help, read before parsing (the help is printed while parsing);
+/// `auto` is clap's, which honours `NO_COLOR` too.
+fn help_colour(args: &[OsString]) -> clap::ColorChoice {
+    let mut when = None;
+    let mut args = args.iter().skip(1).filter_map(|arg| arg.to_str());
+    while let Some(arg) = args.next() {
+        if arg == "--" {
+            break;
+        }
+        if arg == "--color" {
+            when = args.next();
+        } else if let Some(value) = arg.strip_prefix("--color=") {
+            when = Some(value);
+        }
+    }
+    match when {
+        Some("always" | "on") => clap::ColorChoice::Always,
+        Some("never" | "off") => clap::ColorChoice::Never,
+        _ => clap::ColorChoice::Auto,
+    }
+}
+
+/// `--debug`: the AWS SDK's own tracing (each operation, its attempts, retries, endpoint
+/// resolution, errors) on standard error. Signing is left out: aws-sigv4 logs the canonical
+/// request, which holds the session token.
+fn start_debug_log() {
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let targets = Targets::new()
+        .with_target("aws", LevelFilter::DEBUG)
+        .with_target("aws_sigv4", LevelFilter::INFO)
+        .with_target("ecr_pathcheck", LevelFilter::DEBUG);
+    let _ = tracing_subscriber::registry()
+        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+        .with(targets)
+        .try_init();
 }
 
 /// `--help` and `--version` print as clap prints them; a usage error is clap's first line and

@@ -1,8 +1,12 @@
 //! Writing to the terminal: a closed pipe (`| head`) is not an error, and errors are one line.
 
+use std::ffi::OsStr;
 use std::io::{self, Write};
 
 use ecr_pathcheck_checks::text;
+
+use crate::cli::ColorWhen;
+use crate::report::Colour;
 
 pub const EXIT_FINDINGS: u8 = 1;
 pub const EXIT_FAILURE: u8 = 2;
@@ -19,6 +23,27 @@ pub fn print(text: &str) -> io::Result<()> {
         Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
         other => other,
     }
+}
+
+/// Whether the table is coloured. `always` and `never` are obeyed as given (a command-line
+/// flag overrides `NO_COLOR`, as no-color.org asks); `auto` colours only a terminal, and not
+/// when `NO_COLOR` has a non-empty value or `TERM` is `dumb`.
+pub fn colour(
+    when: ColorWhen,
+    no_color: Option<&OsStr>,
+    term: Option<&OsStr>,
+    stdout_is_terminal: bool,
+) -> Colour {
+    let on = match when {
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        ColorWhen::Auto => {
+            stdout_is_terminal
+                && no_color.is_none_or(OsStr::is_empty)
+                && term.is_none_or(|term| term != "dumb")
+        }
+    };
+    if on { Colour::Ansi } else { Colour::Plain }
 }
 
 pub fn error_line(message: &str) {
@@ -56,6 +81,31 @@ pub fn safe_message(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn colour_follows_the_flag_no_color_and_the_terminal() {
+        let set = Some(OsStr::new("1"));
+        let empty = Some(OsStr::new(""));
+        let dumb = Some(OsStr::new("dumb"));
+        let xterm = Some(OsStr::new("xterm-256color"));
+        let cases = [
+            (ColorWhen::Auto, None, xterm, true, Colour::Ansi),
+            (ColorWhen::Auto, None, None, true, Colour::Ansi),
+            (ColorWhen::Auto, None, xterm, false, Colour::Plain),
+            (ColorWhen::Auto, set, xterm, true, Colour::Plain),
+            (ColorWhen::Auto, empty, xterm, true, Colour::Ansi),
+            (ColorWhen::Auto, None, dumb, true, Colour::Plain),
+            (ColorWhen::Always, set, dumb, false, Colour::Ansi),
+            (ColorWhen::Never, None, xterm, true, Colour::Plain),
+        ];
+        for (when, no_color, term, tty, expected) in cases {
+            assert_eq!(
+                colour(when, no_color, term, tty),
+                expected,
+                "{when:?} NO_COLOR={no_color:?} TERM={term:?} tty={tty}"
+            );
+        }
+    }
 
     #[test]
     fn error_lines_are_short_single_and_inert() {

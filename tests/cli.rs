@@ -543,3 +543,317 @@ fn secrets_reach_no_output() {
         }
     }
 }
+
+#[test]
+fn completions_are_generated_for_every_shell() {
+    let output = run(&["completions", "bash"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let bash = stdout(&output);
+    for word in [
+        "_ecr__pathcheck() {",
+        "complete -F _ecr__pathcheck",
+        "ecr-pathcheck",
+        "diagnose",
+        "snapshot",
+        "explain",
+        "plan",
+        "rule",
+        "completions",
+        "man",
+        "--task-arn",
+        "--registry-role",
+        "--output",
+        "--endpoint-url",
+        "--color",
+        "--debug",
+    ] {
+        assert!(bash.contains(word), "{word} not in the bash script");
+    }
+    for (shell, marker) in [
+        ("zsh", "#compdef ecr-pathcheck"),
+        ("fish", "complete -c ecr-pathcheck"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
+        let output = run(&["completions", shell]);
+        assert_eq!(output.status.code(), Some(0), "{shell}");
+        let script = stdout(&output);
+        assert!(script.contains(marker), "{shell}: {script}");
+        assert!(script.contains("--task-arn"), "{shell}");
+    }
+    assert_usage_error(
+        &run(&["completions", "tcsh"]),
+        "'tcsh'",
+        "ecr-pathcheck completions --help",
+    );
+}
+
+#[test]
+fn the_man_page_is_roff_with_every_command() {
+    let output = run(&["man"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let page = stdout(&output);
+    assert!(page.contains("\n.TH ECR-PATHCHECK 1"), "{page}");
+    for section in [
+        ".SH NAME",
+        ".SH SYNOPSIS",
+        ".SH OPTIONS",
+        ".SH SUBCOMMANDS",
+        ".SH \"EXAMPLES\"",
+        ".SH \"EXIT STATUS\"",
+    ] {
+        assert!(page.contains(section), "{section} not in {page}");
+    }
+    for command in [
+        "diagnose",
+        "snapshot",
+        "explain",
+        "plan",
+        "rule",
+        "completions",
+    ] {
+        assert!(
+            page.contains(&format!("ecr\\-pathcheck\\-{command}(1)")),
+            "{command} not listed"
+        );
+    }
+    assert!(page.contains("\\-\\-endpoint\\-url"), "{page}");
+    // Rendered by groff, where installed: no warnings, and the examples keep their lines.
+    if let Ok(mut groff) = Command::new("groff")
+        .args(["-man", "-Tutf8", "-ww", "-z"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+    {
+        groff
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(page.as_bytes())
+            .unwrap();
+        let checked = groff.wait_with_output().unwrap();
+        assert!(checked.status.success(), "{}", stderr(&checked));
+        assert!(stderr(&checked).is_empty(), "{}", stderr(&checked));
+    }
+
+    let dir = std::env::temp_dir().join(format!("ecr-pathcheck-man-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let output = run(&["man", "--out-dir", dir.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let diagnose = std::fs::read_to_string(dir.join("ecr-pathcheck-diagnose.1")).unwrap();
+    assert!(
+        diagnose.contains(".TH ECR-PATHCHECK-DIAGNOSE 1"),
+        "{diagnose}"
+    );
+    assert!(diagnose.contains("\\-\\-task\\-arn"), "{diagnose}");
+    assert!(
+        diagnose.contains("\\-\\-region"),
+        "global options are on every page"
+    );
+    assert!(dir.join("ecr-pathcheck.1").is_file());
+    assert!(dir.join("ecr-pathcheck-man.1").is_file());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+const ESC: char = '\u{1b}';
+
+/// The demo's table with `args` added, and `NO_COLOR` as given (removed when `None`).
+fn demo_table(args: &[&str], no_color: Option<&str>) -> String {
+    let mut command = binary();
+    command.args(["diagnose", "--demo"]).args(args);
+    command.env_remove("NO_COLOR").env_remove("CLICOLOR_FORCE");
+    if let Some(value) = no_color {
+        command.env("NO_COLOR", value);
+    }
+    let output = command.output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    stdout(&output)
+}
+
+#[test]
+fn color_always_colours_severities_and_verdicts_in_the_table_only() {
+    let text = demo_table(&["--color", "always"], None);
+    assert!(text.contains(ESC), "{text}");
+    assert!(
+        text.contains("\u{1b}[1m\u{1b}[31mBLOCKED\u{1b}[0m"),
+        "{text:?}"
+    );
+    assert!(
+        text.lines()
+            .any(|line| line.contains(ESC) && line.contains("error") && line.starts_with('│')),
+        "the severity cell is not coloured: {text:?}"
+    );
+    // `--color always` is a flag: it overrides NO_COLOR (no-color.org), `on` is the AWS CLI's word.
+    assert!(demo_table(&["--color", "always"], Some("1")).contains(ESC));
+    assert!(demo_table(&["--color=on"], None).contains(ESC));
+    // The styling does not move the columns: without the escapes, the same text.
+    let plain = demo_table(&["--color", "never"], None);
+    assert_eq!(strip_ansi(&text), plain);
+    let list = run(&["rule", "--color", "always"]);
+    assert!(stdout(&list).contains(ESC));
+}
+
+#[test]
+fn no_colour_when_piped_asked_or_not_a_table() {
+    // The tests' stdout is a pipe: `auto` (the default) does not colour it.
+    assert!(!demo_table(&[], None).contains(ESC));
+    assert!(!demo_table(&["--color", "auto"], None).contains(ESC));
+    assert!(!demo_table(&["--color", "never"], None).contains(ESC));
+    assert!(!demo_table(&["--color", "off"], None).contains(ESC));
+    assert!(!demo_table(&["--color", "auto"], Some("1")).contains(ESC));
+    for format in ["json", "markdown", "sarif", "junit"] {
+        let text = demo_table(&["--color", "always", "--output", format], None);
+        assert!(!text.contains(ESC), "{format}: {text:?}");
+    }
+    let output = run(&["explain", "--color", "always", "i/o timeout"]);
+    assert!(!stdout(&output).contains(ESC));
+    assert_usage_error(
+        &run(&["diagnose", "--demo", "--color", "sometimes"]),
+        "'sometimes'",
+        "ecr-pathcheck diagnose --help",
+    );
+}
+
+/// `auto` on a terminal, through util-linux `script` (a pseudo-terminal); skipped without it.
+#[test]
+fn color_auto_on_a_terminal_honours_no_color() {
+    let on_terminal = |no_color: Option<&str>| -> Option<String> {
+        let binary = env!("CARGO_BIN_EXE_ecr-pathcheck");
+        let mut command = Command::new("script");
+        command
+            .args(["-qec", &format!("'{binary}' diagnose --demo"), "/dev/null"])
+            .env_remove("NO_COLOR")
+            .env("TERM", "xterm-256color")
+            .stdin(Stdio::null());
+        if let Some(value) = no_color {
+            command.env("NO_COLOR", value);
+        }
+        let output = command.output().ok()?;
+        let text = stdout(&output);
+        text.contains("PC401").then_some(text)
+    };
+    let Some(coloured) = on_terminal(None) else {
+        eprintln!("skipped: util-linux `script` is not available");
+        return;
+    };
+    assert!(coloured.contains(ESC), "{coloured:?}");
+    let plain = on_terminal(Some("1")).unwrap();
+    assert!(!plain.contains(ESC), "{plain:?}");
+    // An empty NO_COLOR is as if unset.
+    assert!(on_terminal(Some("")).unwrap().contains(ESC));
+}
+
+/// Removes SGR sequences (`ESC [ ... m`).
+fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == ESC {
+            for c in chars.by_ref() {
+                if c == 'm' {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[test]
+fn help_shows_examples_and_exit_codes() {
+    let long = stdout(&run(&["--help"]));
+    for text in [
+        "Examples:",
+        "ecr-pathcheck diagnose --demo",
+        "ecr-pathcheck diagnose --cluster prod --service web",
+        "ecr-pathcheck completions bash",
+        "Exit codes:",
+        "--endpoint-url <URL>",
+        "--color <WHEN>",
+        "--debug",
+    ] {
+        assert!(long.contains(text), "{text} not in --help: {long}");
+    }
+    let short = stdout(&run(&["-h"]));
+    assert!(short.contains("ecr-pathcheck --help") && !short.contains("Exit codes:"));
+    for command in [
+        "diagnose",
+        "snapshot",
+        "explain",
+        "plan",
+        "rule",
+        "completions",
+        "man",
+    ] {
+        let help = stdout(&run(&[command, "--help"]));
+        assert!(
+            help.contains("Examples:") && help.contains(&format!("ecr-pathcheck {command}")),
+            "{command}: {help}"
+        );
+    }
+    // Help is never coloured when asked not to, even where clap would.
+    assert!(!stdout(&run(&["--color", "never", "--help"])).contains(ESC));
+    let version = stdout(&run(&["--version"]));
+    assert_eq!(
+        version.trim(),
+        format!("ecr-pathcheck {}", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn endpoint_url_is_checked_and_used() {
+    assert_usage_error(
+        &run(&[
+            "diagnose",
+            "--cluster",
+            "prod",
+            "--endpoint-url",
+            "localhost:5000",
+        ]),
+        "http:// or https://",
+        "ecr-pathcheck diagnose --help",
+    );
+    assert_usage_error(
+        &run(&["diagnose", "--cluster", "prod", "--endpoint-url", "http://"]),
+        "needs a host",
+        "ecr-pathcheck diagnose --help",
+    );
+    // Nothing listens on port 1: the first call that names the target fails there, and
+    // `--debug` shows the SDK trying that endpoint. AWS_ENDPOINT_URL is overridden.
+    let output = binary()
+        .args([
+            "diagnose",
+            "--cluster",
+            "prod",
+            "--region",
+            "us-east-1",
+            "--endpoint-url",
+            "http://127.0.0.1:1",
+            "--debug",
+        ])
+        .env("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+        .env(
+            "AWS_SECRET_ACCESS_KEY",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        )
+        .env("AWS_SESSION_TOKEN", "session-token-that-must-not-be-logged")
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .env("AWS_MAX_ATTEMPTS", "1")
+        .env_remove("AWS_PROFILE")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .unwrap();
+    let log = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{log}");
+    assert!(log.contains("127.0.0.1:1"), "{log}");
+    assert!(!log.contains("127.0.0.1:9"), "{log}");
+    assert!(log.lines().count() > 3, "--debug logged nothing: {log}");
+    for secret in ["wJalrXUtnFEMI", "session-token-that-must-not-be-logged"] {
+        assert!(!log.contains(secret), "{secret} in the debug log");
+    }
+    assert!(log.lines().last().unwrap().starts_with("error: "), "{log}");
+}

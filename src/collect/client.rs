@@ -54,6 +54,8 @@ impl Clients {
 pub struct Connection {
     pub region: Option<String>,
     pub profile: Option<String>,
+    /// `--endpoint-url`: every client's endpoint, over `AWS_ENDPOINT_URL`.
+    pub endpoint_url: Option<String>,
     /// The region a task ARN names: used when none is configured, refused when another one is.
     pub arn_region: Option<String>,
     /// Other accounts' registries to read with a role of their own (`--registry-role`).
@@ -148,6 +150,9 @@ pub async fn connect(connection: &Connection) -> anyhow::Result<Clients> {
         );
     if let Some(profile) = &connection.profile {
         loader = loader.profile_name(profile);
+    }
+    if let Some(url) = &connection.endpoint_url {
+        loader = loader.endpoint_url(url);
     }
     let config = loader.load().await;
     let provider = config.credentials_provider().context(NO_CREDENTIALS)?;

@@ -4,27 +4,23 @@ use std::process::ExitCode;
 use anyhow::Context;
 use ecr_pathcheck_checks::snapshot::{self, Snapshot};
 
-use super::live;
-use crate::cli::{DiagnoseArgs, OutputFormat};
-use crate::collect::Connection;
+use super::{Globals, live};
+use crate::cli::DiagnoseArgs;
 use crate::output::{self, EXIT_FINDINGS, EXIT_UNDECIDED};
 use crate::report;
 
 /// The classic failure: the task's security group lacks the S3 prefix-list egress rule.
 const DEMO_SNAPSHOT: &str = include_str!("../../mocks/s3-prefix-list-egress-missing/snapshot.json");
 
-pub fn run(
-    args: &DiagnoseArgs,
-    connection: &Connection,
-    format: OutputFormat,
-) -> anyhow::Result<ExitCode> {
-    let mut connection = connection.clone();
+pub fn run(args: &DiagnoseArgs, globals: &Globals) -> anyhow::Result<ExitCode> {
+    let mut connection = globals.connection.clone();
     let snapshot = match live::scope(&args.target, &mut connection)? {
-        Some(scope) => live::collect(&scope, &connection, &args.target)?,
+        Some(scope) => live::collect(&scope, &connection, &args.target, globals.debug)?,
         None => load(args)?,
     };
     let report = ecr_pathcheck_checks::diagnose(&snapshot);
-    output::print(&report::render(&report, format)).context("cannot write the report")?;
+    output::print(&report::render(&report, globals.format, globals.colour))
+        .context("cannot write the report")?;
     Ok(if report.has_errors() {
         ExitCode::from(EXIT_FINDINGS)
     } else if report.is_undecided() {

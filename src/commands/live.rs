@@ -49,6 +49,7 @@ pub fn collect(
     scope: &Scope,
     connection: &Connection,
     target: &TargetArgs,
+    debug: bool,
 ) -> anyhow::Result<Snapshot> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -61,7 +62,8 @@ pub fn collect(
         let clients = collect::client::connect(connection).await?;
         let options = Options {
             max_in_flight: usize::from(target.max_concurrency),
-            show_progress: std::io::stderr().is_terminal(),
+            // The progress line would garble the --debug log on the same stream.
+            show_progress: !debug && std::io::stderr().is_terminal(),
             deadline: Some(deadline),
         };
         collect::collect(&clients, scope, &options).await

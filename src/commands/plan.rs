@@ -8,21 +8,16 @@ use anyhow::{Context, bail};
 use ecr_pathcheck_checks::plan::{self, MAX_PLAN_BYTES, Plan};
 use ecr_pathcheck_checks::snapshot::{self, Snapshot};
 
-use super::live;
-use crate::cli::{OutputFormat, PlanArgs};
-use crate::collect::Connection;
+use super::{Globals, live};
+use crate::cli::PlanArgs;
 use crate::output::{self, EXIT_FINDINGS, EXIT_UNDECIDED};
 use crate::report::{self, Locations};
 
-pub fn run(
-    args: &PlanArgs,
-    connection: &Connection,
-    format: OutputFormat,
-) -> anyhow::Result<ExitCode> {
+pub fn run(args: &PlanArgs, globals: &Globals) -> anyhow::Result<ExitCode> {
     // The plan first: a bad plan is refused before any AWS call.
     let bytes = read_plan(&args.plan)?;
     let plan = Plan::from_json(&bytes, &args.plan.display().to_string())?;
-    let account = account(args, connection)?;
+    let account = account(args, globals)?;
     let checked = plan::check(&plan, &account)?;
     let config_dir = args
         .config_dir
@@ -32,8 +27,13 @@ pub fn run(
             _ => PathBuf::new(),
         });
     let locations = locate(&checked.plan.resources, &config_dir);
-    output::print(&report::render_plan(&checked, format, &locations))
-        .context("cannot write the report")?;
+    output::print(&report::render_plan(
+        &checked,
+        globals.format,
+        &locations,
+        globals.colour,
+    ))
+    .context("cannot write the report")?;
     let report = &checked.report;
     Ok(if report.has_errors() {
         ExitCode::from(EXIT_FINDINGS)
@@ -44,13 +44,13 @@ pub fn run(
     })
 }
 
-fn account(args: &PlanArgs, connection: &Connection) -> anyhow::Result<Snapshot> {
+fn account(args: &PlanArgs, globals: &Globals) -> anyhow::Result<Snapshot> {
     if let Some(path) = &args.snapshot {
         return Ok(snapshot::load_file(path)?);
     }
-    let mut connection = connection.clone();
+    let mut connection = globals.connection.clone();
     match live::scope(&args.target, &mut connection)? {
-        Some(scope) => live::collect(&scope, &connection, &args.target),
+        Some(scope) => live::collect(&scope, &connection, &args.target, globals.debug),
         None => bail!(
             "give the account the plan applies to: --snapshot FILE, or --cluster C [--service S] or --task-arn ARN to read it live"
         ),

@@ -3,17 +3,17 @@ use std::process::ExitCode;
 use anyhow::{Context, anyhow};
 use ecr_pathcheck_checks::{catalog, rules};
 
-use crate::cli::OutputFormat;
+use super::Globals;
 use crate::output;
 
-pub fn run(id: Option<&str>, format: OutputFormat) -> anyhow::Result<ExitCode> {
+pub fn run(id: Option<&str>, globals: &Globals) -> anyhow::Result<ExitCode> {
     let text = match id {
         Some(id) => {
             let check = catalog::lookup(id)
                 .ok_or_else(|| anyhow!("no check `{id}`; `ecr-pathcheck rule` lists them"))?;
             check.markdown()
         }
-        None => crate::report::check_list(rules::ALL, format),
+        None => crate::report::check_list(rules::ALL, globals.format, globals.colour),
     };
     output::print(&text).context("cannot write the documentation")?;
     Ok(ExitCode::SUCCESS)

@@ -3,12 +3,11 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 
-use super::live;
+use super::{Globals, live};
 use crate::cli::SnapshotArgs;
-use crate::collect::Connection;
 
-pub fn run(args: &SnapshotArgs, connection: &Connection) -> anyhow::Result<ExitCode> {
-    let mut connection = connection.clone();
+pub fn run(args: &SnapshotArgs, globals: &Globals) -> anyhow::Result<ExitCode> {
+    let mut connection = globals.connection.clone();
     let Some(scope) = live::scope(&args.target, &mut connection)? else {
         bail!("give --task-arn ARN, --cluster C --service S, or --cluster C");
     };
@@ -16,7 +15,7 @@ pub fn run(args: &SnapshotArgs, connection: &Connection) -> anyhow::Result<ExitC
     if args.out.as_os_str() == "-" && !standard_output_is_open() {
         bail!("standard output is closed, so the snapshot cannot be written; pass -o FILE");
     }
-    let snapshot = live::collect(&scope, &connection, &args.target)?;
+    let snapshot = live::collect(&scope, &connection, &args.target, globals.debug)?;
     let mut text = serde_json::to_string_pretty(&snapshot)?;
     text.push('\n');
     if args.out.as_os_str() == "-" {

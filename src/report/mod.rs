@@ -16,9 +16,17 @@ use ecr_pathcheck_checks::text::line;
 
 use crate::cli::OutputFormat;
 
-pub fn render(report: &Report, format: OutputFormat) -> String {
+/// Whether the table output may carry ANSI colour. Decided once from `--color`, `NO_COLOR` and
+/// the terminal (`output::colour`); the renderers only obey it, and only the table uses it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Colour {
+    Plain,
+    Ansi,
+}
+
+pub fn render(report: &Report, format: OutputFormat, colour: Colour) -> String {
     match format {
-        OutputFormat::Table => table::render(report),
+        OutputFormat::Table => table::render(report, colour),
         OutputFormat::Json => {
             serde_json::to_string_pretty(report).expect("the report serialises") + "\n"
         }
@@ -34,7 +42,12 @@ pub type Locations = BTreeMap<String, Option<(String, usize)>>;
 
 /// A plan check's report: the engine's findings (which name the plan's addresses) and what the
 /// plan left unknown.
-pub fn render_plan(plan: &PlanReport, format: OutputFormat, locations: &Locations) -> String {
+pub fn render_plan(
+    plan: &PlanReport,
+    format: OutputFormat,
+    locations: &Locations,
+    colour: Colour,
+) -> String {
     let report = &plan.report;
     let changed = |action: &str| {
         plan.plan
@@ -64,7 +77,7 @@ pub fn render_plan(plan: &PlanReport, format: OutputFormat, locations: &Location
         }
         OutputFormat::Sarif => sarif::render(report, locations),
         OutputFormat::Junit => junit::render(report),
-        OutputFormat::Table => format!("{headline}\n{}", table::render(report)),
+        OutputFormat::Table => format!("{headline}\n{}", table::render(report, colour)),
         OutputFormat::Markdown => {
             let mut out = markdown::render(report).replacen(
                 "# ecr-pathcheck report\n",
@@ -115,7 +128,7 @@ pub fn explain_text(classification: &Classification, format: OutputFormat) -> St
     }
 }
 
-pub fn check_list(checks: &[&CheckInfo], format: OutputFormat) -> String {
+pub fn check_list(checks: &[&CheckInfo], format: OutputFormat, colour: Colour) -> String {
     match format {
         OutputFormat::Json => {
             let list: Vec<serde_json::Value> = checks
@@ -124,7 +137,7 @@ pub fn check_list(checks: &[&CheckInfo], format: OutputFormat) -> String {
                 .collect();
             serde_json::to_string_pretty(&list).expect("the list serialises") + "\n"
         }
-        _ => table::check_list(checks),
+        _ => table::check_list(checks, colour),
     }
 }
 
@@ -148,7 +161,7 @@ mod tests {
         let report = ecr_pathcheck_checks::diagnose(&snapshot);
         assert!(!report.findings.is_empty());
         for format in [OutputFormat::Table, OutputFormat::Markdown] {
-            let out = render(&report, format);
+            let out = render(&report, format, Colour::Plain);
             assert!(out.contains("sg-app\\u{1b}]0;owned"), "{format:?}: {out}");
             for bad in ['\u{1b}', '\u{7}', '\u{9b}', '\r', '\u{202e}'] {
                 assert!(!out.contains(bad), "{format:?}: {bad:?} in {out}");
