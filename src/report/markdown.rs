@@ -2,6 +2,8 @@ use ecr_pathcheck_checks::Finding;
 use ecr_pathcheck_checks::report::Report;
 use ecr_pathcheck_checks::text::{block, line};
 
+use super::json_name;
+
 pub fn render(report: &Report) -> String {
     let summary = &report.summary;
     let mut out = format!(
@@ -18,8 +20,8 @@ pub fn render(report: &Report) -> String {
     );
     for target in &report.targets {
         out.push_str(&format!(
-            "\n## {:?} {}: {}\n\n{}\n\n",
-            target.kind,
+            "\n## {} {}: {}\n\n{}\n\n",
+            json_name(&target.kind),
             code(&target.name),
             target.verdict.as_str(),
             code(&target.target)
@@ -30,7 +32,7 @@ pub fn render(report: &Report) -> String {
                 let hops: Vec<String> = flow
                     .hops
                     .iter()
-                    .map(|hop| format!("{:?}: {:?}", hop.hop, hop.status).to_lowercase())
+                    .map(|hop| format!("{}: {}", json_name(&hop.hop), json_name(&hop.status)))
                     .collect();
                 out.push_str(&format!(
                     "| {} | {} | {} | {} | {} |\n",

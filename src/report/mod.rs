@@ -141,6 +141,15 @@ pub fn check_list(checks: &[&CheckInfo], format: OutputFormat, colour: Colour) -
     }
 }
 
+/// The name the JSON report gives a value (`task-egress`, `service`), so every format speaks
+/// the same words.
+pub(crate) fn json_name<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(name)) => name,
+        _ => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,7 +6,7 @@ use ecr_pathcheck_checks::catalog::CheckInfo;
 use ecr_pathcheck_checks::report::{FlowVerdict, Report, TargetVerdict};
 use ecr_pathcheck_checks::text::{block, line};
 
-use super::Colour;
+use super::{Colour, json_name};
 
 /// Wide enough for the fix column, narrow enough for a laptop terminal and a ticket.
 const WIDTH: u16 = 100;
@@ -73,10 +73,10 @@ pub fn render(report: &Report, colour: Colour) -> String {
             TargetVerdict::Unknown => YELLOW,
         };
         out.push_str(&format!(
-            "\n{} {} ({:?}) · {}\n",
+            "\n{} {} ({}) · {}\n",
             paint(colour, style, &target.verdict.as_str().to_uppercase()),
             line(&target.name),
-            target.kind,
+            json_name(&target.kind),
             line(&target.target)
         ));
         for flow in &target.flows {
