@@ -679,6 +679,20 @@ def cross_account_repository_missing(s):
     s["ecr_read_as_owner"] = ["444455556666"]
 
 
+def cross_account_repository_policy_403(s):
+    """The image is in another account's registry, not read as its owner; the task stopped on a 403
+    from that registry while the execution role's own policies allow the pull: the repository
+    policy, which the caller cannot read, likely grants nothing to this account."""
+    other = "444455556666"
+    image = f"{other}.dkr.ecr.{REGION}.amazonaws.com/shared-web:1.4.2"
+    cross_account_repository_unseen(s)
+    stopped_task(s, (
+        f"CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref {image}: "
+        f"pulling from host {other}.dkr.ecr.{REGION}.amazonaws.com failed with status code [manifests 1.4.2]: 403 Forbidden"
+    ))
+    s["tasks"][0]["containers"][0]["image"] = image
+
+
 def pull_through_cache(s):
     s["ecr_registry"] = {"pull_through_cache_rules": [{"ecr_repository_prefix": "docker-hub", "upstream_registry_url": "registry-1.docker.io"}]}
     s["task_definitions"][0]["containers"][0]["image"] = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/docker-hub/library/nginx:1.27"
@@ -759,10 +773,24 @@ def secret_json_key_missing(s):
 
 
 def image_digest_expired(s):
-    """The deployment resolved web:1.4.2 to a digest that a lifecycle rule expired since; the tag
-    now points at a newer image."""
+    """The deployment resolved web:1.4.2 to a digest that a lifecycle rule expired since (rule 1:
+    untagged images after 7 days); the tag now points at a newer image."""
     stopped_task(s, f"CannotPullContainerError: failed to resolve ref {IMAGE}@sha256:{'c' * 64}: not found")
     s["tasks"][0]["containers"][0]["image_digest"] = "sha256:" + "c" * 64
+    s["ecr_repositories"][0]["lifecycle_policy"] = {"rules": [
+        {
+            "rulePriority": 1,
+            "description": "Expire untagged images after 7 days",
+            "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days", "countNumber": 7},
+            "action": {"type": "expire"},
+        },
+        {
+            "rulePriority": 2,
+            "description": "Keep the last 30 releases",
+            "selection": {"tagStatus": "tagged", "tagPrefixList": ["1."], "countType": "imageCountMoreThan", "countNumber": 30},
+            "action": {"type": "expire"},
+        },
+    ]}
 
 
 def image_bare_name_own_repository(s):
@@ -861,6 +889,7 @@ SCENARIOS = {
     "image-tag-missing": image_tag_missing,
     "cross-account-repository-unseen": cross_account_repository_unseen,
     "cross-account-repository-missing": cross_account_repository_missing,
+    "cross-account-repository-policy-403": cross_account_repository_policy_403,
     "simulator-disagrees": simulator_disagrees,
     "pull-through-cache-import-denied": pull_through_cache_import_denied,
     "pull-through-cache-ready": pull_through_cache_ready,

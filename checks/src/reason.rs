@@ -111,6 +111,18 @@ fn category_of(text: &str) -> Category {
         ],
     ) {
         Category::Platform
+    } else if contains_any(
+        text,
+        &[
+            "is not authorized to perform",
+            "no resource-based policy allows",
+            "explicit deny in a resource-based policy",
+        ],
+    ) {
+        // ECR's own refusal (`denied: User: ... is not authorized to perform: ecr:BatchGetImage
+        // on resource: ...`); Docker wraps it in "pull access denied ... repository does not
+        // exist", which is its guess, not the registry's answer.
+        Category::Permission
     } else if text.contains("no basic auth credentials") {
         // Docker words a missing login "repository does not exist or may require 'docker
         // login'"; the credentials part is the fact, the repository part a guess.
@@ -509,6 +521,24 @@ mod tests {
         check(full, Category::Network, Some(FlowKind::EcrRegistry));
         let truncated = "ResourceInitializationError: unable to pull secrets or registry auth: The task cannot pull registry auth from Amazon ECR: There is a connection issue between the task and Amaz...";
         check(truncated, Category::Network, Some(FlowKind::EcrAuth));
+    }
+
+    #[test]
+    fn another_accounts_registry_refusing_the_pull_is_a_permission_failure() {
+        let refused = check(
+            "CannotPullContainerError: Error response from daemon: pull access denied for 444455556666.dkr.ecr.us-east-1.amazonaws.com/shared-web, repository does not exist or may require 'docker login': denied: User: arn:aws:sts::111122223333:assumed-role/ecsTaskExecutionRole/0f1e is not authorized to perform: ecr:BatchGetImage on resource: arn:aws:ecr:us-east-1:444455556666:repository/shared-web because no resource-based policy allows the ecr:BatchGetImage action",
+            Category::Permission,
+            Some(FlowKind::EcrRegistry),
+        );
+        assert_eq!(
+            refused.host.as_deref(),
+            Some("444455556666.dkr.ecr.us-east-1.amazonaws.com")
+        );
+        check(
+            "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref 444455556666.dkr.ecr.us-east-1.amazonaws.com/shared-web:1.4.2: pulling from host 444455556666.dkr.ecr.us-east-1.amazonaws.com failed with status code [manifests 1.4.2]: 403 Forbidden",
+            Category::Permission,
+            Some(FlowKind::EcrRegistry),
+        );
     }
 
     #[test]

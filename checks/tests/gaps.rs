@@ -280,6 +280,15 @@ const READS: &[Read] = &[
         },
     },
     Read {
+        api: "ecr:GetLifecyclePolicy",
+        resources: each_repository,
+        lose: |s| {
+            for repository in &mut s.ecr_repositories {
+                repository.lifecycle_policy = None;
+            }
+        },
+    },
+    Read {
         api: "ecr:DescribeImages",
         resources: each_repository,
         lose: |s| {

@@ -74,6 +74,11 @@ const EXPECTATIONS: &[(&str, &[&str], &[&str])] = &[
     ("image-tag-missing", &["PC701"], &["PC801"]),
     ("cross-account-repository-unseen", &[], &["PC701", "PC901"]),
     ("cross-account-repository-missing", &["PC701"], &[]),
+    (
+        "cross-account-repository-policy-403",
+        &[],
+        &["PC604", "PC701", "PC801", "PC901"],
+    ),
     ("simulator-disagrees", &[], &["PC603"]),
     ("pull-through-cache-import-denied", &["PC703"], &[]),
     ("pull-through-cache-ready", &[], &[]),
@@ -201,6 +206,11 @@ const NAMED_CAUSES: &[(&str, &str, &str)] = &[
     ),
     ("image-digest-expired", "PC705", "none with that digest"),
     (
+        "image-digest-expired",
+        "PC705",
+        "The repository's lifecycle policy expires it: rulePriority 1 (\"Expire untagged images after 7 days\"), tagStatus untagged, sinceImagePushed 7 days, action expire",
+    ),
+    (
         "image-bare-name-own-repository",
         "PC706",
         "the account's ECR repository arn:aws:ecr:us-east-1:111122223333:repository/web holds 1.4.2",
@@ -226,6 +236,11 @@ const NAMED_CAUSES: &[(&str, &str, &str)] = &[
         "Layer downloads are presigned URLs that ECR's own service signs",
     ),
     ("image-in-other-region", "PC205", "eu-west-1"),
+    (
+        "cross-account-repository-policy-403",
+        "PC604",
+        "own policies allow ecr:BatchCheckLayerAvailability, ecr:GetDownloadUrlForLayer, ecr:BatchGetImage on arn:aws:ecr:us-east-1:444455556666:repository/shared-web, so the refusal comes from the repository's side",
+    ),
 ];
 
 #[test]

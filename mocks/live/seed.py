@@ -291,6 +291,8 @@ def seed_registry(ecr, snap):
         owner.create_repository(repositoryName=repository["name"], encryptionConfiguration=encryption)
         if repository.get("policy") is not None:
             owner.set_repository_policy(repositoryName=repository["name"], policyText=json.dumps(repository["policy"]))
+        if repository.get("lifecycle_policy") is not None:
+            owner.put_lifecycle_policy(repositoryName=repository["name"], lifecyclePolicyText=json.dumps(repository["lifecycle_policy"]))
         for image in repository.get("images", []):
             manifest = image_manifest(image.get("platforms") or [], image["digest"])
             for tag in image.get("tags", []):

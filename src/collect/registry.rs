@@ -107,6 +107,11 @@ async fn repository_with_images(
         .registry_id(&wanted.account)
         .repository_name(&wanted.name)
         .send();
+    let lifecycle = client
+        .get_lifecycle_policy()
+        .registry_id(&wanted.account)
+        .repository_name(&wanted.name)
+        .send();
     let images = client
         .describe_images()
         .registry_id(&wanted.account)
@@ -120,7 +125,7 @@ async fn repository_with_images(
             .iter()
             .map(|reference| manifest_platforms(client, calls, wanted, &arn, reference)),
     );
-    let (described, policy, images, manifests) = tokio::try_join!(
+    let (described, policy, lifecycle, images, manifests) = tokio::try_join!(
         calls.run(
             "ecr:DescribeRepositories",
             Some(&arn),
@@ -135,6 +140,16 @@ async fn repository_with_images(
                 "RepositoryNotFoundException"
             ],
             policy
+        ),
+        // PC705 names the rule that expired a deployed digest; no policy is an answer, not a gap.
+        calls.run(
+            "ecr:GetLifecyclePolicy",
+            Some(&arn),
+            &[
+                "LifecyclePolicyNotFoundException",
+                "RepositoryNotFoundException"
+            ],
+            lifecycle
         ),
         calls.run(
             "ecr:DescribeImages",
@@ -196,6 +211,11 @@ async fn repository_with_images(
         }),
         encryption_type: encryption.map(|config| config.encryption_type().as_str().to_string()),
         kms_key: encryption.and_then(|config| config.kms_key().map(str::to_string)),
+        lifecycle_policy: lifecycle.found().and_then(|output| {
+            output
+                .lifecycle_policy_text()
+                .and_then(|text| serde_json::from_str(text).ok())
+        }),
         images,
     }))
 }

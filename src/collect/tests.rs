@@ -663,3 +663,113 @@ async fn calls_pending_at_the_deadline_become_gaps() {
     let gaps = calls.take_gaps();
     assert_eq!(gaps[0].error_code, "DeadlineExceeded");
 }
+
+/// `ecr:GetLifecyclePolicy`: a policy is parsed onto the repository, "no policy" is an answer
+/// (no gap), any other failure a gap about the repository.
+#[tokio::test]
+async fn a_repositorys_lifecycle_policy_is_read_and_its_failure_is_a_gap() {
+    use aws_sdk_ecr::operation::get_lifecycle_policy::{
+        GetLifecyclePolicyError, GetLifecyclePolicyOutput,
+    };
+    use aws_sdk_ecr::operation::get_repository_policy::GetRepositoryPolicyError;
+    use aws_sdk_ecr::types::Repository;
+    const ARN: &str = "arn:aws:ecr:us-east-1:111122223333:repository/web";
+    let lifecycle_error = |code: &'static str| {
+        move || {
+            GetLifecyclePolicyError::generic(
+                ErrorMetadata::builder()
+                    .code(code)
+                    .message("injected")
+                    .build(),
+            )
+        }
+    };
+    let text = r#"{"rules":[{"rulePriority":1,"selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":7},"action":{"type":"expire"}}]}"#;
+    for (answer, policy, gap) in [
+        (Ok(text), true, None),
+        (Err("LifecyclePolicyNotFoundException"), false, None),
+        (
+            Err("AccessDeniedException"),
+            false,
+            Some("AccessDeniedException"),
+        ),
+    ] {
+        let described = mock!(aws_sdk_ecr::Client::describe_repositories).then_output(|| {
+            aws_sdk_ecr::operation::describe_repositories::DescribeRepositoriesOutput::builder()
+                .repositories(
+                    Repository::builder()
+                        .repository_arn(ARN)
+                        .repository_name("web")
+                        .repository_uri("111122223333.dkr.ecr.us-east-1.amazonaws.com/web")
+                        .build(),
+                )
+                .build()
+        });
+        let no_policy = mock!(aws_sdk_ecr::Client::get_repository_policy).then_error(|| {
+            GetRepositoryPolicyError::generic(
+                ErrorMetadata::builder()
+                    .code("RepositoryPolicyNotFoundException")
+                    .build(),
+            )
+        });
+        let images = mock!(aws_sdk_ecr::Client::describe_images).then_output(|| {
+            aws_sdk_ecr::operation::describe_images::DescribeImagesOutput::builder().build()
+        });
+        let manifests = mock!(aws_sdk_ecr::Client::batch_get_image).then_output(|| {
+            aws_sdk_ecr::operation::batch_get_image::BatchGetImageOutput::builder().build()
+        });
+        let lifecycle = match answer {
+            Ok(text) => mock!(aws_sdk_ecr::Client::get_lifecycle_policy).then_output(move || {
+                GetLifecyclePolicyOutput::builder()
+                    .lifecycle_policy_text(text)
+                    .build()
+            }),
+            Err(code) => {
+                mock!(aws_sdk_ecr::Client::get_lifecycle_policy).then_error(lifecycle_error(code))
+            }
+        };
+        let client = mock_client!(
+            aws_sdk_ecr,
+            RuleMode::MatchAny,
+            [&described, &no_policy, &images, &manifests, &lifecycle]
+        );
+        let calls = calls();
+        let images =
+            BTreeSet::from(["111122223333.dkr.ecr.us-east-1.amazonaws.com/web:1.4.2".to_string()]);
+        let repositories = super::registry::repositories(
+            &client,
+            &Default::default(),
+            &calls,
+            "us-east-1",
+            "111122223333",
+            &images,
+        )
+        .await
+        .unwrap();
+        assert_eq!(repositories.len(), 1);
+        assert_eq!(
+            repositories[0].lifecycle_policy.is_some(),
+            policy,
+            "{answer:?}"
+        );
+        if policy {
+            assert_eq!(
+                repositories[0].lifecycle_policy.as_ref().unwrap()["rules"][0]["rulePriority"],
+                1
+            );
+        }
+        let gaps: Vec<_> = calls
+            .take_gaps()
+            .into_iter()
+            .filter(|gap| gap.api == "ecr:GetLifecyclePolicy")
+            .collect();
+        assert_eq!(
+            gaps.first().map(|gap| gap.error_code.as_str()),
+            gap,
+            "{answer:?}"
+        );
+        if gap.is_some() {
+            assert_eq!(gaps[0].resource.as_deref(), Some(ARN));
+        }
+    }
+}

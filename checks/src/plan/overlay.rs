@@ -2247,6 +2247,7 @@ impl<'p> Builder<'p> {
             policy: existing.as_ref().and_then(|r| r.policy.clone()),
             encryption_type,
             kms_key: kms_key.filter(|k| !k.is_empty()),
+            lifecycle_policy: existing.as_ref().and_then(|r| r.lifecycle_policy.clone()),
             images: existing.map(|r| r.images).unwrap_or_default(),
         };
         self.snapshot.ecr_repositories.retain(|r| r.arn != arn);

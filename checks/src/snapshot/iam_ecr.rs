@@ -71,6 +71,11 @@ pub struct EcrRepository {
     pub kms_key: Option<String>,
     #[serde(default)]
     pub images: Vec<EcrImage>,
+    /// The repository's lifecycle policy (`ecr:GetLifecyclePolicy`, its `lifecyclePolicyText`
+    /// parsed), when it has one; absent when it has none, was not read (a gap says so) or the
+    /// snapshot predates it. Schema 2, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifecycle_policy: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

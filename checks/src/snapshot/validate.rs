@@ -1086,6 +1086,9 @@ fn iam_ecr_shapes(snapshot: &Snapshot) -> Checked {
         if let Some(policy) = &repository.policy {
             check_document(&path.f("policy"), policy)?;
         }
+        if let Some(policy) = &repository.lifecycle_policy {
+            check_document(&path.f("lifecycle_policy"), policy)?;
+        }
         check_opt(
             &path.f("encryption_type"),
             &repository.encryption_type,
