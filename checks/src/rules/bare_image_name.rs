@@ -142,16 +142,11 @@ pub fn check(index: &Index, target: &TargetInput, definition: &TaskDefinition) -
 mod tests {
     use crate::engine::diagnose;
     use crate::finding::Severity;
+    use crate::rules::test_support::scenario;
     use crate::snapshot::Snapshot;
 
     fn snapshot() -> Snapshot {
-        let text = std::fs::read(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../mocks/nat-path-healthy/snapshot.json"
-        ))
-        .unwrap();
-        let mut snapshot =
-            crate::snapshot::from_json(&text, std::path::Path::new("s.json")).unwrap();
+        let mut snapshot = scenario("nat-path-healthy");
         snapshot.task_definitions[0].containers[0].image = "web:1.4.2".into();
         snapshot
     }

@@ -143,43 +143,21 @@ pub fn check(index: &Index, target: &TargetInput, definition: &TaskDefinition) -
 
 #[cfg(test)]
 mod tests {
-    use crate::engine::diagnose;
     use crate::finding::Severity;
-    use crate::snapshot::{Snapshot, Task};
+    use crate::rules::test_support::{findings_of, scenario, task};
+    use crate::snapshot::Snapshot;
 
     fn snapshot(size_gib: u64, storage: Option<u32>) -> Snapshot {
-        let text = std::fs::read(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../mocks/healthy-endpoints/snapshot.json"
-        ))
-        .unwrap();
-        let mut snapshot =
-            crate::snapshot::from_json(&text, std::path::Path::new("s.json")).unwrap();
+        let mut snapshot = scenario("healthy-endpoints");
         snapshot.ecr_repositories[0].images[0].size_bytes = Some(size_gib << 30);
         snapshot.task_definitions[0].ephemeral_storage_gib = storage;
-        snapshot.tasks = vec![Task {
-            arn: "arn:aws:ecs:us-east-1:111122223333:task/prod/abc".into(),
-            cluster_arn: "arn:aws:ecs:us-east-1:111122223333:cluster/prod".into(),
-            task_definition_arn: snapshot.task_definitions[0].arn.clone(),
-            group: Some("service:web".into()),
-            launch_type: crate::snapshot::LaunchType::Fargate,
-            platform_version: None,
-            last_status: "STOPPED".into(),
-            stop_code: None,
-            stopped_reason: Some("CannotPullContainerError: failed to extract layer sha256:01: write /x: no space left on device".into()),
-            containers: Vec::new(),
-            network: None,
-            container_instance_arn: None,
-        }];
+        let reason = "CannotPullContainerError: failed to extract layer sha256:01: write /x: no space left on device";
+        snapshot.tasks = vec![task(&snapshot, Some(reason), Vec::new())];
         snapshot
     }
 
     fn pc708(snapshot: &Snapshot) -> Option<Severity> {
-        diagnose(snapshot)
-            .findings
-            .iter()
-            .find(|f| f.check == "PC708")
-            .map(|f| f.severity)
+        findings_of(snapshot, "PC708").first().map(|f| f.severity)
     }
 
     #[test]

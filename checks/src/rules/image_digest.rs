@@ -398,36 +398,19 @@ fn keep(rule: &LifecycleRule, policy: &Value, tag: &str) -> (String, Value) {
 mod tests {
     use crate::engine::diagnose;
     use crate::finding::Severity;
-    use crate::snapshot::{ContainerState, Snapshot, Task};
+    use crate::rules::test_support::{scenario, task};
+    use crate::snapshot::{ContainerState, Snapshot};
 
     fn snapshot(digest: &str) -> Snapshot {
-        let text = std::fs::read(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../mocks/healthy-endpoints/snapshot.json"
-        ))
-        .unwrap();
-        let mut snapshot =
-            crate::snapshot::from_json(&text, std::path::Path::new("s.json")).unwrap();
-        snapshot.tasks = vec![Task {
-            arn: "arn:aws:ecs:us-east-1:111122223333:task/prod/abc".into(),
-            cluster_arn: "arn:aws:ecs:us-east-1:111122223333:cluster/prod".into(),
-            task_definition_arn: snapshot.task_definitions[0].arn.clone(),
-            group: Some("service:web".into()),
-            launch_type: crate::snapshot::LaunchType::Fargate,
-            platform_version: None,
-            last_status: "RUNNING".into(),
-            stop_code: None,
-            stopped_reason: None,
-            containers: vec![ContainerState {
-                name: "web".into(),
-                image: snapshot.task_definitions[0].containers[0].image.clone(),
-                image_digest: Some(digest.into()),
-                exit_code: None,
-                reason: None,
-            }],
-            network: None,
-            container_instance_arn: None,
-        }];
+        let mut snapshot = scenario("healthy-endpoints");
+        let web = ContainerState {
+            name: "web".into(),
+            image: snapshot.task_definitions[0].containers[0].image.clone(),
+            image_digest: Some(digest.into()),
+            exit_code: None,
+            reason: None,
+        };
+        snapshot.tasks = vec![task(&snapshot, None, vec![web])];
         snapshot
     }
 

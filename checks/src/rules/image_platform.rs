@@ -122,43 +122,22 @@ pub fn check(context: &PathContext, images: &[super::image_reference::FlowImage]
 
 #[cfg(test)]
 mod tests {
-    use crate::engine::diagnose;
     use crate::finding::Severity;
-    use crate::snapshot::{Snapshot, Task};
+    use crate::rules::test_support::{findings_of, scenario, task};
+    use crate::snapshot::Snapshot;
 
     fn snapshot(platforms: &[&str], reason: &str) -> Snapshot {
-        let text = std::fs::read(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../mocks/healthy-endpoints/snapshot.json"
-        ))
-        .unwrap();
-        let mut snapshot =
-            crate::snapshot::from_json(&text, std::path::Path::new("s.json")).unwrap();
+        let mut snapshot = scenario("healthy-endpoints");
         snapshot.ecr_repositories[0].images[0].platforms =
             platforms.iter().map(|p| p.to_string()).collect();
-        snapshot.tasks = vec![Task {
-            arn: "arn:aws:ecs:us-east-1:111122223333:task/prod/abc".into(),
-            cluster_arn: "arn:aws:ecs:us-east-1:111122223333:cluster/prod".into(),
-            task_definition_arn: snapshot.task_definitions[0].arn.clone(),
-            group: Some("service:web".into()),
-            launch_type: crate::snapshot::LaunchType::Fargate,
-            platform_version: None,
-            last_status: "STOPPED".into(),
-            stop_code: Some("EssentialContainerExited".into()),
-            stopped_reason: Some(reason.into()),
-            containers: Vec::new(),
-            network: None,
-            container_instance_arn: None,
-        }];
+        let mut stopped = task(&snapshot, Some(reason), Vec::new());
+        stopped.stop_code = Some("EssentialContainerExited".into());
+        snapshot.tasks = vec![stopped];
         snapshot
     }
 
     fn pc702(snapshot: &Snapshot) -> Option<Severity> {
-        diagnose(snapshot)
-            .findings
-            .iter()
-            .find(|f| f.check == "PC702")
-            .map(|f| f.severity)
+        findings_of(snapshot, "PC702").first().map(|f| f.severity)
     }
 
     #[test]

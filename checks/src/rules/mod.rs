@@ -44,6 +44,8 @@ pub mod secret_kms_key;
 pub mod sg_egress;
 pub mod stopped_reason;
 pub mod target_incomplete;
+#[cfg(test)]
+mod test_support;
 
 use crate::catalog::CheckInfo;
 

@@ -176,49 +176,32 @@ fn upstream_path(image: &str, hub: bool) -> String {
 mod tests {
     use super::*;
     use crate::engine::diagnose;
-    use crate::snapshot::{ContainerDefinition, ContainerState, Snapshot, Task};
+    use crate::rules::test_support::{scenario, task};
+    use crate::snapshot::{ContainerDefinition, ContainerState, Snapshot};
 
     const LIMIT: &str = "CannotPullContainerError: inspect image has been retried 5 time(s): httpReaderSeeker: failed open: unexpected status code https://registry-1.docker.io/v2/datadog/agent/manifests/sha256:6e: 429 Too Many Requests - Server message: toomanyrequests: You have reached your pull rate limit.";
 
     fn snapshot(reason: &str) -> Snapshot {
-        let text = std::fs::read(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../mocks/nat-path-healthy/snapshot.json"
-        ))
-        .unwrap();
-        let mut snapshot =
-            crate::snapshot::from_json(&text, std::path::Path::new("s.json")).unwrap();
-        let definition = &mut snapshot.task_definitions[0];
-        definition.containers.push(ContainerDefinition {
-            name: "datadog-agent".into(),
-            image: "datadog/agent:7".into(),
-            essential: true,
-            log_driver: None,
-            log_options: Default::default(),
-            secrets: Vec::new(),
-            repository_credentials: None,
-        });
-        let arn = definition.arn.clone();
-        snapshot.tasks = vec![Task {
-            arn: "arn:aws:ecs:us-east-1:111122223333:task/prod/abc".into(),
-            cluster_arn: "arn:aws:ecs:us-east-1:111122223333:cluster/prod".into(),
-            task_definition_arn: arn,
-            group: Some("service:web".into()),
-            launch_type: crate::snapshot::LaunchType::Fargate,
-            platform_version: None,
-            last_status: "STOPPED".into(),
-            stop_code: None,
-            stopped_reason: Some(reason.into()),
-            containers: vec![ContainerState {
+        let mut snapshot = scenario("nat-path-healthy");
+        snapshot.task_definitions[0]
+            .containers
+            .push(ContainerDefinition {
                 name: "datadog-agent".into(),
                 image: "datadog/agent:7".into(),
-                image_digest: None,
-                exit_code: None,
-                reason: Some(reason.into()),
-            }],
-            network: None,
-            container_instance_arn: None,
-        }];
+                essential: true,
+                log_driver: None,
+                log_options: Default::default(),
+                secrets: Vec::new(),
+                repository_credentials: None,
+            });
+        let sidecar = ContainerState {
+            name: "datadog-agent".into(),
+            image: "datadog/agent:7".into(),
+            image_digest: None,
+            exit_code: None,
+            reason: Some(reason.into()),
+        };
+        snapshot.tasks = vec![task(&snapshot, Some(reason), vec![sidecar])];
         snapshot
     }
 

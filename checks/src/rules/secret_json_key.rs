@@ -114,37 +114,18 @@ pub fn check(target: &TargetInput, definition: &TaskDefinition) -> Vec<Finding> 
 mod tests {
     use super::*;
     use crate::engine::{Index, diagnose};
-    use crate::snapshot::{SecretReference, Snapshot, Task};
+    use crate::rules::test_support::{scenario, task};
+    use crate::snapshot::{SecretReference, Snapshot};
 
     const SECRET: &str = "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/app/db-oDuwul";
 
     fn snapshot(reason: &str, key: &str) -> Snapshot {
-        let text = std::fs::read(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../mocks/healthy-endpoints/snapshot.json"
-        ))
-        .unwrap();
-        let mut snapshot =
-            crate::snapshot::from_json(&text, std::path::Path::new("s.json")).unwrap();
+        let mut snapshot = scenario("healthy-endpoints");
         snapshot.task_definitions[0].containers[0].secrets = vec![SecretReference {
             name: "DB_HOST".into(),
             value_from: format!("{SECRET}:{key}::"),
         }];
-        let definition = snapshot.task_definitions[0].arn.clone();
-        snapshot.tasks = vec![Task {
-            arn: "arn:aws:ecs:us-east-1:111122223333:task/prod/abc".into(),
-            cluster_arn: "arn:aws:ecs:us-east-1:111122223333:cluster/prod".into(),
-            task_definition_arn: definition,
-            group: Some("service:web".into()),
-            launch_type: crate::snapshot::LaunchType::Fargate,
-            platform_version: None,
-            last_status: "STOPPED".into(),
-            stop_code: None,
-            stopped_reason: Some(reason.into()),
-            containers: Vec::new(),
-            network: None,
-            container_instance_arn: None,
-        }];
+        snapshot.tasks = vec![task(&snapshot, Some(reason), Vec::new())];
         snapshot
     }
 
