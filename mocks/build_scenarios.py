@@ -280,10 +280,12 @@ def custom_dns_no_evidence(s):
 
 
 def dns_support_disabled(s):
+    """The VPC's enableDnsSupport is off: no name resolves, the endpoints' included."""
     s["vpcs"][0]["enable_dns_support"] = False
 
 
 def dns_hostnames_disabled(s):
+    """The VPC's enableDnsHostnames is off, so the interface endpoints' private DNS does not apply."""
     s["vpcs"][0]["enable_dns_hostnames"] = False
 
 

@@ -27,7 +27,7 @@ Exit codes:
   1  at least one error finding: something blocks the pull
   2  bad input or failure (bad arguments, unreadable snapshot, no credentials, unknown target)
   3  no error finding, but hops that matter could not be decided (a failed read, custom DNS,
-     a route beyond the VPC): not a clean bill of health";
+     a route beyond the VPC, a launch type not analysed): not a clean bill of health";
 
 const DIAGNOSE_EXAMPLES: &str = "\
 Examples:
@@ -188,10 +188,10 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct DiagnoseArgs {
     /// A snapshot written by `ecr-pathcheck snapshot` (or a file under mocks/).
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["demo", "task_arn", "cluster"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["demo", "task_arn", "cluster", "service", "registry_roles"])]
     pub snapshot: Option<PathBuf>,
     /// Diagnose the bundled example account (a task missing its S3 prefix-list egress rule).
-    #[arg(long, conflicts_with_all = ["task_arn", "cluster"])]
+    #[arg(long, conflicts_with_all = ["task_arn", "cluster", "service", "registry_roles"])]
     pub demo: bool,
     #[command(flatten)]
     pub target: TargetArgs,
@@ -244,7 +244,7 @@ pub struct PlanArgs {
     pub plan: PathBuf,
     /// The account as it is, from a snapshot (`ecr-pathcheck snapshot`), instead of reading it
     /// live with --task-arn / --cluster [--service].
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["task_arn", "cluster"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["task_arn", "cluster", "service", "registry_roles"])]
     pub snapshot: Option<PathBuf>,
     /// The root module's directory, where the `.tf` files that findings point at are looked
     /// up (default: the plan file's directory).

@@ -356,11 +356,17 @@ fn regions_and_partitions_are_checked() {
         ]),
         "did you mean us-east-1?",
     );
+    // A well-formed region passes the argument check; the demo is of us-east-1, so only that
+    // one replays it, and another is refused as disagreeing with the snapshot.
     assert_eq!(
-        run(&["--region", "eu-west-1", "diagnose", "--demo"])
+        run(&["--region", "us-east-1", "diagnose", "--demo"])
             .status
             .code(),
         Some(1)
+    );
+    assert_one_line_error(
+        &run(&["--region", "eu-west-1", "diagnose", "--demo"]),
+        "the snapshot is of region us-east-1 but --region says eu-west-1",
     );
 }
 

@@ -16,7 +16,19 @@ pub fn run(args: &DiagnoseArgs, globals: &Globals) -> anyhow::Result<ExitCode> {
     let mut connection = globals.connection.clone();
     let snapshot = match live::scope(&args.target, &mut connection)? {
         Some(scope) => live::collect(&scope, &connection, &args.target, globals.debug)?,
-        None => load(args)?,
+        None => {
+            let snapshot = load(args)?;
+            // An offline diagnosis reads no region: a --region that disagrees is a mistake.
+            if let Some(region) = connection.region.as_deref()
+                && region != snapshot.region
+            {
+                anyhow::bail!(
+                    "the snapshot is of region {} but --region says {region}; drop --region to replay it",
+                    snapshot.region
+                );
+            }
+            snapshot
+        }
     };
     let report = ecr_pathcheck_checks::diagnose(&snapshot);
     output::print(&report::render(&report, globals.format, globals.colour))

@@ -11,7 +11,17 @@ pub fn run(id: Option<&str>, globals: &Globals) -> anyhow::Result<ExitCode> {
         Some(id) => {
             let check = catalog::lookup(id)
                 .ok_or_else(|| anyhow!("no check `{id}`; `ecr-pathcheck rule` lists them"))?;
-            check.markdown()
+            match globals.format {
+                crate::cli::OutputFormat::Json => {
+                    serde_json::to_string_pretty(&serde_json::json!({
+                        "id": check.id,
+                        "name": check.name,
+                        "severity": check.severity,
+                        "documentation": check.markdown(),
+                    }))? + "\n"
+                }
+                _ => check.markdown(),
+            }
         }
         None => crate::report::check_list(rules::ALL, globals.format, globals.colour),
     };

@@ -139,11 +139,16 @@ pub fn render(report: &Report, colour: Colour) -> String {
     if !fixes.is_empty() {
         out.push_str("\n\nFixes, ready to paste:\n");
         for (finding, fix) in fixes {
+            let about = resources(&finding.resources);
+            let about = if about.is_empty() {
+                String::new()
+            } else {
+                format!(" ({about})")
+            };
             out.push_str(&format!(
-                "\n# {} {} ({})\n{}\n",
+                "\n# {} {}{about}\n{}\n",
                 finding.check,
                 finding.name,
-                resources(&finding.resources),
                 block(&fix.aws_cli)
             ));
         }
