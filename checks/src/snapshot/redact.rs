@@ -26,13 +26,14 @@ pub const MASK: &str = "***";
 
 const SECRET_WORDS: &[&str] = &[
     "token",
-    "password",
-    "passwd",
+    "pass",
+    "pwd",
     "secret",
     "key",
     "credential",
     "auth",
-    "signature",
+    "sig",
+    "verify",
 ];
 
 /// Whether a log option, a query parameter or a `NAME=VALUE` name looks like it holds a secret.
@@ -136,54 +137,150 @@ fn name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.'
 }
 
-/// Masks the values of secret-looking `NAME=VALUE` pairs and URL passwords; `None` when there
-/// are none.
+/// A label that, before a `:`, introduces a secret (`password: x`, `"token":"x"`,
+/// `Authorization: Bearer x`). Stricter than [`looks_secret`]: prose such as `registry auth: …`
+/// must keep its words for the classifier.
+fn looks_secret_label(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    [
+        "password",
+        "passwd",
+        "pwd",
+        "passphrase",
+        "token",
+        "secret",
+        "apikey",
+        "api_key",
+        "api-key",
+        "authorization",
+        "credentials",
+    ]
+    .iter()
+    .any(|label| name.ends_with(label))
+}
+
+/// Masks the values of secret-looking `NAME=VALUE` and `NAME: VALUE` pairs (quoted or not, with
+/// or without spaces), bearer and basic tokens, and URL passwords; `None` when there are none.
 fn mask_credentials(text: &str) -> Option<String> {
-    if !text.contains('=') && !text.contains("://") {
+    if !text.contains(['=', ':', '@'])
+        && !contains_ignore_case(text, "bearer")
+        && !contains_ignore_case(text, "basic")
+    {
         return None;
     }
+    let tokens = mask_scheme_tokens(text);
+    let text = tokens.as_deref().unwrap_or(text);
+    let passwords = mask_url_passwords(text);
+    let text = passwords.as_deref().unwrap_or(text);
     let mut out = String::with_capacity(text.len());
-    let mut changed = false;
+    let mut changed = tokens.is_some() || passwords.is_some();
     let mut rest = text;
-    while let Some(at) = rest.find(['=', '@']) {
+    while let Some(at) = rest.find(['=', ':']) {
         let (before, after) = rest.split_at(at);
         let sign = &after[..1];
         let after = &after[1..];
-        let value_len = value_end(after);
-        let value = &after[..value_len];
-        if sign == "=" {
-            let name_start = before
-                .char_indices()
-                .rev()
-                .take_while(|(_, c)| name_char(*c))
-                .last()
-                .map_or(before.len(), |(at, _)| at);
-            let name = &before[name_start..];
-            out.push_str(before);
-            out.push('=');
-            if !name.is_empty() && !value.is_empty() && value != MASK && looks_secret(name) {
-                out.push_str(MASK);
-                changed = true;
-                rest = &after[value_len..];
+        let label = before.trim_end().trim_end_matches(['"', '\'']);
+        let name_start = label
+            .char_indices()
+            .rev()
+            .take_while(|(_, c)| name_char(*c))
+            .last()
+            .map_or(label.len(), |(at, _)| at);
+        let name = &label[name_start..];
+        let secret = !name.is_empty()
+            && if sign == "=" {
+                looks_secret(name)
             } else {
-                rest = after;
-            }
+                !after.starts_with("//") && looks_secret_label(name)
+            };
+        // The value: after spaces and one opening quote, up to where a value ends.
+        let lead = after.len() - after.trim_start_matches([' ', '\t']).len();
+        let lead = lead + usize::from(after[lead..].starts_with(['"', '\'']));
+        let value_len = value_end(&after[lead..]);
+        let value = &after[lead..lead + value_len];
+        out.push_str(before);
+        out.push_str(sign);
+        // After a `:` only what looks like a credential: prose (`authorization: server message`)
+        // keeps its words.
+        let credential = sign == "=" || looks_like_credential(value);
+        if secret && credential && !value.is_empty() && value != MASK {
+            out.push_str(&after[..lead]);
+            out.push_str(MASK);
+            changed = true;
+            rest = &after[lead + value_len..];
         } else {
-            // `scheme://user:password@host`: the password is between the last `:` after the
-            // `://` and the `@`.
-            match url_password(before) {
-                Some(start) if &before[start..] != MASK => {
-                    out.push_str(&before[..start]);
-                    out.push_str(MASK);
-                    changed = true;
-                }
-                _ => out.push_str(before),
-            }
-            out.push('@');
             rest = after;
         }
     }
     out.push_str(rest);
+    changed.then_some(out)
+}
+
+/// `scheme://user:password@host`: the password, between the last `:` after the `://` and the
+/// `@`, is masked.
+fn mask_url_passwords(text: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len());
+    let mut changed = false;
+    let mut rest = text;
+    while let Some(at) = rest.find('@') {
+        let (before, after) = rest.split_at(at);
+        match url_password(before) {
+            Some(start) if &before[start..] != MASK => {
+                out.push_str(&before[..start]);
+                out.push_str(MASK);
+                changed = true;
+            }
+            _ => out.push_str(before),
+        }
+        out.push('@');
+        rest = &after[1..];
+    }
+    out.push_str(rest);
+    changed.then_some(out)
+}
+
+/// Eight characters or more, with a digit, a capital or a symbol: not a word of prose.
+fn looks_like_credential(value: &str) -> bool {
+    value.chars().count() >= 8
+        && value
+            .chars()
+            .any(|c| c.is_ascii_digit() || c.is_ascii_uppercase() || !c.is_alphanumeric())
+}
+
+fn contains_ignore_case(text: &str, word: &str) -> bool {
+    text.to_ascii_lowercase().contains(word)
+}
+
+/// `Bearer TOKEN` and `Basic TOKEN` (an HTTP Authorization value): the token is masked.
+fn mask_scheme_tokens(text: &str) -> Option<String> {
+    let lower = text.to_ascii_lowercase();
+    let mut out = String::with_capacity(text.len());
+    let mut changed = false;
+    let mut from = 0;
+    let mut search = 0;
+    while let Some(found) = ["bearer ", "basic "]
+        .iter()
+        .filter_map(|scheme| {
+            lower[search..]
+                .find(scheme)
+                .map(|at| (search + at, scheme.len()))
+        })
+        .min()
+    {
+        let (at, scheme_len) = found;
+        let starts_word = at == 0 || !lower.as_bytes()[at - 1].is_ascii_alphanumeric();
+        let value_start = at + scheme_len;
+        let value_len = value_end(&text[value_start..]);
+        let value = &text[value_start..value_start + value_len];
+        if starts_word && value.len() >= 8 && value != MASK {
+            out.push_str(&text[from..value_start]);
+            out.push_str(MASK);
+            from = value_start + value_len;
+            changed = true;
+        }
+        search = value_start;
+    }
+    out.push_str(&text[from..]);
     changed.then_some(out)
 }
 
@@ -221,7 +318,39 @@ mod tests {
             "see https://u:***@host/x?token=***&page=2 and password=***;"
         );
         assert_eq!(cleaned("a=b c@d e://f@g"), None);
-        assert_eq!(cleaned("apikey= x"), None, "no value, nothing to mask");
+        assert_eq!(cleaned("apikey= "), None, "no value, nothing to mask");
+    }
+
+    #[test]
+    fn other_shapes_of_credentials() {
+        for (text, masked) in [
+            (
+                "Get https://production.cloudflare.docker.com/r/data?verify=1700000000-SECRETX: EOF",
+                "Get https://production.cloudflare.docker.com/r/data?verify=***: EOF",
+            ),
+            (
+                "https://a.blob.core.windows.net/c/b?se=2026&sig=SECRETX",
+                "https://a.blob.core.windows.net/c/b?se=2026&sig=***",
+            ),
+            (
+                "Authorization: Bearer SECRETXYZ123 failed",
+                "Authorization: Bearer *** failed",
+            ),
+            ("password: SECRETX1", "password: ***"),
+            ("{\"password\":\"SECRETX1\"}", "{\"password\":\"***\"}"),
+            ("token = SECRETX", "token = ***"),
+        ] {
+            assert_eq!(cleaned(text).as_deref(), Some(masked), "{text}");
+            assert!(!cleaned(text).unwrap().contains("SECRET"), "{text}");
+        }
+        // Prose keeps its words: the classifier reads them.
+        for text in [
+            "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed",
+            "CannotPullContainerError: Error response from daemon: pull access denied",
+            "pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed",
+        ] {
+            assert_eq!(cleaned(text), None, "{text}");
+        }
     }
 
     #[test]
@@ -241,6 +370,9 @@ mod tests {
             "apikey",
             "aws_secret_access_key",
             "Credentials",
+            "pwd",
+            "Passphrase",
+            "verify",
         ] {
             assert!(looks_secret(name), "{name}");
         }
