@@ -345,3 +345,49 @@ fn benchmark_accounts_are_valid() {
         snapshot::from_json(&serde_json::to_vec(&base).unwrap(), Path::new("sweep.json")).unwrap();
     assert_eq!(loaded.services.len(), 200);
 }
+
+/// States AWS never holds, each of which made the verdict depend on the file's order: a rule
+/// number twice in one ACL direction, a destination twice in one route table, a subnet in two
+/// route tables. Each is refused, naming what repeats.
+#[test]
+fn order_dependent_duplicates_are_refused() {
+    let healthy: Value =
+        serde_json::from_str(&read(&mocks().join("healthy-endpoints/snapshot.json"))).unwrap();
+    let refused = |change: &dyn Fn(&mut Value), expected: &str| {
+        let mut value = healthy.clone();
+        change(&mut value);
+        let text = serde_json::to_vec(&value).unwrap();
+        let error = snapshot::from_json(&text, Path::new("d.json"))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains(expected), "{error}");
+        assert!(!error.contains('\n'));
+    };
+    refused(
+        &|v| {
+            let entries = v["network_acls"][0]["entries"].as_array_mut().unwrap();
+            let mut twin = entries[0].clone();
+            twin["action"] = "deny".into();
+            entries.push(twin);
+        },
+        "rule 100",
+    );
+    refused(
+        &|v| {
+            let routes = v["route_tables"][0]["routes"].as_array_mut().unwrap();
+            let mut twin = routes[0].clone();
+            twin["target"] = "igw-0a1".into();
+            routes.push(twin);
+        },
+        "the routes of route table",
+    );
+    refused(
+        &|v| {
+            let subnet = v["subnets"][0]["id"].clone();
+            for table in v["route_tables"].as_array_mut().unwrap().iter_mut().take(2) {
+                table["subnet_ids"] = serde_json::json!([subnet.clone()]);
+            }
+        },
+        "the route table associations",
+    );
+}
