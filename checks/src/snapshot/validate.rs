@@ -1290,6 +1290,49 @@ pub fn unique_ids(snapshot: &Snapshot) -> Checked {
     Ok(())
 }
 
+/// What AWS never holds twice, and what would make a verdict depend on the file's order: two
+/// entries of one network ACL with the same rule number and direction, two routes of one table
+/// to the same destination, a subnet associated with two route tables or two network ACLs.
+fn unique_network_rules(snapshot: &Snapshot) -> Checked {
+    let duplicate = |list: String, id: String| Err(Problem::Duplicate { list, id });
+    for acl in &snapshot.network_acls {
+        let mut numbers = HashSet::new();
+        for entry in &acl.entries {
+            if !numbers.insert((entry.egress, entry.rule_number)) {
+                let direction = if entry.egress { "egress" } else { "ingress" };
+                return duplicate(
+                    format!("the {direction} entries of network ACL {}", acl.id),
+                    format!("rule {}", entry.rule_number),
+                );
+            }
+        }
+    }
+    for table in &snapshot.route_tables {
+        let mut destinations = HashSet::new();
+        for route in &table.routes {
+            if !destinations.insert(&route.destination) {
+                return duplicate(
+                    format!("the routes of route table {}", table.id),
+                    route.destination.to_string(),
+                );
+            }
+        }
+    }
+    let mut routed = HashSet::new();
+    for subnet in snapshot.route_tables.iter().flat_map(|t| &t.subnet_ids) {
+        if !routed.insert(subnet) {
+            return duplicate("the route table associations".into(), subnet.clone());
+        }
+    }
+    let mut filtered = HashSet::new();
+    for subnet in snapshot.network_acls.iter().flat_map(|a| &a.subnet_ids) {
+        if !filtered.insert(subnet) {
+            return duplicate("the network ACL associations".into(), subnet.clone());
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1419,47 +1462,4 @@ mod tests {
             "internet_gateways lists \"igw-1\" more than once; each entry must be unique"
         );
     }
-}
-
-/// What AWS never holds twice, and what would make a verdict depend on the file's order: two
-/// entries of one network ACL with the same rule number and direction, two routes of one table
-/// to the same destination, a subnet associated with two route tables or two network ACLs.
-fn unique_network_rules(snapshot: &Snapshot) -> Checked {
-    let duplicate = |list: String, id: String| Err(Problem::Duplicate { list, id });
-    for acl in &snapshot.network_acls {
-        let mut numbers = HashSet::new();
-        for entry in &acl.entries {
-            if !numbers.insert((entry.egress, entry.rule_number)) {
-                let direction = if entry.egress { "egress" } else { "ingress" };
-                return duplicate(
-                    format!("the {direction} entries of network ACL {}", acl.id),
-                    format!("rule {}", entry.rule_number),
-                );
-            }
-        }
-    }
-    for table in &snapshot.route_tables {
-        let mut destinations = HashSet::new();
-        for route in &table.routes {
-            if !destinations.insert(&route.destination) {
-                return duplicate(
-                    format!("the routes of route table {}", table.id),
-                    route.destination.to_string(),
-                );
-            }
-        }
-    }
-    let mut routed = HashSet::new();
-    for subnet in snapshot.route_tables.iter().flat_map(|t| &t.subnet_ids) {
-        if !routed.insert(subnet) {
-            return duplicate("the route table associations".into(), subnet.clone());
-        }
-    }
-    let mut filtered = HashSet::new();
-    for subnet in snapshot.network_acls.iter().flat_map(|a| &a.subnet_ids) {
-        if !filtered.insert(subnet) {
-            return duplicate("the network ACL associations".into(), subnet.clone());
-        }
-    }
-    Ok(())
 }
