@@ -356,6 +356,28 @@ fn regions_and_partitions_are_checked() {
         ]),
         "did you mean us-east-1?",
     );
+    assert_one_line_error(
+        &run(&[
+            "diagnose",
+            "--task-arn",
+            "arn:aws-cn:ecs:us-east-1:111122223333:task/prod/0123abcd",
+        ]),
+        "region us-east-1 is in partition aws, not aws-cn",
+    );
+    assert_one_line_error(
+        &run(&["diagnose", "--cluster", "c;rm -rf /"]),
+        "is not an ECS cluster name or ARN",
+    );
+    assert_one_line_error(
+        &run(&[
+            "diagnose",
+            "--cluster",
+            "arn:aws:ecs:us-west-2:111122223333:cluster/prod",
+            "--service",
+            "arn:aws:ecs:eu-west-1:111122223333:service/prod/web",
+        ]),
+        "--cluster and --service name different regions",
+    );
     // A well-formed region passes the argument check; the demo is of us-east-1, so only that
     // one replays it, and another is refused as disagreeing with the snapshot.
     assert_eq!(
@@ -862,4 +884,15 @@ fn endpoint_url_is_checked_and_used() {
         assert!(!log.contains(secret), "{secret} in the debug log");
     }
     assert!(log.lines().last().unwrap().starts_with("error: "), "{log}");
+}
+
+/// `explain -` reads at most 1 MiB: a stopped reason is a few KB, and /dev/zero never ends.
+#[test]
+fn explain_reads_a_bounded_standard_input() {
+    let output = binary()
+        .args(["explain", "-"])
+        .stdin(std::fs::File::open("/dev/zero").unwrap())
+        .output()
+        .unwrap();
+    assert_one_line_error(&output, "longer than 1048576 bytes");
 }

@@ -402,7 +402,7 @@ fn unknown_targets_and_regions_are_one_line_errors() {
     let other_region = format!("arn:aws:ecs:eu-west-1:{ACCOUNT}:task/prod/0123");
     assert_one_line_error(
         &emulator.run(&["diagnose", "--task-arn", &other_region]),
-        "the task ARN is in region eu-west-1 but the configured region is us-east-1",
+        "the ARN given is in region eu-west-1 but the configured region is us-east-1",
     );
     assert_one_line_error(
         &emulator.run(&["diagnose", "--task-arn", "arn:aws:ecs:us-east-1:1:task/x"]),

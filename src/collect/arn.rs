@@ -49,6 +49,12 @@ impl TaskArn {
         if let Err(why) = check_region(region) {
             return Err(malformed(&why.0));
         }
+        if partition_of(region) != partition {
+            return Err(malformed(&format!(
+                "region {region} is in partition {}, not {partition}",
+                partition_of(region)
+            )));
+        }
         if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
             return Err(malformed(&format!(
                 "{account:?} is not a 12-digit account id"
@@ -78,6 +84,62 @@ impl TaskArn {
             task_id: task_id.to_string(),
         })
     }
+}
+
+/// The partition a region belongs to: `cn-…` is `aws-cn`, `us-gov-…` is `aws-us-gov`, the
+/// others `aws` (AWS General Reference, "ARN formats").
+pub fn partition_of(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}
+
+/// A cluster or service as `--cluster` / `--service` name it: a name of up to 255 letters,
+/// digits, hyphens and underscores (ECS API reference, CreateCluster and CreateService), or its
+/// ARN, `arn:PARTITION:ecs:REGION:ACCOUNT:KIND/…`, whose region is returned.
+pub fn check_ecs_target(kind: &str, text: &str) -> Result<Option<String>, ArnError> {
+    let name_ok = |name: &str| {
+        !name.is_empty()
+            && name.len() <= 255
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    if name_ok(text) {
+        return Ok(None);
+    }
+    let refuse = |why: String| {
+        ArnError(format!(
+            "--{kind} {text:?} is not an ECS {kind} name or ARN: {why}"
+        ))
+    };
+    let parts: Vec<&str> = text.splitn(6, ':').collect();
+    let ["arn", partition, "ecs", region, account, resource] = parts[..] else {
+        return Err(refuse(
+            "a name has up to 255 letters, digits, hyphens and underscores".into(),
+        ));
+    };
+    check_region(region).map_err(|why| refuse(why.0))?;
+    if partition_of(region) != partition {
+        return Err(refuse(format!(
+            "region {region} is in partition {}, not {partition}",
+            partition_of(region)
+        )));
+    }
+    if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(refuse(format!("{account:?} is not a 12-digit account id")));
+    }
+    let name = resource
+        .strip_prefix(&format!("{kind}/"))
+        .map(|rest| rest.rsplit('/').next().unwrap_or(rest));
+    if !name.is_some_and(name_ok) {
+        return Err(refuse(format!("the resource is not {kind}/NAME")));
+    }
+    Ok(Some(region.to_string()))
 }
 
 /// The partitions whose ARNs the tool reads.
@@ -291,9 +353,20 @@ mod tests {
 
     #[test]
     fn partitions_are_the_three_aws_ones() {
-        for partition in PARTITIONS {
-            let arn = format!("arn:{partition}:ecs:us-east-1:111122223333:task/prod/1");
+        for (partition, region) in [
+            ("aws", "us-east-1"),
+            ("aws-cn", "cn-north-1"),
+            ("aws-us-gov", "us-gov-west-1"),
+        ] {
+            let arn = format!("arn:{partition}:ecs:{region}:111122223333:task/prod/1");
             assert_eq!(TaskArn::parse(&arn).unwrap().partition, partition);
+            assert_eq!(partition_of(region), partition);
+        }
+        assert_eq!(PARTITIONS.len(), 3);
+        for (partition, region) in [("aws-cn", "us-east-1"), ("aws", "cn-north-1")] {
+            let arn = format!("arn:{partition}:ecs:{region}:111122223333:task/prod/1");
+            let error = TaskArn::parse(&arn).unwrap_err().to_string();
+            assert!(error.contains("is in partition"), "{arn}: {error}");
         }
         for partition in ["awsx", "aws-xx", "AWS", "", "aws-us-gov2"] {
             let arn = format!("arn:{partition}:ecs:us-east-1:111122223333:task/prod/1");

@@ -13,7 +13,9 @@ use aws_config::{BehaviorVersion, Region};
 use aws_credential_types::provider::ProvideCredentials;
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
-use aws_smithy_runtime_api::client::interceptors::context::FinalizerInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::context::{
+    BeforeDeserializationInterceptorContextRef, FinalizerInterceptorContextRef,
+};
 use aws_smithy_runtime_api::client::retries::RequestAttempts;
 use aws_smithy_runtime_api::client::retries::classifiers::{
     ClassifyRetry, RetryAction, RetryReason,
@@ -56,7 +58,8 @@ pub struct Connection {
     pub profile: Option<String>,
     /// `--endpoint-url`: every client's endpoint, over `AWS_ENDPOINT_URL`.
     pub endpoint_url: Option<String>,
-    /// The region a task ARN names: used when none is configured, refused when another one is.
+    /// The region a task, cluster or service ARN names: used when none is configured, refused
+    /// when another one is.
     pub arn_region: Option<String>,
     /// Other accounts' registries to read with a role of their own (`--registry-role`).
     pub registry_roles: Vec<RegistryRole>,
@@ -74,7 +77,7 @@ const MAX_ATTEMPTS: u32 = 10;
 pub(super) const SERVER_ERROR_ATTEMPTS: u32 = 3;
 
 /// No single attempt waits longer than this; the run's `--timeout` bounds the whole.
-const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Caps the retries of server and transient errors at [`SERVER_ERROR_ATTEMPTS`], leaving the
 /// standard strategy in charge of throttling: after such a failed attempt it lowers the
@@ -85,6 +88,29 @@ pub(super) struct ServerErrorBudget;
 impl Intercept for ServerErrorBudget {
     fn name(&self) -> &'static str {
         "ServerErrorBudget"
+    }
+
+    /// A successful answer with an empty body is no answer: every operation the collector calls
+    /// returns a JSON object or an XML document. The SDK would read it as an empty list (an empty
+    /// repository, no endpoints); failing here makes it an `InvalidResponse` gap instead.
+    fn read_before_deserialization(
+        &self,
+        context: &BeforeDeserializationInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let response = context.response();
+        // The body is still a stream here: its declared length tells, when it is buffered its bytes.
+        let declared_empty = response.headers().get("content-length") == Some("0");
+        let empty = declared_empty
+            || response
+                .body()
+                .bytes()
+                .is_some_and(|body| body.iter().all(u8::is_ascii_whitespace));
+        if response.status().is_success() && empty {
+            return Err("the service answered 200 with an empty body".into());
+        }
+        Ok(())
     }
 
     fn read_after_attempt(
@@ -159,6 +185,12 @@ pub async fn connect(connection: &Connection) -> anyhow::Result<Clients> {
     if let Err(error) = provider.provide_credentials().await {
         let detail = aws_sdk_ec2::error::DisplayErrorContext(&error).to_string();
         let detail = detail.split_whitespace().collect::<Vec<_>>().join(" ");
+        // The SDK's context can run to raw metadata-service responses: the first 160
+        // characters say which provider failed; --debug shows the rest.
+        let detail = match detail.char_indices().nth(160) {
+            Some((cut, _)) => format!("{}…", &detail[..cut]),
+            None => detail,
+        };
         bail!("{NO_CREDENTIALS} ({detail})");
     }
     let mut registry_clients = BTreeMap::new();
@@ -238,7 +270,7 @@ async fn resolve_region(connection: &Connection) -> anyhow::Result<String> {
     };
     let region = match (configured, &connection.arn_region) {
         (Some(configured), Some(from_arn)) if &configured != from_arn => bail!(
-            "the task ARN is in region {from_arn} but the configured region is {configured}; pass --region {from_arn}"
+            "the ARN given is in region {from_arn} but the configured region is {configured}; pass --region {from_arn}"
         ),
         (Some(configured), _) => configured,
         (None, Some(from_arn)) => from_arn.clone(),

@@ -773,3 +773,33 @@ async fn a_repositorys_lifecycle_policy_is_read_and_its_failure_is_a_gap() {
         }
     }
 }
+
+/// A successful answer with an empty body is no answer (the SDK would read an empty list): it is
+/// an `InvalidResponse` gap, at once.
+#[tokio::test]
+async fn an_empty_answer_is_a_gap_not_an_empty_list() {
+    let empty = mock!(aws_sdk_ecs::Client::describe_task_definition)
+        .sequence()
+        .http_status(200, Some(String::new()))
+        .repeatedly()
+        .build();
+    let client = mock_client!(
+        aws_sdk_ecs,
+        RuleMode::Sequential,
+        [&empty],
+        budgeted_retries
+    );
+    let calls = calls();
+    let arns =
+        BTreeSet::from(["arn:aws:ecs:us-east-1:111122223333:task-definition/web:7".to_string()]);
+    assert!(
+        ecs::task_definitions(&client, &calls, &arns)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let gaps = calls.take_gaps();
+    assert_eq!(gaps.len(), 1, "{gaps:?}");
+    assert_eq!(gaps[0].error_code, "InvalidResponse");
+    assert_eq!(empty.num_calls(), 1);
+}

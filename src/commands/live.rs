@@ -6,7 +6,7 @@ use anyhow::{Context, bail};
 use ecr_pathcheck_checks::Snapshot;
 
 use crate::cli::TargetArgs;
-use crate::collect::arn::{RegistryRole, TaskArn};
+use crate::collect::arn::{RegistryRole, TaskArn, check_ecs_target};
 use crate::collect::{self, Connection, Options, Scope};
 
 /// `None` when the options name no live target.
@@ -32,6 +32,19 @@ pub fn scope(target: &TargetArgs, connection: &mut Connection) -> anyhow::Result
         };
         connection.arn_region = Some(arn.region.clone());
         return Ok(Some(Scope::Task { arn, cluster }));
+    }
+    for (kind, given) in [("cluster", &target.cluster), ("service", &target.service)] {
+        if let Some(text) = given
+            && let Some(region) = check_ecs_target(kind, text)?
+        {
+            // An ARN of another region than the configured one is refused as a task ARN's is.
+            match &connection.arn_region {
+                Some(other) if *other != region => {
+                    bail!("--cluster and --service name different regions ({other}, {region})")
+                }
+                _ => connection.arn_region = Some(region),
+            }
+        }
     }
     Ok(match (&target.cluster, &target.service) {
         (Some(cluster), Some(service)) => Some(Scope::Service {
