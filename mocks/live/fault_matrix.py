@@ -125,8 +125,12 @@ def main():
     results, failures = [], []
     try:
         ids = seed(endpoint, ROOT / f"mocks/{options.scenario}/snapshot.json")
-        task_arn = next(v for k, v in ids.items() if ":task/" in k)
-        targets = {"task": ["diagnose", "--task-arn", task_arn], "cluster": ["diagnose", "--cluster", "prod"]}
+        task_arn = next((v for k, v in ids.items() if ":task/" in k), None)
+        targets = {"cluster": ["diagnose", "--cluster", "prod"]}
+        if task_arn:
+            targets["task"] = ["diagnose", "--task-arn", task_arn]
+        elif "task" in options.targets.split(","):
+            print(f"{options.scenario} has no stopped task: the task target is skipped")
         targets = {name: args for name, args in targets.items() if name in options.targets.split(",")}
         clean = {}
         for name, args in targets.items():
