@@ -360,7 +360,7 @@ fn bad_input_is_one_line_and_exit_2() {
         (
             vec![
                 "plan".into(),
-                "mocks/plans/real/terraform-compliance-issue-sgr.json".into(),
+                "mocks/plans/shapes/format-0.1.json".into(),
                 "--snapshot".into(),
                 ACCOUNT.into(),
             ],

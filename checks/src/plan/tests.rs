@@ -196,12 +196,12 @@ fn unknown_values_never_produce_an_error() {
 }
 
 #[test]
-fn real_plans_parse_or_are_refused_in_one_line() {
-    // terraform-compliance/cli tests/functional/test_issue_798 (Terraform 1.15.2): no AWS
-    // resource; the account's verdict is unchanged.
-    let text = include_str!("../../../mocks/plans/real/terraform-compliance-issue-798.json");
-    let plan = Plan::from_json(text.as_bytes(), "798.json").unwrap();
-    assert_eq!(plan.terraform_version.as_deref(), Some("1.15.2"));
+fn plans_of_other_shapes_parse_or_are_refused_in_one_line() {
+    // Nested module calls whose outputs forward references, and no AWS resource: the account's
+    // verdict is unchanged.
+    let text = include_str!("../../../mocks/plans/shapes/nested-module-outputs.json");
+    let plan = Plan::from_json(text.as_bytes(), "nested.json").unwrap();
+    assert_eq!(plan.terraform_version.as_deref(), Some("1.9.8"));
     assert_eq!(plan.instances.len(), 1);
     assert_eq!(
         plan.module_dir("module.outer.module.inner").as_deref(),
@@ -213,9 +213,9 @@ fn real_plans_parse_or_are_refused_in_one_line() {
         serde_json::to_value(&report.report.findings).unwrap(),
         serde_json::to_value(&crate::diagnose(&account()).findings).unwrap()
     );
-    // terraform-compliance/cli tests/functional/test_issue-sgr (Terraform 0.12.21, format 0.1).
-    let text = include_str!("../../../mocks/plans/real/terraform-compliance-issue-sgr.json");
-    let error = Plan::from_json(text.as_bytes(), "sgr.json").unwrap_err();
+    // Terraform 0.12's format 0.1 is refused.
+    let text = include_str!("../../../mocks/plans/shapes/format-0.1.json");
+    let error = Plan::from_json(text.as_bytes(), "old.json").unwrap_err();
     assert!(error.0.contains("format_version \"0.1\""), "{error}");
     assert!(!error.0.contains('\n'));
 }
