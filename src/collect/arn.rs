@@ -46,20 +46,7 @@ impl TaskArn {
         if service != "ecs" {
             return Err(malformed(&format!("it is an ARN of {service}, not ecs")));
         }
-        if let Err(why) = check_region(region) {
-            return Err(malformed(&why.0));
-        }
-        if partition_of(region) != partition {
-            return Err(malformed(&format!(
-                "region {region} is in partition {}, not {partition}",
-                partition_of(region)
-            )));
-        }
-        if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(malformed(&format!(
-                "{account:?} is not a 12-digit account id"
-            )));
-        }
+        check_location(partition, region, account).map_err(|why| malformed(&why))?;
         let segments: Vec<&str> = resource.split('/').collect();
         let (cluster, task_id) = match segments[..] {
             ["task", id] => (None, id),
@@ -123,16 +110,7 @@ pub fn check_ecs_target(kind: &str, text: &str) -> Result<Option<String>, ArnErr
             "a name has up to 255 letters, digits, hyphens and underscores".into(),
         ));
     };
-    check_region(region).map_err(|why| refuse(why.0))?;
-    if partition_of(region) != partition {
-        return Err(refuse(format!(
-            "region {region} is in partition {}, not {partition}",
-            partition_of(region)
-        )));
-    }
-    if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(refuse(format!("{account:?} is not a 12-digit account id")));
-    }
+    check_location(partition, region, account).map_err(refuse)?;
     let name = resource
         .strip_prefix(&format!("{kind}/"))
         .map(|rest| rest.rsplit('/').next().unwrap_or(rest));
@@ -140,6 +118,22 @@ pub fn check_ecs_target(kind: &str, text: &str) -> Result<Option<String>, ArnErr
         return Err(refuse(format!("the resource is not {kind}/NAME")));
     }
     Ok(Some(region.to_string()))
+}
+
+/// An ARN's partition, region and account: a region of AWS's shape, in that partition, and a
+/// 12-digit account.
+fn check_location(partition: &str, region: &str, account: &str) -> Result<(), String> {
+    check_region(region).map_err(|why| why.0)?;
+    if partition_of(region) != partition {
+        return Err(format!(
+            "region {region} is in partition {}, not {partition}",
+            partition_of(region)
+        ));
+    }
+    if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("{account:?} is not a 12-digit account id"));
+    }
+    Ok(())
 }
 
 /// The partitions whose ARNs the tool reads.
