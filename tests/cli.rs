@@ -5,6 +5,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+mod support;
+use support::{assert_one_line_error, stderr, stdout};
+
 fn binary() -> Command {
     Command::new(env!("CARGO_BIN_EXE_ecr-pathcheck"))
 }
@@ -20,30 +23,6 @@ fn mock(name: &str) -> String {
         .join("snapshot.json")
         .to_string_lossy()
         .into_owned()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-/// A bad input exits 2 with exactly one line on stderr that contains `expected`.
-fn assert_one_line_error(output: &Output, expected: &str) {
-    let message = stderr(output);
-    assert_eq!(output.status.code(), Some(2), "stderr: {message}");
-    assert_eq!(
-        message.trim_end().lines().count(),
-        1,
-        "not one line: {message}"
-    );
-    assert!(message.contains(expected), "`{expected}` not in: {message}");
-    assert!(
-        !message.contains("panicked") && !message.contains("RUST_BACKTRACE"),
-        "{message}"
-    );
 }
 
 fn temp_file(name: &str, content: &str) -> PathBuf {

@@ -16,7 +16,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 mod support;
-use support::python;
+use support::{assert_one_line_error, python};
 
 /// Scenarios the emulator cannot hold, and why; the offline goldens and the SDK mock tests in
 /// `src/collect/` cover them.
@@ -357,18 +357,6 @@ fn task_service_and_snapshot_commands_read_the_same_account() {
     replayed["summary"].take();
     live["summary"].take();
     assert_eq!(replayed, live);
-}
-
-fn assert_one_line_error(output: &Output, expected: &str) {
-    let message = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "stderr: {message}");
-    assert_eq!(
-        message.trim_end().lines().count(),
-        1,
-        "not one line: {message}"
-    );
-    assert!(message.contains(expected), "{message:?} lacks {expected:?}");
-    assert!(!message.contains("panicked"));
 }
 
 #[test]

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 mod support;
+use support::{assert_one_line_error, stderr, stdout};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const ACCOUNT: &str = "mocks/healthy-endpoints/snapshot.json";
@@ -63,26 +64,6 @@ fn check_plan(scenario: &str, format: &str) -> Output {
         "--output",
         format,
     ])
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn assert_one_line_error(output: &Output, expected: &str) {
-    let message = stderr(output);
-    assert_eq!(output.status.code(), Some(2), "stderr: {message}");
-    assert_eq!(
-        message.trim_end().lines().count(),
-        1,
-        "not one line: {message}"
-    );
-    assert!(message.contains(expected), "`{expected}` not in: {message}");
-    assert!(!message.contains("panicked"), "{message}");
 }
 
 fn temp_dir(name: &str) -> PathBuf {
