@@ -130,16 +130,22 @@ impl Emulator {
 
     /// Seeds a scenario and returns the map from its ids to moto's.
     fn seed(&self, scenario: &str) -> Value {
+        self.seed_file(Path::new(&snapshot_path(scenario)))
+    }
+
+    /// Seeds any snapshot file (after a reset) and returns the map from its ids to moto's.
+    fn seed_file(&self, snapshot: &Path) -> Value {
         self.reset();
         let output = Command::new(python())
             .arg(root().join("mocks/live/seed.py"))
             .arg(&self.endpoint)
-            .arg(snapshot_path(scenario))
+            .arg(snapshot)
             .output()
             .unwrap();
         assert!(
             output.status.success(),
-            "seeding {scenario} failed: {}",
+            "seeding {} failed: {}",
+            snapshot.display(),
             String::from_utf8_lossy(&output.stderr)
         );
         serde_json::from_slice(&output.stdout).unwrap()
@@ -151,15 +157,21 @@ impl Emulator {
 }
 
 fn run_against(endpoint: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ecr-pathcheck"))
+    with_test_credentials(Command::new(env!("CARGO_BIN_EXE_ecr-pathcheck")), endpoint)
         .args(args)
+        .output()
+        .unwrap()
+}
+
+/// The emulator's endpoint, its test keys and region, and no profile.
+fn with_test_credentials(mut command: Command, endpoint: &str) -> Command {
+    command
         .env("AWS_ENDPOINT_URL", endpoint)
         .env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env("AWS_REGION", "us-east-1")
-        .env_remove("AWS_PROFILE")
-        .output()
-        .unwrap()
+        .env_remove("AWS_PROFILE");
+    command
 }
 
 impl Drop for Emulator {
@@ -596,19 +608,8 @@ fn the_collector_writes_no_secret_and_no_output_prints_one() {
         std::env::temp_dir().join(format!("ecr-pathcheck-secrets-{}.json", std::process::id()));
     std::fs::write(&seeded, serde_json::to_vec(&account).unwrap()).unwrap();
     let emulator = Emulator::start();
-    emulator.reset();
-    let seed = Command::new(python())
-        .arg(root().join("mocks/live/seed.py"))
-        .arg(&emulator.endpoint)
-        .arg(&seeded)
-        .output()
-        .unwrap();
+    emulator.seed_file(&seeded);
     let _ = std::fs::remove_file(&seeded);
-    assert!(
-        seed.status.success(),
-        "{}",
-        String::from_utf8_lossy(&seed.stderr)
-    );
     let secrets = [
         "hunter2-splunk-token",
         "FwoGZXIvYXdzCanaryToken",
@@ -661,7 +662,7 @@ fn the_collector_writes_no_secret_and_no_output_prints_one() {
 fn a_snapshot_to_a_closed_standard_output_is_an_error() {
     let emulator = Emulator::start();
     emulator.seed("healthy-endpoints");
-    let output = Command::new("sh")
+    let output = with_test_credentials(Command::new("sh"), &emulator.endpoint)
         .args([
             "-c",
             "exec \"$@\" >&-",
@@ -669,10 +670,6 @@ fn a_snapshot_to_a_closed_standard_output_is_an_error() {
             env!("CARGO_BIN_EXE_ecr-pathcheck"),
         ])
         .args(["snapshot", "--cluster", "prod", "-o", "-"])
-        .env("AWS_ENDPOINT_URL", &emulator.endpoint)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
         .output()
         .unwrap();
     assert_one_line_error(&output, "standard output is closed");

@@ -108,12 +108,7 @@ pub fn explain_text(classification: &Classification, format: OutputFormat) -> St
         format!("{name}: {}", value.as_deref().map_or("-".into(), line))
     };
     let lines = [
-        field(
-            "category",
-            serde_json::to_value(classification.category)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string)),
-        ),
+        field("category", Some(json_name(&classification.category))),
         field(
             "flow",
             classification.flow.map(|flow| flow.id().to_string()),
