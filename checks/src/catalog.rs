@@ -60,11 +60,3 @@ macro_rules! declare_check {
         };
     };
 }
-
-/// Looks a check up by id (`PC401`) or name (`s3-prefix-list-egress`), case-insensitively.
-pub fn lookup(key: &str) -> Option<&'static CheckInfo> {
-    crate::rules::ALL
-        .iter()
-        .copied()
-        .find(|check| check.id.eq_ignore_ascii_case(key) || check.name.eq_ignore_ascii_case(key))
-}

@@ -5,6 +5,7 @@
 
 pub mod catalog;
 pub mod engine;
+pub mod facts;
 pub mod finding;
 pub mod flows;
 pub mod net;

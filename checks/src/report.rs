@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::engine::{HopRecord, TargetKind};
+use crate::facts::{HopRecord, TargetKind};
 use crate::finding::{Finding, Severity};
 use crate::flows::FlowKind;
 

@@ -4,8 +4,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use ecr_pathcheck_checks::catalog::lookup;
-use ecr_pathcheck_checks::rules::ALL;
+use ecr_pathcheck_checks::rules::{ALL, lookup};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")

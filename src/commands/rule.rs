@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
 use anyhow::{Context, anyhow};
-use ecr_pathcheck_checks::{catalog, rules};
+use ecr_pathcheck_checks::rules;
 
 use super::Globals;
 use crate::output;
@@ -9,7 +9,7 @@ use crate::output;
 pub fn run(id: Option<&str>, globals: &Globals) -> anyhow::Result<ExitCode> {
     let text = match id {
         Some(id) => {
-            let check = catalog::lookup(id)
+            let check = rules::lookup(id)
                 .ok_or_else(|| anyhow!("no check `{id}`; `ecr-pathcheck rule` lists them"))?;
             match globals.format {
                 crate::cli::OutputFormat::Json => {

@@ -5,16 +5,9 @@
 //! and keeps the path that works, or else the most plausible broken one, reporting every hop
 //! that blocks it.
 
-mod eval;
-mod index;
 mod paths;
-mod targets;
 
-pub use eval::{NaclDecision, PeerSpec, nacl_decision, route_for, route_for_public, sg_allows};
-pub use index::{Index, Question};
-pub use paths::{Hop, HopRecord, HopStatus, PathContext, Verdict};
-pub use targets::{Placement, TargetInput, TargetKind};
-
+use crate::facts::Index;
 use crate::finding::{Finding, Severity};
 use crate::report::{Report, Summary, TargetReport, TargetVerdict};
 use crate::snapshot::Snapshot;
@@ -24,7 +17,7 @@ pub fn diagnose(snapshot: &Snapshot) -> Report {
     let index = Index::new(snapshot);
     let mut findings: Vec<Finding> = crate::rules::collection_gap::account_findings(&index);
     let mut targets = Vec::new();
-    for target in targets::targets(&index) {
+    for target in crate::facts::targets(&index) {
         let (report, target_findings) = paths::evaluate_target(&index, &target);
         targets.push(report);
         findings.extend(target_findings);

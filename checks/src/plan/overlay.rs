@@ -13,8 +13,7 @@ use super::values::{V, Values};
 use crate::net::{Ipv4Cidr, PortRange, Protocol};
 use crate::snapshot::*;
 
-/// The gap `error_code` of a value known only after apply.
-pub const KNOWN_AFTER_APPLY: &str = "KnownAfterApply";
+pub use crate::snapshot::KNOWN_AFTER_APPLY;
 
 /// The resource types mapped onto the snapshot, most important first.
 pub const MAPPED_TYPES: &[&str] = &[

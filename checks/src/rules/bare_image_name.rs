@@ -1,6 +1,6 @@
 use super::fixes::{hcl, note};
 use crate::declare_check;
-use crate::engine::{Index, TargetInput};
+use crate::facts::{Index, TargetInput};
 use crate::finding::Finding;
 use crate::flows::{FlowKind, ImageRef};
 use crate::reason::{Category, classify};

@@ -1,6 +1,6 @@
 use super::fixes::{hcl, json_str, note, sh};
 use crate::declare_check;
-use crate::engine::{Index, PathContext};
+use crate::facts::{Index, PathContext};
 use crate::finding::Finding;
 
 declare_check! {
@@ -139,7 +139,7 @@ pub fn because(gap: &crate::snapshot::CollectionGap) -> String {
         .as_deref()
         .map(|resource| format!(" for {resource}"))
         .unwrap_or_default();
-    if gap.error_code == crate::plan::KNOWN_AFTER_APPLY {
+    if gap.error_code == crate::snapshot::KNOWN_AFTER_APPLY {
         return format!(
             "{}, so the data this hop needs is not in the plan; the hop is unknown until apply.",
             gap.message.trim_end_matches('.')
@@ -158,7 +158,7 @@ pub fn because(gap: &crate::snapshot::CollectionGap) -> String {
 pub fn unread_route_table(
     context: &PathContext,
     check: &'static crate::catalog::CheckInfo,
-) -> Option<crate::engine::Verdict> {
+) -> Option<crate::facts::Verdict> {
     if context.placement.route_table.is_some() {
         return None;
     }
@@ -166,7 +166,7 @@ pub fn unread_route_table(
     let gap = context
         .index
         .gap_about(&["ec2:DescribeRouteTables"], subnet)?;
-    Some(crate::engine::Verdict::Unknown(
+    Some(crate::facts::Verdict::Unknown(
         check
             .finding(format!(
                 "The routes of {subnet} are unknown: its route table could not be read"

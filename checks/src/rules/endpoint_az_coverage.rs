@@ -1,6 +1,6 @@
 use super::fixes::{hcl, note, sh};
 use crate::declare_check;
-use crate::engine::PathContext;
+use crate::facts::PathContext;
 use crate::finding::Finding;
 use crate::snapshot::VpcEndpoint;
 

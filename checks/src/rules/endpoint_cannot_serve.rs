@@ -1,6 +1,6 @@
 use super::fixes::{hcl, json_str, note, sh};
 use crate::declare_check;
-use crate::engine::PathContext;
+use crate::facts::PathContext;
 use crate::finding::Finding;
 use crate::flows::{FlowKind, ImageRef};
 

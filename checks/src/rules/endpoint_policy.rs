@@ -2,7 +2,7 @@ use super::fixes::{hcl, hcl_json, json_str, note, sh};
 use std::collections::BTreeMap;
 
 use crate::declare_check;
-use crate::engine::{PathContext, Verdict};
+use crate::facts::{PathContext, Verdict};
 use crate::flows::FlowKind;
 use crate::policy::{Decision, PolicyKind, Request, evaluate};
 use crate::snapshot::VpcEndpoint;

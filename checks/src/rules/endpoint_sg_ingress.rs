@@ -1,7 +1,7 @@
 use super::fixes::{PeerKind, https_rule, rules_summary};
 use crate::declare_check;
-use crate::engine::PeerSpec;
-use crate::engine::{PathContext, Verdict};
+use crate::facts::PeerSpec;
+use crate::facts::{PathContext, Verdict};
 use crate::net::AddressSet;
 use crate::snapshot::{EndpointInterface, VpcEndpoint};
 

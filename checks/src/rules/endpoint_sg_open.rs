@@ -1,6 +1,6 @@
 use super::fixes::sh;
 use crate::declare_check;
-use crate::engine::PathContext;
+use crate::facts::PathContext;
 use crate::finding::Finding;
 use crate::net::{Ipv4Cidr, PortRange, Protocol};
 use crate::snapshot::{Peer, VpcEndpoint};

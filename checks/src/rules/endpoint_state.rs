@@ -1,6 +1,6 @@
 use super::fixes::{note, sh};
 use crate::declare_check;
-use crate::engine::{PathContext, Verdict};
+use crate::facts::{PathContext, Verdict};
 use crate::snapshot::{EndpointType, VpcEndpoint};
 
 declare_check! {

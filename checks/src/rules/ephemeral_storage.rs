@@ -1,6 +1,6 @@
 use super::fixes::{hcl, note, sh};
 use crate::declare_check;
-use crate::engine::{Index, TargetInput};
+use crate::facts::{Index, TargetInput};
 use crate::finding::{Finding, Severity};
 use crate::flows::ImageRef;
 use crate::reason::{Category, classify};

@@ -1,6 +1,6 @@
 use super::fixes::{hcl, note, sh};
 use crate::declare_check;
-use crate::engine::{Index, TargetInput};
+use crate::facts::{Index, TargetInput};
 use crate::finding::Finding;
 use crate::flows::Flow;
 use crate::snapshot::{LaunchType, TaskDefinition};

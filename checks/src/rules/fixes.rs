@@ -233,12 +233,12 @@ pub fn rules_summary(groups: &[&crate::snapshot::SecurityGroup], egress: bool) -
 /// The rules of `groups` that allow TCP 443 to (egress) or from (ingress) every address of the
 /// peer, described for a hop's evidence; `None` when some address is not allowed.
 pub fn https_allowed_by(
-    context: &crate::engine::PathContext,
+    context: &crate::facts::PathContext,
     groups: &[&crate::snapshot::SecurityGroup],
     egress: bool,
-    peer: &crate::engine::PeerSpec,
+    peer: &crate::facts::PeerSpec,
 ) -> Option<String> {
-    let rules = crate::engine::sg_allows(
+    let rules = crate::facts::sg_allows(
         context.index,
         groups,
         egress,

@@ -2,7 +2,7 @@ use serde_json::Value;
 
 use super::fixes::{hcl, hcl_json, json_str, note, sh};
 use crate::declare_check;
-use crate::engine::{PathContext, TargetKind, Verdict};
+use crate::facts::{PathContext, TargetKind, Verdict};
 use crate::flows::ImageRef;
 
 declare_check! {

@@ -1,6 +1,6 @@
 use super::fixes::sh;
 use crate::declare_check;
-use crate::engine::{PathContext, Verdict};
+use crate::facts::{PathContext, Verdict};
 use crate::flows::ImageRef;
 
 declare_check! {

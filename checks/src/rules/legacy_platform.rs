@@ -1,5 +1,5 @@
 use crate::declare_check;
-use crate::engine::TargetInput;
+use crate::facts::TargetInput;
 use crate::finding::Finding;
 
 declare_check! {

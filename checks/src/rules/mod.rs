@@ -94,3 +94,10 @@ pub static ALL: &[&CheckInfo] = &[
     &legacy_platform::CHECK,
     &target_incomplete::CHECK,
 ];
+
+/// Looks a check up by id (`PC401`) or name (`s3-prefix-list-egress`), case-insensitively.
+pub fn lookup(key: &str) -> Option<&'static CheckInfo> {
+    ALL.iter()
+        .copied()
+        .find(|check| check.id.eq_ignore_ascii_case(key) || check.name.eq_ignore_ascii_case(key))
+}

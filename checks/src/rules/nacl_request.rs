@@ -1,7 +1,7 @@
 use super::fixes::{hcl, sh};
 use crate::catalog::CheckInfo;
 use crate::declare_check;
-use crate::engine::{NaclDecision, PathContext, Verdict, nacl_decision};
+use crate::facts::{NaclDecision, PathContext, Verdict, nacl_decision};
 use crate::net::{AddressSet, PortRange, Protocol};
 
 declare_check! {
@@ -49,7 +49,7 @@ pub(super) struct AclQuestion<'x> {
 
 impl AclQuestion<'_> {
     pub fn answer(&self, context: &PathContext) -> Verdict {
-        let key = crate::engine::Question::NetworkAcl(
+        let key = crate::facts::Question::NetworkAcl(
             self.check.id,
             self.subnet_id.to_string(),
             self.egress,

@@ -1,5 +1,5 @@
 use crate::declare_check;
-use crate::engine::{PathContext, Verdict};
+use crate::facts::{PathContext, Verdict};
 use crate::net::{AddressSet, PortRange};
 
 declare_check! {

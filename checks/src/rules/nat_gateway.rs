@@ -1,6 +1,6 @@
 use super::fixes::{hcl, label, note, sh};
 use crate::declare_check;
-use crate::engine::{PathContext, Verdict, route_for_public};
+use crate::facts::{PathContext, Verdict, route_for_public};
 use crate::snapshot::{Route, RouteState, RouteTargetKind};
 
 declare_check! {

@@ -1,6 +1,6 @@
 use super::fixes::{note, sh};
 use crate::declare_check;
-use crate::engine::{PathContext, TargetKind, Verdict};
+use crate::facts::{PathContext, TargetKind, Verdict};
 use crate::snapshot::Route;
 
 declare_check! {

@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 
 use crate::declare_check;
-use crate::engine::{PathContext, Verdict};
+use crate::facts::{PathContext, Verdict};
 use crate::policy::{Decision, PolicyKind, Request, evaluate, evaluate_set};
 use crate::snapshot::{EcrRegistry, PullThroughCacheRule};
 

@@ -1,6 +1,6 @@
 use super::fixes::{hcl, sh};
 use crate::declare_check;
-use crate::engine::{PathContext, Verdict};
+use crate::facts::{PathContext, Verdict};
 use crate::flows::ImageRef;
 
 use super::image_reference::FlowImage;

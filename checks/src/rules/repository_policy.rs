@@ -2,7 +2,7 @@ use super::fixes::{account_of, hcl, hcl_json, json_str, name_of, note, sh};
 use std::collections::BTreeMap;
 
 use crate::declare_check;
-use crate::engine::{PathContext, Verdict};
+use crate::facts::{PathContext, Verdict};
 use crate::finding::Finding;
 use crate::flows::FlowKind;
 use crate::policy::{Decision, PolicyKind, Request, evaluate, explicit_deny};

@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 
 use crate::declare_check;
-use crate::engine::{PathContext, Question, Verdict};
+use crate::facts::{PathContext, Question, Verdict};
 use crate::flows::FlowKind;
 use crate::policy::{Decision, PolicyKind, Request, evaluate, evaluate_set};
 use crate::snapshot::IamRole;

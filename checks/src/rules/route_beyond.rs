@@ -1,5 +1,5 @@
 use crate::declare_check;
-use crate::engine::{PathContext, Verdict, route_for};
+use crate::facts::{PathContext, Verdict, route_for};
 use crate::net::Ipv4Cidr;
 use crate::snapshot::{EndpointInterface, Route, RouteTargetKind};
 

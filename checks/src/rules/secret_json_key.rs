@@ -1,6 +1,6 @@
 use super::fixes::{hcl, note, sh};
 use crate::declare_check;
-use crate::engine::TargetInput;
+use crate::facts::TargetInput;
 use crate::finding::{Finding, Severity};
 use crate::flows::FlowKind;
 use crate::snapshot::TaskDefinition;
@@ -113,7 +113,8 @@ pub fn check(target: &TargetInput, definition: &TaskDefinition) -> Vec<Finding> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{Index, diagnose};
+    use crate::engine::diagnose;
+    use crate::facts::Index;
     use crate::rules::test_support::{scenario, task};
     use crate::snapshot::{SecretReference, Snapshot};
 

@@ -1,7 +1,7 @@
 use std::net::Ipv4Addr;
 
 use crate::declare_check;
-use crate::engine::{HopStatus, Index, TargetInput};
+use crate::facts::{HopStatus, Index, TargetInput};
 use crate::finding::Finding;
 use crate::net::Ipv4Cidr;
 use crate::reason::{Category, Classification};

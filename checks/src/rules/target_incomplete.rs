@@ -1,5 +1,5 @@
 use crate::declare_check;
-use crate::engine::{Index, TargetInput};
+use crate::facts::{Index, TargetInput};
 use crate::finding::Finding;
 use crate::snapshot::TaskDefinition;
 

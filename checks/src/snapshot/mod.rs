@@ -135,6 +135,9 @@ impl Snapshot {
     }
 }
 
+/// The gap `error_code` of a value a Terraform plan knows only after apply (`ecr-pathcheck plan`).
+pub const KNOWN_AFTER_APPLY: &str = "KnownAfterApply";
+
 /// An API call the collector could not make, and what it would have told us.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

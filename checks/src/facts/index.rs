@@ -3,7 +3,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use super::paths::Verdict;
+use super::path::Verdict;
 use crate::flows::FlowKind;
 use crate::net::{AddressSet, PortRange};
 

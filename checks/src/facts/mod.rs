@@ -1,0 +1,16 @@
+//! The facts every check reads: lookups over the snapshot (the index and its memo), the
+//! reachability primitives (routes, security groups, network ACLs), the targets with their
+//! placements, and the path context a hop check is asked in.
+//!
+//! Layers read one way (a test in `checks/tests/layers.rs` keeps it so):
+//! `net, policy → snapshot → flows, reason → finding, catalog → facts → rules → engine → report`.
+
+mod index;
+mod path;
+pub mod reach;
+mod targets;
+
+pub use index::{Index, Question};
+pub use path::{Hop, HopRecord, HopStatus, PathContext, Verdict};
+pub use reach::{NaclDecision, PeerSpec, nacl_decision, route_for, route_for_public, sg_allows};
+pub use targets::{Placement, TargetInput, TargetKind, targets};

@@ -1,0 +1,209 @@
+//! What a check sees while the walker stands on one flow of one target in one subnet: the hop
+//! types, the verdict a check gives, and the path context.
+
+use std::net::Ipv4Addr;
+
+use serde::Serialize;
+
+use super::Index;
+use super::targets::{Placement, TargetInput};
+use crate::finding::Finding;
+use crate::flows::{Flow, FlowKind};
+use crate::net::{AddressSet, Ipv4Cidr};
+use crate::snapshot::SecurityGroup;
+
+/// The hops of a path, in the order traffic meets them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Hop {
+    Dns,
+    Endpoint,
+    Route,
+    Gateway,
+    TaskEgress,
+    TaskNaclOutbound,
+    TaskNaclReturn,
+    EndpointNaclInbound,
+    EndpointNaclReturn,
+    EndpointIngress,
+    Policy,
+    Iam,
+    Image,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HopStatus {
+    Pass,
+    Block,
+    Unknown,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HopRecord {
+    pub hop: Hop,
+    pub status: HopStatus,
+    pub evidence: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub check: Option<&'static str>,
+}
+
+/// What a check says about one hop.
+#[derive(Debug, Clone)]
+pub enum Verdict {
+    /// The hop lets the flow through; the string is the evidence.
+    Pass(String),
+    Block(Finding),
+    /// The snapshot cannot decide (a gap, a transit gateway, custom DNS).
+    Unknown(Finding),
+}
+
+/// Everything a check may look at while walking one flow of one target in one subnet.
+pub struct PathContext<'a, 'b> {
+    pub index: &'b Index<'a>,
+    pub target: &'b TargetInput<'a>,
+    pub placement: &'b Placement<'a>,
+    pub flow: &'b Flow,
+    /// The address the stopped reason says the task dialled for this flow, if any.
+    pub dialled: Option<Ipv4Addr>,
+}
+
+impl<'a> PathContext<'a, '_> {
+    /// The task's security groups found in the snapshot, and the ids that were not.
+    pub fn task_groups(&self) -> (Vec<&'a SecurityGroup>, Vec<&str>) {
+        let mut found = Vec::new();
+        let mut missing = Vec::new();
+        for id in &self.placement.security_group_ids {
+            match self.index.security_group(id) {
+                Some(group) => found.push(group),
+                None => missing.push(id.as_str()),
+            }
+        }
+        (found, missing)
+    }
+
+    pub fn execution_role(&self) -> Option<&'a str> {
+        self.target
+            .definition
+            .and_then(|definition| definition.execution_role_arn.as_deref())
+    }
+
+    /// The role whose credentials the flow's requests carry: the execution role, or on the EC2
+    /// launch type without one, the container instance's role (the agent's own credentials).
+    /// Secrets are only ever fetched with the execution role.
+    pub fn pulling_role(&self) -> Option<&'a str> {
+        match (self.execution_role(), self.placement.instance) {
+            (Some(role), _) => Some(role),
+            (None, Some(instance)) if !self.flow.kind.needs_execution_role() => {
+                instance.role_arn.as_deref()
+            }
+            (None, _) => None,
+        }
+    }
+
+    /// Whose interface the flow leaves through, as a title starts: "Task" or "Container instance".
+    pub fn source_kind(&self) -> &'static str {
+        if self.placement.instance.is_some() {
+            "Container instance"
+        } else {
+            "Task"
+        }
+    }
+
+    /// How findings name the pulling role: "execution role" or "container instance role".
+    pub fn pulling_role_kind(&self) -> &'static str {
+        if self.execution_role().is_none() && self.placement.instance.is_some() {
+            "container instance role"
+        } else {
+            "execution role"
+        }
+    }
+
+    /// The DHCP option set's resolvers when they are not the Amazon-provided resolver.
+    pub fn custom_dns_servers(&self) -> Vec<&'a str> {
+        let vpc = self.placement.vpc;
+        let Some(options) = self.index.dhcp_options(vpc) else {
+            return Vec::new();
+        };
+        let amazon_resolvers: Vec<String> = vpc
+            .cidr_blocks
+            .iter()
+            .map(|cidr| cidr.nth_address(2).to_string())
+            .chain([
+                "169.254.169.253".to_string(),
+                "amazonprovideddns".to_string(),
+            ])
+            .collect();
+        let servers: Vec<&str> = options
+            .domain_name_servers
+            .iter()
+            .map(String::as_str)
+            .collect();
+        if servers.is_empty()
+            || servers
+                .iter()
+                .all(|server| amazon_resolvers.contains(&server.to_ascii_lowercase()))
+        {
+            Vec::new()
+        } else {
+            servers
+        }
+    }
+
+    /// The S3 prefix list of the flow's region, when the snapshot holds it.
+    pub fn s3_prefix_list(&self) -> Option<&'a crate::snapshot::PrefixList> {
+        self.index
+            .prefix_list_named(&format!("com.amazonaws.{}.s3", self.flow.region))
+    }
+
+    /// The addresses a public path must reach: the S3 prefix list's CIDRs for layers, the
+    /// address the task dialled when the stopped reason names it, else "some public address".
+    pub fn public_destinations(&self) -> Vec<AddressSet> {
+        if self.flow.kind == FlowKind::S3Layers
+            && let Some(list) = self.s3_prefix_list().filter(|list| !list.cidrs.is_empty())
+        {
+            return list.cidrs.iter().copied().map(AddressSet::Block).collect();
+        }
+        match self
+            .dialled
+            .map(Ipv4Cidr::host)
+            .filter(|ip| !ip.is_non_public())
+        {
+            Some(ip) => vec![AddressSet::Block(ip)],
+            None => vec![AddressSet::Public],
+        }
+    }
+
+    /// The target's subnets, one per Availability Zone (an endpoint takes one subnet per zone).
+    pub fn target_subnets_per_zone(&self) -> Vec<&'a str> {
+        let mut zones = Vec::new();
+        let mut subnets = Vec::new();
+        for placement in &self.target.placements {
+            if !zones.contains(&&placement.subnet.availability_zone) {
+                zones.push(&placement.subnet.availability_zone);
+                subnets.push(placement.subnet.id.as_str());
+            }
+        }
+        subnets
+    }
+
+    /// The route tables of all the target's subnets, without repeats.
+    pub fn target_route_tables(&self) -> Vec<&'a str> {
+        let mut tables: Vec<&str> = Vec::new();
+        for table in self
+            .target
+            .placements
+            .iter()
+            .filter_map(|placement| placement.route_table)
+        {
+            if !tables.contains(&table.id.as_str()) {
+                tables.push(&table.id);
+            }
+        }
+        tables
+    }
+
+    pub fn subnet_id(&self) -> &'a str {
+        &self.placement.subnet.id
+    }
+}
