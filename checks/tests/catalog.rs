@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use ecr_pathcheck_checks::rules::{ALL, lookup};
+use ecr_pathcheck_checks::rules::{all, lookup};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -12,11 +12,11 @@ fn repo() -> PathBuf {
 
 #[test]
 fn ids_and_names_are_unique_and_well_formed() {
-    let ids: BTreeSet<&str> = ALL.iter().map(|check| check.id).collect();
-    let names: BTreeSet<&str> = ALL.iter().map(|check| check.name).collect();
-    assert_eq!(ids.len(), ALL.len(), "duplicate check id");
-    assert_eq!(names.len(), ALL.len(), "duplicate check name");
-    for check in ALL {
+    let ids: BTreeSet<&str> = all().iter().map(|check| check.id).collect();
+    let names: BTreeSet<&str> = all().iter().map(|check| check.name).collect();
+    assert_eq!(ids.len(), all().len(), "duplicate check id");
+    assert_eq!(names.len(), all().len(), "duplicate check name");
+    for check in all() {
         assert!(
             check.id.len() == 5
                 && check.id.starts_with("PC")
@@ -38,18 +38,18 @@ fn ids_and_names_are_unique_and_well_formed() {
             Some(check.id)
         );
     }
-    let mut sorted: Vec<&str> = ALL.iter().map(|check| check.id).collect();
+    let mut sorted: Vec<&str> = all().iter().map(|check| check.id).collect();
     sorted.sort();
     assert_eq!(
         sorted,
-        ALL.iter().map(|check| check.id).collect::<Vec<_>>(),
-        "ALL is kept in id order"
+        all().iter().map(|check| check.id).collect::<Vec<_>>(),
+        "all() is in id order"
     );
 }
 
 #[test]
 fn every_check_documents_the_four_sections() {
-    for check in ALL {
+    for check in all() {
         for section in [
             "## What it does",
             "## Why is this bad",
@@ -72,7 +72,7 @@ fn docs_folder_matches_the_doc_comments() {
     let mut index = String::from(
         "# Checks\n\nGenerated from the checks' doc comments (`BLESS=1 cargo test -p ecr-pathcheck-checks --test catalog`).\n\n| check | name | severity |\n|---|---|---|\n",
     );
-    for check in ALL {
+    for check in all() {
         let file = folder.join(format!("{}-{}.md", check.id, check.name));
         index.push_str(&format!(
             "| [{}]({}-{}.md) | `{}` | {} |\n",
@@ -109,7 +109,7 @@ fn docs_folder_matches_the_doc_comments() {
         .unwrap()
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    let expected: BTreeSet<String> = ALL
+    let expected: BTreeSet<String> = all()
         .iter()
         .map(|check| format!("{}-{}.md", check.id, check.name))
         .chain(["README.md".to_string()])
@@ -127,7 +127,7 @@ fn every_check_is_exercised_by_a_scenario() {
         let golden = entry.unwrap().path().join("expected.json");
         seen.push_str(&std::fs::read_to_string(golden).unwrap_or_default());
     }
-    for check in ALL {
+    for check in all() {
         assert!(
             seen.contains(&format!("\"check\": \"{}\"", check.id)),
             "{} {} appears in no scenario golden",
@@ -135,4 +135,27 @@ fn every_check_is_exercised_by_a_scenario() {
             check.name
         );
     }
+}
+
+/// Every check declared in `checks/src/rules/` runs from a table of `rules/registry.rs` or is
+/// listed there as reported by others: a check declared but never run fails here.
+#[test]
+fn every_declared_check_is_registered() {
+    let rules = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/rules");
+    let registered: BTreeSet<&str> = all().iter().map(|check| check.id).collect();
+    let mut declared = BTreeSet::new();
+    for entry in std::fs::read_dir(rules).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for (at, _) in text.match_indices("static CHECK = (\"") {
+            let id = &text[at + "static CHECK = (\"".len()..][..5];
+            declared.insert(id.to_string());
+        }
+    }
+    assert!(
+        declared.len() > 40,
+        "found only {} declarations",
+        declared.len()
+    );
+    let declared: BTreeSet<&str> = declared.iter().map(String::as_str).collect();
+    assert_eq!(declared, registered);
 }

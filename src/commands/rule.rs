@@ -23,7 +23,7 @@ pub fn run(id: Option<&str>, globals: &Globals) -> anyhow::Result<ExitCode> {
                 _ => check.markdown(),
             }
         }
-        None => crate::report::check_list(rules::ALL, globals.format, globals.colour),
+        None => crate::report::check_list(rules::all(), globals.format, globals.colour),
     };
     output::print(&text).context("cannot write the documentation")?;
     Ok(ExitCode::SUCCESS)

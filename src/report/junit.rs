@@ -51,7 +51,7 @@ fn body(findings: &[&Finding]) -> String {
 fn suite(name: &str, findings: &[&Finding]) -> (String, usize, usize, usize) {
     let mut cases = String::new();
     let (mut tests, mut failures, mut skipped) = (0, 0, 0);
-    for check in rules::ALL {
+    for check in rules::all() {
         tests += 1;
         let mine: Vec<&Finding> = findings
             .iter()

@@ -56,7 +56,7 @@ fn section(markdown: &str, heading: &str) -> String {
 }
 
 pub fn render(report: &Report, locations: &Locations) -> String {
-    let checks = rules::ALL;
+    let checks = rules::all();
     let rule_list: Vec<Value> = checks
         .iter()
         .map(|check| {

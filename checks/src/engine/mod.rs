@@ -7,21 +7,31 @@
 
 mod paths;
 
-use crate::facts::Index;
+use crate::facts::{Index, Selection};
 use crate::finding::{Finding, Severity};
 use crate::report::{Report, Summary, TargetReport, TargetVerdict};
 use crate::snapshot::Snapshot;
 
 /// Runs every check over the snapshot. Deterministic: the same snapshot gives the same report.
 pub fn diagnose(snapshot: &Snapshot) -> Report {
+    diagnose_with(snapshot, &Selection::default())
+}
+
+/// Runs the selected checks over the snapshot (`--select` / `--ignore`).
+pub fn diagnose_with(snapshot: &Snapshot, selection: &Selection) -> Report {
     let index = Index::new(snapshot);
-    let mut findings: Vec<Finding> = crate::rules::collection_gap::account_findings(&index);
+    let mut findings: Vec<Finding> = crate::rules::registry::ACCOUNT_CHECKS
+        .iter()
+        .filter(|step| selection.enabled(step.check.id))
+        .flat_map(|step| (step.run)(&index))
+        .collect();
     let mut targets = Vec::new();
     for target in crate::facts::targets(&index) {
-        let (report, target_findings) = paths::evaluate_target(&index, &target);
+        let (report, target_findings) = paths::evaluate_target(&index, &target, selection);
         targets.push(report);
         findings.extend(target_findings);
     }
+    findings.retain(|finding| selection.enabled(finding.check));
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup();
     let summary = summarize(&targets, &findings);

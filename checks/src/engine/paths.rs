@@ -1,16 +1,18 @@
 //! Enumerates the paths a flow could take and walks each one hop by hop.
 
 use crate::facts::reach::{route_for, route_for_public};
-use crate::facts::{Hop, HopRecord, HopStatus, Index, PathContext, TargetInput, Verdict};
+use crate::facts::{
+    Carrier, Hop, HopRecord, HopStatus, HopStep, Index, PathContext, Selection, Site, TargetFacts,
+    TargetInput, Verdict, images,
+};
 use crate::finding::{Finding, Severity};
 use crate::flows::required_flows;
-use crate::net::{AddressSet, Ipv4Cidr};
+use crate::net::AddressSet;
 use crate::reason::{Classification, classify};
 use crate::report::{FlowReport, FlowVerdict, TargetReport, TargetVerdict};
 use crate::rules;
-use crate::snapshot::{
-    EndpointInterface, EndpointType, LaunchType, RouteState, RouteTargetKind, VpcEndpoint,
-};
+use crate::rules::registry::{self, InterfaceStep};
+use crate::snapshot::{EndpointType, LaunchType, RouteTargetKind, VpcEndpoint};
 
 /// One candidate path after its walk.
 struct PathResult {
@@ -73,8 +75,13 @@ impl PathResult {
         self.hops.push(record);
     }
 
-    fn advise(&mut self, finding: Option<Finding>) {
-        self.advisories.extend(finding);
+    /// Runs a table of hop checks at one site, each behind the selection's guard.
+    fn walk(&mut self, walker: &Walker, site: Site, steps: &[HopStep]) {
+        for step in steps {
+            if let Some(verdict) = walker.run(step, site) {
+                self.push(step.hop, verdict);
+            }
+        }
     }
 
     fn count(&self, status: HopStatus) -> usize {
@@ -95,7 +102,26 @@ impl PathResult {
     }
 }
 
-pub fn evaluate_target(index: &Index, target: &TargetInput) -> (TargetReport, Vec<Finding>) {
+/// One flow of one target in one subnet, with the checks the user selected.
+struct Walker<'w, 'a, 'b> {
+    context: &'w PathContext<'a, 'b>,
+    selection: &'w Selection,
+}
+
+impl Walker<'_, '_, '_> {
+    fn run(&self, step: &HopStep, site: Site) -> Option<Verdict> {
+        if !self.selection.enabled(step.check.id) {
+            return None;
+        }
+        (step.run)(self.context, site)
+    }
+}
+
+pub fn evaluate_target(
+    index: &Index,
+    target: &TargetInput,
+    selection: &Selection,
+) -> (TargetReport, Vec<Finding>) {
     let mut findings = Vec::new();
     let mut flow_reports = Vec::new();
     let classifications: Vec<Classification> = target
@@ -104,7 +130,8 @@ pub fn evaluate_target(index: &Index, target: &TargetInput) -> (TargetReport, Ve
         .map(|reason| classify(reason))
         .collect();
     let mut verdict = TargetVerdict::Ok;
-    match preconditions(index, target) {
+    let mut flows = Vec::new();
+    let definition = match preconditions(index, target) {
         Err(finding) => {
             verdict = if finding.severity == Severity::Error {
                 TargetVerdict::Blocked
@@ -112,73 +139,85 @@ pub fn evaluate_target(index: &Index, target: &TargetInput) -> (TargetReport, Ve
                 TargetVerdict::Unknown
             };
             findings.push(*finding);
+            None
         }
         Ok(definition) => {
-            findings.extend(rules::legacy_platform::check(target));
             let launch_type = target.launch_type.unwrap_or(LaunchType::Fargate);
-            let flows = required_flows(
+            flows = required_flows(
                 definition,
                 &index.snapshot.region,
                 &index.snapshot.account_id,
                 launch_type,
                 target.legacy_platform(),
             );
-            let role_findings = rules::execution_role::check(index, target, definition, &flows);
-            if role_findings
-                .iter()
-                .any(|finding| finding.severity == Severity::Error)
-            {
-                verdict = TargetVerdict::Blocked;
-            }
-            findings.extend(role_findings);
-            for placement in &target.placements {
-                for flow in &flows {
-                    let dialled = classifications
-                        .iter()
-                        .find(|c| c.flow == Some(flow.kind) && c.ip.is_some())
-                        .and_then(|c| c.ip);
-                    let context = PathContext {
-                        index,
-                        target,
-                        placement,
-                        flow,
-                        dialled,
-                    };
-                    let (report, flow_findings) = evaluate_flow(&context);
-                    findings.extend(
-                        flow_findings
-                            .into_iter()
-                            .map(|finding| finding.flow(flow.kind)),
-                    );
-                    flow_reports.push(report);
-                }
-            }
-            for report in &flow_reports {
-                verdict = verdict.combine(report.verdict);
-            }
-            // Evidence the task carries (its reasons, its containers): findings of the target,
-            // not of one hop.
-            let evidence: Vec<Finding> = rules::secret_json_key::check(target, definition)
-                .into_iter()
-                .chain(rules::bare_image_name::check(index, target, definition))
-                .chain(rules::registry_rate_limit::check(index, target, definition))
-                .chain(rules::ephemeral_storage::check(index, target, definition))
-                .collect();
-            if evidence
-                .iter()
-                .any(|finding| finding.severity == Severity::Error)
-            {
-                verdict = TargetVerdict::Blocked;
-            }
-            findings.extend(evidence);
+            Some(definition)
         }
-    }
-    findings.extend(rules::stopped_reason::correlate(
+    };
+    let facts = TargetFacts {
         index,
         target,
-        &classifications,
-        &flow_reports,
-    ));
+        definition,
+        flows: &flows,
+        classifications: &classifications,
+    };
+    let target_checks = |steps: &[crate::facts::Step<crate::facts::TargetCheck>]| -> Vec<Finding> {
+        steps
+            .iter()
+            .filter(|step| selection.enabled(step.check.id))
+            .flat_map(|step| (step.run)(&facts))
+            .collect()
+    };
+    let blocks = |findings: &[Finding]| {
+        findings
+            .iter()
+            .any(|finding| finding.severity == Severity::Error)
+    };
+    if definition.is_some() {
+        let before = target_checks(registry::TARGET_CHECKS);
+        if blocks(&before) {
+            verdict = TargetVerdict::Blocked;
+        }
+        findings.extend(before);
+        for placement in &target.placements {
+            for flow in &flows {
+                let dialled = classifications
+                    .iter()
+                    .find(|c| c.flow == Some(flow.kind) && c.ip.is_some())
+                    .and_then(|c| c.ip);
+                let context = PathContext {
+                    index,
+                    target,
+                    placement,
+                    flow,
+                    dialled,
+                };
+                let (report, flow_findings) = evaluate_flow(&Walker {
+                    context: &context,
+                    selection,
+                });
+                findings.extend(
+                    flow_findings
+                        .into_iter()
+                        .map(|finding| finding.flow(flow.kind)),
+                );
+                flow_reports.push(report);
+            }
+        }
+        for report in &flow_reports {
+            verdict = verdict.combine(report.verdict);
+        }
+        let evidence = target_checks(registry::TARGET_EVIDENCE);
+        if blocks(&evidence) {
+            verdict = TargetVerdict::Blocked;
+        }
+        findings.extend(evidence);
+    }
+    for step in registry::CORRELATORS {
+        if selection.enabled(step.check.id) {
+            findings.extend((step.run)(&facts, &flow_reports));
+        }
+    }
+    findings.retain(|finding| selection.enabled(finding.check));
     for finding in &mut findings {
         finding.target.get_or_insert_with(|| target.id.clone());
     }
@@ -217,7 +256,8 @@ fn preconditions<'a>(
     Ok(definition)
 }
 
-fn evaluate_flow(context: &PathContext) -> (FlowReport, Vec<Finding>) {
+fn evaluate_flow(walker: &Walker) -> (FlowReport, Vec<Finding>) {
+    let context = walker.context;
     let task_region = &context.index.snapshot.region;
     let service = context.flow.endpoint_service(task_region);
     let mut paths = Vec::new();
@@ -233,8 +273,8 @@ fn evaluate_flow(context: &PathContext) -> (FlowReport, Vec<Finding>) {
     };
     for endpoint in &endpoints {
         match endpoint.endpoint_type {
-            EndpointType::Interface => paths.push(walk_interface(context, endpoint)),
-            EndpointType::Gateway => paths.push(walk_gateway(context, endpoint)),
+            EndpointType::Interface => paths.push(walk_interface(walker, endpoint)),
+            EndpointType::Gateway => paths.push(walk_gateway(walker, endpoint)),
             EndpointType::GatewayLoadBalancer => {}
         }
     }
@@ -244,14 +284,15 @@ fn evaluate_flow(context: &PathContext) -> (FlowReport, Vec<Finding>) {
             .all(|ep| ep.endpoint_type == EndpointType::GatewayLoadBalancer)
     {
         let mut missing = PathResult::new(format!("VPC endpoint {service} (missing)"), false);
-        missing.push(
-            Hop::Endpoint,
-            rules::endpoint_missing::check(context, service),
+        missing.walk(
+            walker,
+            Site::MissingEndpoint(service),
+            registry::MISSING_ENDPOINT_PATH,
         );
         paths.push(missing);
     }
     if !shadowed_by_private_dns(context, &endpoints)
-        && let Some(internet) = walk_internet(context)
+        && let Some(internet) = walk_internet(walker)
     {
         paths.push(internet);
     }
@@ -259,37 +300,36 @@ fn evaluate_flow(context: &PathContext) -> (FlowReport, Vec<Finding>) {
         // No endpoint can serve the flow and its route stays inside the VPC (or ends at a gateway
         // endpoint of another service): nothing carries it out.
         let mut nowhere = PathResult::new("no path out of the VPC".to_string(), false);
-        nowhere.push(Hop::Route, rules::no_route::check(context));
+        nowhere.walk(walker, Site::Nowhere, registry::NOWHERE_PATH);
         paths.push(nowhere);
     }
     let chosen = choose(&paths);
     let mut path = paths.swap_remove(chosen);
     // Identity and image hops hold on whichever path carries the flow: walk them once, on it.
-    let source_vpce = path.endpoint.clone();
-    if let Some(verdict) = rules::role_permissions::check(context, source_vpce.as_deref()) {
-        path.push(Hop::Iam, verdict);
+    let flow_images = images(context);
+    let carrier = Carrier {
+        source_vpce: path.endpoint.as_deref(),
+        images: &flow_images,
+    };
+    let mut carried = Vec::new();
+    for (hop, step) in registry::CARRIER_HOPS {
+        if walker.selection.enabled(step.check.id) {
+            carried.extend((step.run)(context, &carrier).into_iter().map(|v| (*hop, v)));
+        }
     }
-    for verdict in rules::repository_policy::check(context, source_vpce.as_deref()) {
-        path.push(Hop::Iam, verdict);
-    }
-    for verdict in rules::secret_kms_key::check(context) {
-        path.push(Hop::Iam, verdict);
-    }
-    let images = rules::image_reference::images(context);
-    for verdict in rules::image_reference::check(context, &images)
-        .into_iter()
-        .chain(rules::image_digest::check(context, &images))
-        .chain(rules::image_platform::check(context, &images))
-        .chain(rules::repository_kms_key::check(context, &images))
-    {
-        path.push(Hop::Image, verdict);
+    for (hop, verdict) in carried {
+        path.push(hop, verdict);
     }
     let verdict = path.verdict();
     let (hops, findings): (Vec<HopRecord>, Vec<Option<Finding>>) = path.hops.into_iter().unzip();
     let mut findings: Vec<Finding> = findings.into_iter().flatten().collect();
     findings.extend(path.advisories);
     if verdict == FlowVerdict::Blocked {
-        findings.extend(rules::endpoint_cannot_serve::check(context));
+        for step in registry::BLOCKED_FLOW_CHECKS {
+            if walker.selection.enabled(step.check.id) {
+                findings.extend((step.run)(context));
+            }
+        }
     }
     let report = FlowReport {
         flow: context.flow.kind,
@@ -330,7 +370,8 @@ fn shadowed_by_private_dns(context: &PathContext, endpoints: &[&VpcEndpoint]) ->
             .any(|ep| ep.endpoint_type == EndpointType::Interface && ep.private_dns_enabled)
 }
 
-fn walk_interface(context: &PathContext, endpoint: &VpcEndpoint) -> PathResult {
+fn walk_interface(walker: &Walker, endpoint: &VpcEndpoint) -> PathResult {
+    let context = walker.context;
     let mut path = PathResult::new(
         format!(
             "interface endpoint {} ({})",
@@ -340,23 +381,42 @@ fn walk_interface(context: &PathContext, endpoint: &VpcEndpoint) -> PathResult {
         true,
     );
     path.endpoint = Some(endpoint.id.clone());
-    path.push(
-        Hop::Dns,
-        rules::dns_support::check(context, endpoint.private_dns_enabled),
-    );
-    path.push(Hop::Dns, rules::dns_hostnames::check(context, endpoint));
-    path.push(Hop::Dns, rules::private_dns::check(context, endpoint));
-    path.push(Hop::Dns, rules::custom_dns::check(context, endpoint));
-    path.push(
-        Hop::Endpoint,
-        rules::endpoint_state::check(context, endpoint),
-    );
-    let task_az = &context.placement.subnet.availability_zone;
-    let mut interfaces: Vec<&EndpointInterface> = endpoint.network_interfaces.iter().collect();
+    let site = Site::InterfaceEndpoint(endpoint);
+    for step in registry::INTERFACE_ENDPOINT_PATH {
+        match step {
+            InterfaceStep::Endpoint(step) => path.walk(walker, site, std::slice::from_ref(step)),
+            InterfaceStep::EachInterface(steps) => {
+                for (hop, verdict) in chosen_interface_hops(walker, endpoint, steps) {
+                    path.push(hop, verdict);
+                }
+            }
+        }
+    }
+    for step in registry::INTERFACE_ENDPOINT_ADVISORIES {
+        if walker.selection.enabled(step.check.id) {
+            path.advisories.extend((step.run)(context, site));
+        }
+    }
+    path
+}
+
+/// The hops to the endpoint's interface in the task's zone when it works, else to the first
+/// interface that works, else to the first one tried.
+fn chosen_interface_hops(
+    walker: &Walker,
+    endpoint: &VpcEndpoint,
+    steps: &[HopStep],
+) -> Vec<(Hop, Verdict)> {
+    let task_az = &walker.context.placement.subnet.availability_zone;
+    let mut interfaces: Vec<_> = endpoint.network_interfaces.iter().collect();
     interfaces.sort_by_key(|eni| (&eni.availability_zone != task_az, eni.id.clone()));
     let mut chosen: Option<Vec<(Hop, Verdict)>> = None;
     for eni in interfaces {
-        let hops = interface_hops(context, endpoint, eni);
+        let site = Site::EndpointInterface(endpoint, eni);
+        let hops: Vec<(Hop, Verdict)> = steps
+            .iter()
+            .filter_map(|step| walker.run(step, site).map(|verdict| (step.hop, verdict)))
+            .collect();
         let works = hops
             .iter()
             .all(|(_, verdict)| matches!(verdict, Verdict::Pass(_)));
@@ -367,60 +427,10 @@ fn walk_interface(context: &PathContext, endpoint: &VpcEndpoint) -> PathResult {
             break;
         }
     }
-    for (hop, verdict) in chosen.into_iter().flatten() {
-        path.push(hop, verdict);
-    }
-    path.push(
-        Hop::Policy,
-        rules::endpoint_policy::check(context, endpoint),
-    );
-    path.advise(rules::endpoint_az_coverage::check(context, endpoint));
-    path.advise(rules::endpoint_sg_open::check(context, endpoint));
-    path
+    chosen.unwrap_or_default()
 }
 
-fn interface_hops(
-    context: &PathContext,
-    endpoint: &VpcEndpoint,
-    eni: &EndpointInterface,
-) -> Vec<(Hop, Verdict)> {
-    let eni_address = AddressSet::Block(Ipv4Cidr::host(eni.private_ip));
-    let mut hops = vec![
-        (Hop::Route, rules::route_beyond::check_local(context, eni)),
-        (
-            Hop::TaskEgress,
-            rules::sg_egress::to_endpoint(context, endpoint, eni),
-        ),
-    ];
-    // Network ACLs filter traffic that crosses a subnet boundary, not traffic inside a subnet.
-    if eni.subnet_id != context.placement.subnet.id {
-        let task_subnet = context.subnet_id();
-        hops.push((
-            Hop::TaskNaclOutbound,
-            rules::nacl_request::check(context, task_subnet, true, &eni_address),
-        ));
-        hops.push((
-            Hop::TaskNaclReturn,
-            rules::nacl_return::check(context, task_subnet, false, &eni_address),
-        ));
-        let task_address = context.placement.source.clone();
-        hops.push((
-            Hop::EndpointNaclInbound,
-            rules::nacl_request::check(context, &eni.subnet_id, false, &task_address),
-        ));
-        hops.push((
-            Hop::EndpointNaclReturn,
-            rules::nacl_return::check(context, &eni.subnet_id, true, &task_address),
-        ));
-    }
-    hops.push((
-        Hop::EndpointIngress,
-        rules::endpoint_sg_ingress::check(context, endpoint, eni),
-    ));
-    hops
-}
-
-fn walk_gateway(context: &PathContext, endpoint: &VpcEndpoint) -> PathResult {
+fn walk_gateway(walker: &Walker, endpoint: &VpcEndpoint) -> PathResult {
     let mut path = PathResult::new(
         format!(
             "gateway endpoint {} ({})",
@@ -430,59 +440,18 @@ fn walk_gateway(context: &PathContext, endpoint: &VpcEndpoint) -> PathResult {
         true,
     );
     path.endpoint = Some(endpoint.id.clone());
-    path.push(Hop::Dns, rules::dns_support::check(context, false));
-    path.push(
-        Hop::Endpoint,
-        rules::endpoint_state::check(context, endpoint),
-    );
-    path.push(
-        Hop::Route,
-        rules::s3_gateway_route::check(context, endpoint),
-    );
-    path.push(
-        Hop::TaskEgress,
-        rules::s3_prefix_list_egress::check(context),
-    );
-    push_task_nacls(context, &mut path);
-    path.push(
-        Hop::Policy,
-        rules::endpoint_policy::check(context, endpoint),
+    path.walk(
+        walker,
+        Site::GatewayEndpoint(endpoint),
+        registry::GATEWAY_ENDPOINT_PATH,
     );
     path
 }
 
-/// A network ACL check: (context, subnet, egress, peer) → verdict.
-type NaclCheck = fn(&PathContext, &str, bool, &AddressSet) -> Verdict;
-
-fn push_task_nacls(context: &PathContext, path: &mut PathResult) {
-    let destinations = context.public_destinations();
-    let subnet = context.subnet_id();
-    let checks: [(Hop, bool, NaclCheck); 2] = [
-        (Hop::TaskNaclOutbound, true, rules::nacl_request::check),
-        (Hop::TaskNaclReturn, false, rules::nacl_return::check),
-    ];
-    for (hop, egress, check) in checks {
-        // Report the first destination that is blocked, else the evidence for the first one.
-        let mut reported = None;
-        for destination in &destinations {
-            let verdict = check(context, subnet, egress, destination);
-            let passes = matches!(verdict, Verdict::Pass(_));
-            if !passes || reported.is_none() {
-                reported = Some(verdict);
-            }
-            if !passes {
-                break;
-            }
-        }
-        if let Some(verdict) = reported {
-            path.push(hop, verdict);
-        }
-    }
-}
-
 /// The path through the subnet's route table to a NAT gateway, internet gateway or beyond.
 /// `None` when that route leads to a gateway endpoint (walked as its own path) or stays local.
-fn walk_internet(context: &PathContext) -> Option<PathResult> {
+fn walk_internet(walker: &Walker) -> Option<PathResult> {
+    let context = walker.context;
     let destinations = context.public_destinations();
     let route = context
         .placement
@@ -511,45 +480,6 @@ fn walk_internet(context: &PathContext) -> Option<PathResult> {
         None => "internet (no route)".to_string(),
     };
     let mut path = PathResult::new(description, route.is_some());
-    path.push(Hop::Dns, rules::dns_support::check(context, false));
-    match route {
-        None => path.push(Hop::Route, rules::no_route::check(context)),
-        Some(route) if route.state == RouteState::Blackhole => {
-            path.push(Hop::Route, rules::route_target::blackhole(context, route))
-        }
-        Some(route) => {
-            path.push(
-                Hop::Route,
-                Verdict::Pass(format!(
-                    "{} routes {} to {}",
-                    context
-                        .placement
-                        .route_table
-                        .map(|t| t.id.as_str())
-                        .unwrap_or("?"),
-                    route.destination,
-                    route.target
-                )),
-            );
-            match route.target_kind() {
-                RouteTargetKind::InternetGateway => {
-                    path.push(
-                        Hop::Gateway,
-                        rules::route_target::internet_gateway(context, route),
-                    );
-                    path.push(Hop::Gateway, rules::public_ip::check(context, route));
-                }
-                RouteTargetKind::NatGateway => {
-                    path.push(Hop::Gateway, rules::nat_gateway::check(context, route))
-                }
-                _ => path.push(Hop::Gateway, rules::route_beyond::check(context, route)),
-            }
-        }
-    }
-    path.push(
-        Hop::TaskEgress,
-        rules::sg_egress::to_public(context, &destinations),
-    );
-    push_task_nacls(context, &mut path);
+    path.walk(walker, Site::Internet(route), registry::INTERNET_PATH);
     Some(path)
 }

@@ -5,12 +5,19 @@
 //! Layers read one way (a test in `checks/tests/layers.rs` keeps it so):
 //! `net, policy → snapshot → flows, reason → finding, catalog → facts → rules → engine → report`.
 
+mod image;
 mod index;
+mod kinds;
 mod path;
 pub mod reach;
 mod targets;
 
+pub use image::{FlowImage, images};
 pub use index::{Index, Question};
-pub use path::{Hop, HopRecord, HopStatus, PathContext, Verdict};
+pub use kinds::{
+    AccountCheck, Advisory, BlockedFlowCheck, Carrier, CarrierCheck, HopCheck, HopStep, Selection,
+    Site, Step, TargetCheck, TargetFacts,
+};
+pub use path::{AclSide, Hop, HopRecord, HopStatus, PathContext, Verdict};
 pub use reach::{NaclDecision, PeerSpec, nacl_decision, route_for, route_for_public, sg_allows};
 pub use targets::{Placement, TargetInput, TargetKind, targets};

@@ -5,8 +5,8 @@ use std::net::Ipv4Addr;
 
 use serde::Serialize;
 
-use super::Index;
 use super::targets::{Placement, TargetInput};
+use super::{Index, Site};
 use crate::finding::Finding;
 use crate::flows::{Flow, FlowKind};
 use crate::net::{AddressSet, Ipv4Cidr};
@@ -56,6 +56,15 @@ pub enum Verdict {
     Block(Finding),
     /// The snapshot cannot decide (a gap, a transit gateway, custom DNS).
     Unknown(Finding),
+}
+
+/// Which subnet's network ACL a hop asks about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AclSide {
+    /// The subnet the task (or container instance) is in.
+    TaskSubnet,
+    /// The subnet of the endpoint's network interface.
+    EndpointSubnet,
 }
 
 /// Everything a check may look at while walking one flow of one target in one subnet.
@@ -201,6 +210,50 @@ impl<'a> PathContext<'a, '_> {
             }
         }
         tables
+    }
+
+    /// Asks a network ACL check about one side of the hop at `site`: `ask(subnet, peer)`.
+    ///
+    /// At an endpoint interface, only when it sits in another subnet than the task (network ACLs
+    /// filter traffic that crosses a subnet boundary, not traffic inside one): the task side
+    /// asks the task subnet about the interface's address, the endpoint side asks the
+    /// interface's subnet about the task. On a routed path (gateway endpoint, internet) only the
+    /// task side applies, for each public destination in turn: the first that is blocked is
+    /// reported, else the first one's evidence.
+    pub fn ask_network_acl(
+        &self,
+        site: Site,
+        side: AclSide,
+        ask: impl Fn(&str, &AddressSet) -> Verdict,
+    ) -> Option<Verdict> {
+        match (site, side) {
+            (Site::EndpointInterface(_, eni), side)
+                if eni.subnet_id != self.placement.subnet.id =>
+            {
+                Some(match side {
+                    AclSide::TaskSubnet => ask(
+                        self.subnet_id(),
+                        &AddressSet::Block(Ipv4Cidr::host(eni.private_ip)),
+                    ),
+                    AclSide::EndpointSubnet => ask(&eni.subnet_id, &self.placement.source),
+                })
+            }
+            (site, AclSide::TaskSubnet) if site.is_routed() => {
+                let mut reported = None;
+                for destination in self.public_destinations() {
+                    let verdict = ask(self.subnet_id(), &destination);
+                    let passes = matches!(verdict, Verdict::Pass(_));
+                    if !passes || reported.is_none() {
+                        reported = Some(verdict);
+                    }
+                    if !passes {
+                        break;
+                    }
+                }
+                reported
+            }
+            _ => None,
+        }
     }
 
     pub fn subnet_id(&self) -> &'a str {

@@ -1,6 +1,6 @@
 use super::fixes::{hcl, note};
 use crate::declare_check;
-use crate::facts::{Index, TargetInput};
+use crate::facts::{Index, TargetFacts, TargetInput};
 use crate::finding::Finding;
 use crate::flows::{FlowKind, ImageRef};
 use crate::reason::{Category, classify};
@@ -31,7 +31,14 @@ declare_check! {
     pub static CHECK = ("PC706", "image-registry-missing", Error);
 }
 
-pub fn check(index: &Index, target: &TargetInput, definition: &TaskDefinition) -> Vec<Finding> {
+pub fn check(facts: &TargetFacts) -> Vec<Finding> {
+    match facts.definition {
+        Some(definition) => judge(facts.index, facts.target, definition),
+        None => Vec::new(),
+    }
+}
+
+fn judge(index: &Index, target: &TargetInput, definition: &TaskDefinition) -> Vec<Finding> {
     let snapshot = index.snapshot;
     let not_on_hub: Vec<String> = target
         .reasons

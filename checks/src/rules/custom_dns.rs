@@ -1,6 +1,6 @@
 use super::fixes::{hcl, note, sh};
 use crate::declare_check;
-use crate::facts::{PathContext, Verdict};
+use crate::facts::{PathContext, Site, Verdict};
 use crate::net::Ipv4Cidr;
 use crate::snapshot::VpcEndpoint;
 
@@ -29,7 +29,14 @@ declare_check! {
     pub static CHECK = ("PC104", "custom-dns-servers", Error);
 }
 
-pub fn check(context: &PathContext, endpoint: &VpcEndpoint) -> Verdict {
+pub fn check(context: &PathContext, site: Site) -> Option<Verdict> {
+    match site {
+        Site::InterfaceEndpoint(endpoint) => Some(judge(context, endpoint)),
+        _ => None,
+    }
+}
+
+fn judge(context: &PathContext, endpoint: &VpcEndpoint) -> Verdict {
     let servers = context.custom_dns_servers();
     let vpc = context.placement.vpc;
     if endpoint.private_dns_enabled

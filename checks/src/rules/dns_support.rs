@@ -1,6 +1,6 @@
 use super::fixes::{note, sh};
 use crate::declare_check;
-use crate::facts::{PathContext, Verdict};
+use crate::facts::{PathContext, Site, Verdict};
 
 declare_check! {
     /// ## What it does
@@ -23,7 +23,13 @@ declare_check! {
 
 /// Every path needs name resolution. Without DNS support, a VPC whose DHCP options name other
 /// resolvers can still resolve public names, but never an endpoint's private DNS.
-pub fn check(context: &PathContext, needs_private_dns: bool) -> Verdict {
+pub fn check(context: &PathContext, site: Site) -> Option<Verdict> {
+    let needs_private_dns =
+        matches!(site, Site::InterfaceEndpoint(endpoint) if endpoint.private_dns_enabled);
+    Some(judge(context, needs_private_dns))
+}
+
+fn judge(context: &PathContext, needs_private_dns: bool) -> Verdict {
     let vpc = context.placement.vpc;
     if let Some(gap) = context
         .index

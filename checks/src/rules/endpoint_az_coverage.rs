@@ -1,6 +1,6 @@
 use super::fixes::{hcl, note, sh};
 use crate::declare_check;
-use crate::facts::PathContext;
+use crate::facts::{PathContext, Site};
 use crate::finding::Finding;
 use crate::snapshot::VpcEndpoint;
 
@@ -24,7 +24,14 @@ declare_check! {
     pub static CHECK = ("PC203", "endpoint-az-coverage", Warning);
 }
 
-pub fn check(context: &PathContext, endpoint: &VpcEndpoint) -> Option<Finding> {
+pub fn check(context: &PathContext, site: Site) -> Option<Finding> {
+    match site {
+        Site::InterfaceEndpoint(endpoint) => judge(context, endpoint),
+        _ => None,
+    }
+}
+
+fn judge(context: &PathContext, endpoint: &VpcEndpoint) -> Option<Finding> {
     let zone = &context.placement.subnet.availability_zone;
     if endpoint.network_interfaces.is_empty()
         || endpoint

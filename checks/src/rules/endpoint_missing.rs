@@ -1,6 +1,6 @@
 use super::fixes::{hcl, label, sh};
 use crate::declare_check;
-use crate::facts::{PathContext, Verdict};
+use crate::facts::{PathContext, Site, Verdict};
 use crate::flows::FlowKind;
 use crate::snapshot::EndpointType;
 
@@ -27,7 +27,14 @@ declare_check! {
     pub static CHECK = ("PC201", "endpoint-missing", Error);
 }
 
-pub fn check(context: &PathContext, service_name: &str) -> Verdict {
+pub fn check(context: &PathContext, site: Site) -> Option<Verdict> {
+    match site {
+        Site::MissingEndpoint(service_name) => Some(judge(context, service_name)),
+        _ => None,
+    }
+}
+
+fn judge(context: &PathContext, service_name: &str) -> Verdict {
     let vpc = &context.placement.vpc.id;
     let subnets = context.target_subnets_per_zone();
     let subnet_args: Vec<String> = subnets.iter().map(|subnet| sh(subnet)).collect();

@@ -2,7 +2,7 @@ use super::fixes::{hcl, hcl_json, json_str, note, sh};
 use std::collections::BTreeMap;
 
 use crate::declare_check;
-use crate::facts::{PathContext, Verdict};
+use crate::facts::{PathContext, Site, Verdict};
 use crate::flows::FlowKind;
 use crate::policy::{Decision, PolicyKind, Request, evaluate};
 use crate::snapshot::VpcEndpoint;
@@ -44,7 +44,16 @@ declare_check! {
     pub static CHECK = ("PC204", "endpoint-policy-denies", Error);
 }
 
-pub fn check(context: &PathContext, endpoint: &VpcEndpoint) -> Verdict {
+pub fn check(context: &PathContext, site: Site) -> Option<Verdict> {
+    match site {
+        Site::InterfaceEndpoint(endpoint) | Site::GatewayEndpoint(endpoint) => {
+            Some(judge(context, endpoint))
+        }
+        _ => None,
+    }
+}
+
+fn judge(context: &PathContext, endpoint: &VpcEndpoint) -> Verdict {
     let Some(document) = &endpoint.policy else {
         // No policy read: the default, unless the endpoint's own description failed (a plan's
         // policy known only after apply); then what it allows is unknown.

@@ -1,7 +1,7 @@
 use super::fixes::{PeerKind, https_rule, rules_summary};
 use crate::declare_check;
 use crate::facts::PeerSpec;
-use crate::facts::{PathContext, Verdict};
+use crate::facts::{PathContext, Site, Verdict};
 use crate::net::AddressSet;
 use crate::snapshot::{EndpointInterface, VpcEndpoint};
 
@@ -24,7 +24,14 @@ declare_check! {
     pub static CHECK = ("PC403", "endpoint-sg-ingress-missing", Error);
 }
 
-pub fn check(context: &PathContext, endpoint: &VpcEndpoint, eni: &EndpointInterface) -> Verdict {
+pub fn check(context: &PathContext, site: Site) -> Option<Verdict> {
+    match site {
+        Site::EndpointInterface(endpoint, eni) => Some(judge(context, endpoint, eni)),
+        _ => None,
+    }
+}
+
+fn judge(context: &PathContext, endpoint: &VpcEndpoint, eni: &EndpointInterface) -> Verdict {
     let mut groups = Vec::new();
     let mut missing = Vec::new();
     for id in &endpoint.security_group_ids {

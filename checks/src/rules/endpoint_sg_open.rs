@@ -1,6 +1,6 @@
 use super::fixes::sh;
 use crate::declare_check;
-use crate::facts::PathContext;
+use crate::facts::{PathContext, Site};
 use crate::finding::Finding;
 use crate::net::{Ipv4Cidr, PortRange, Protocol};
 use crate::snapshot::{Peer, VpcEndpoint};
@@ -22,7 +22,14 @@ declare_check! {
     pub static CHECK = ("PC404", "endpoint-sg-open-to-world", Warning);
 }
 
-pub fn check(context: &PathContext, endpoint: &VpcEndpoint) -> Option<Finding> {
+pub fn check(context: &PathContext, site: Site) -> Option<Finding> {
+    match site {
+        Site::InterfaceEndpoint(endpoint) => judge(context, endpoint),
+        _ => None,
+    }
+}
+
+fn judge(context: &PathContext, endpoint: &VpcEndpoint) -> Option<Finding> {
     let (group, rule) = endpoint
         .security_group_ids
         .iter()

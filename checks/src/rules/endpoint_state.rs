@@ -1,6 +1,6 @@
 use super::fixes::{note, sh};
 use crate::declare_check;
-use crate::facts::{PathContext, Verdict};
+use crate::facts::{PathContext, Site, Verdict};
 use crate::snapshot::{EndpointType, VpcEndpoint};
 
 declare_check! {
@@ -22,7 +22,16 @@ declare_check! {
     pub static CHECK = ("PC202", "endpoint-not-available", Error);
 }
 
-pub fn check(context: &PathContext, endpoint: &VpcEndpoint) -> Verdict {
+pub fn check(context: &PathContext, site: Site) -> Option<Verdict> {
+    match site {
+        Site::InterfaceEndpoint(endpoint) | Site::GatewayEndpoint(endpoint) => {
+            Some(judge(context, endpoint))
+        }
+        _ => None,
+    }
+}
+
+fn judge(context: &PathContext, endpoint: &VpcEndpoint) -> Verdict {
     let no_interfaces =
         endpoint.endpoint_type == EndpointType::Interface && endpoint.network_interfaces.is_empty();
     if endpoint.is_available() && !no_interfaces {

@@ -1,6 +1,6 @@
 use super::fixes::{hcl, note, sh};
 use crate::declare_check;
-use crate::facts::{Index, TargetInput};
+use crate::facts::{Index, TargetFacts, TargetInput};
 use crate::finding::{Finding, Severity};
 use crate::flows::ImageRef;
 use crate::reason::{Category, classify};
@@ -40,7 +40,14 @@ pub const PULL_DISK_FACTOR: u64 = 3;
 const FARGATE_DEFAULT_GIB: u32 = 20;
 const GIB: u64 = 1 << 30;
 
-pub fn check(index: &Index, target: &TargetInput, definition: &TaskDefinition) -> Vec<Finding> {
+pub fn check(facts: &TargetFacts) -> Vec<Finding> {
+    match facts.definition {
+        Some(definition) => judge(facts.index, facts.target, definition),
+        None => Vec::new(),
+    }
+}
+
+fn judge(index: &Index, target: &TargetInput, definition: &TaskDefinition) -> Vec<Finding> {
     let Some(reason) = target
         .reasons
         .iter()

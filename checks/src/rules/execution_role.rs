@@ -1,6 +1,6 @@
 use super::fixes::{hcl, note, sh};
 use crate::declare_check;
-use crate::facts::{Index, TargetInput};
+use crate::facts::{Index, TargetFacts, TargetInput};
 use crate::finding::Finding;
 use crate::flows::Flow;
 use crate::snapshot::{LaunchType, TaskDefinition};
@@ -29,7 +29,14 @@ declare_check! {
 
 pub(crate) const TASK_PRINCIPAL: &str = "ecs-tasks.amazonaws.com";
 
-pub fn check(
+pub fn check(facts: &TargetFacts) -> Vec<Finding> {
+    match facts.definition {
+        Some(definition) => judge(facts.index, facts.target, definition, facts.flows),
+        None => Vec::new(),
+    }
+}
+
+fn judge(
     index: &Index,
     target: &TargetInput,
     definition: &TaskDefinition,

@@ -2,7 +2,7 @@ use serde_json::Value;
 
 use super::fixes::{hcl, hcl_json, json_str, note, sh};
 use crate::declare_check;
-use crate::facts::{PathContext, TargetKind, Verdict};
+use crate::facts::{Carrier, PathContext, TargetKind, Verdict};
 use crate::flows::ImageRef;
 
 declare_check! {
@@ -34,7 +34,8 @@ declare_check! {
     pub static CHECK = ("PC705", "image-digest-missing", Error);
 }
 
-pub fn check(context: &PathContext, images: &[super::image_reference::FlowImage]) -> Vec<Verdict> {
+pub fn check(context: &PathContext, carrier: &Carrier) -> Vec<Verdict> {
+    let images = carrier.images;
     let Some(definition) = context.target.definition else {
         return Vec::new();
     };

@@ -1,6 +1,6 @@
 use super::fixes::sh;
 use crate::declare_check;
-use crate::facts::{PathContext, Verdict};
+use crate::facts::{Carrier, PathContext, Verdict};
 use crate::flows::ImageRef;
 
 declare_check! {
@@ -28,7 +28,8 @@ declare_check! {
     pub static CHECK = ("PC702", "image-platform-mismatch", Error);
 }
 
-pub fn check(context: &PathContext, images: &[super::image_reference::FlowImage]) -> Vec<Verdict> {
+pub fn check(context: &PathContext, carrier: &Carrier) -> Vec<Verdict> {
+    let images = carrier.images;
     if images.is_empty() {
         return Vec::new();
     }

@@ -1,8 +1,7 @@
 use super::fixes::{hcl, note, sh};
 use crate::declare_check;
-use crate::facts::{PathContext, Verdict};
-use crate::flows::{FlowKind, ImageRef};
-use crate::snapshot::{EcrImage, EcrRepository};
+use crate::facts::{Carrier, FlowImage, PathContext, Verdict};
+use crate::flows::ImageRef;
 
 declare_check! {
     /// ## What it does
@@ -22,74 +21,12 @@ declare_check! {
     pub static CHECK = ("PC701", "image-not-found", Error);
 }
 
-/// A private ECR image of the target, resolved once against the snapshot for both image checks.
-pub struct FlowImage<'a> {
-    pub image: ImageRef,
-    pub repository: Option<&'a EcrRepository>,
-    /// The repository's image with the tag or digest the task definition names.
-    pub found: Option<&'a EcrImage>,
-}
-
-/// The private ECR images of the target that this flow's registry serves; empty for other flows.
-pub fn images<'a>(context: &PathContext<'a, '_>) -> Vec<FlowImage<'a>> {
-    let Some(definition) = context
-        .target
-        .definition
-        .filter(|_| context.flow.kind == FlowKind::EcrRegistry)
-    else {
-        return Vec::new();
-    };
-    definition
-        .containers
+pub fn check(context: &PathContext, carrier: &Carrier) -> Vec<Verdict> {
+    carrier
+        .images
         .iter()
-        .map(|container| {
-            (
-                ImageRef::parse(&container.image),
-                ImageRef::registry_host(&container.image),
-            )
-        })
-        .filter_map(|(image, registry)| {
-            let ImageRef::PrivateEcr {
-                account,
-                region,
-                reference,
-                ..
-            } = &image
-            else {
-                return None;
-            };
-            let host = if crate::flows::is_dual_stack_registry(&registry) {
-                registry
-            } else {
-                format!("{account}.dkr.ecr.{region}.amazonaws.com")
-            };
-            if context.flow.host != host {
-                return None;
-            }
-            let arn = image.repository_arn();
-            let repository = context
-                .index
-                .snapshot
-                .ecr_repositories
-                .iter()
-                .find(|repo| Some(&repo.arn) == arn.as_ref());
-            let found = repository.and_then(|repository| {
-                repository.images.iter().find(|candidate| {
-                    &candidate.digest == reference
-                        || candidate.tags.iter().any(|tag| tag == reference)
-                })
-            });
-            Some(FlowImage {
-                image,
-                repository,
-                found,
-            })
-        })
+        .map(|image| verdict(context, image))
         .collect()
-}
-
-pub fn check(context: &PathContext, images: &[FlowImage]) -> Vec<Verdict> {
-    images.iter().map(|image| verdict(context, image)).collect()
 }
 
 fn verdict(context: &PathContext, flow_image: &FlowImage) -> Verdict {

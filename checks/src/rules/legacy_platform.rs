@@ -1,5 +1,5 @@
 use crate::declare_check;
-use crate::facts::TargetInput;
+use crate::facts::{TargetFacts, TargetInput};
 use crate::finding::Finding;
 
 declare_check! {
@@ -22,7 +22,11 @@ declare_check! {
     pub static CHECK = ("PC903", "legacy-platform-version", Info);
 }
 
-pub fn check(target: &TargetInput) -> Option<Finding> {
+pub fn check(facts: &TargetFacts) -> Vec<Finding> {
+    judge(facts.target).into_iter().collect()
+}
+
+fn judge(target: &TargetInput) -> Option<Finding> {
     target.legacy_platform().then(|| {
         CHECK
             .finding(format!(

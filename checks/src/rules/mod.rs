@@ -31,6 +31,7 @@ pub mod private_dns;
 pub mod public_ip;
 pub mod pull_through_cache;
 pub mod reason_unexplained;
+pub mod registry;
 pub mod registry_rate_limit;
 pub mod repository_kms_key;
 pub mod repository_policy;
@@ -49,55 +50,12 @@ mod test_support;
 
 use crate::catalog::CheckInfo;
 
-/// Every check, in id order. A meta-test keeps this list, the docs and the fixtures in step.
-pub static ALL: &[&CheckInfo] = &[
-    &dns_support::CHECK,
-    &dns_hostnames::CHECK,
-    &private_dns::CHECK,
-    &custom_dns::CHECK,
-    &endpoint_missing::CHECK,
-    &endpoint_state::CHECK,
-    &endpoint_az_coverage::CHECK,
-    &endpoint_policy::CHECK,
-    &endpoint_cannot_serve::CHECK,
-    &s3_gateway_route::CHECK,
-    &no_route::CHECK,
-    &route_target::CHECK,
-    &nat_gateway::CHECK,
-    &public_ip::CHECK,
-    &route_beyond::CHECK,
-    &s3_prefix_list_egress::CHECK,
-    &sg_egress::CHECK,
-    &endpoint_sg_ingress::CHECK,
-    &endpoint_sg_open::CHECK,
-    &nacl_request::CHECK,
-    &nacl_return::CHECK,
-    &execution_role::CHECK,
-    &execution_role_trust::CHECK,
-    &role_permissions::CHECK,
-    &repository_policy::CHECK,
-    &secret_kms_key::CHECK,
-    &container_instance_role::CHECK,
-    &secret_json_key::CHECK,
-    &image_reference::CHECK,
-    &image_platform::CHECK,
-    &pull_through_cache::CHECK,
-    &repository_kms_key::CHECK,
-    &image_digest::CHECK,
-    &bare_image_name::CHECK,
-    &registry_rate_limit::CHECK,
-    &ephemeral_storage::CHECK,
-    &stopped_reason::CHECK,
-    &reason_unexplained::CHECK,
-    &collection_gap::CHECK,
-    &launch_type::CHECK,
-    &legacy_platform::CHECK,
-    &target_incomplete::CHECK,
-];
+pub use registry::all;
 
 /// Looks a check up by id (`PC401`) or name (`s3-prefix-list-egress`), case-insensitively.
 pub fn lookup(key: &str) -> Option<&'static CheckInfo> {
-    ALL.iter()
+    all()
+        .iter()
         .copied()
         .find(|check| check.id.eq_ignore_ascii_case(key) || check.name.eq_ignore_ascii_case(key))
 }

@@ -1,7 +1,7 @@
 use super::fixes::{hcl, sh};
 use crate::catalog::CheckInfo;
 use crate::declare_check;
-use crate::facts::{NaclDecision, PathContext, Verdict, nacl_decision};
+use crate::facts::{AclSide, NaclDecision, PathContext, Site, Verdict, nacl_decision};
 use crate::net::{AddressSet, PortRange, Protocol};
 
 declare_check! {
@@ -24,7 +24,21 @@ declare_check! {
     pub static CHECK = ("PC501", "nacl-request-blocked", Error);
 }
 
-pub fn check(context: &PathContext, subnet_id: &str, egress: bool, peer: &AddressSet) -> Verdict {
+/// The task subnet's ACL (see `PathContext::ask_network_acl` for where it applies).
+pub fn task_subnet(context: &PathContext, site: Site) -> Option<Verdict> {
+    context.ask_network_acl(site, AclSide::TaskSubnet, |subnet, peer| {
+        check(context, subnet, true, peer)
+    })
+}
+
+/// The endpoint interface's subnet's ACL, when it is another subnet than the task's.
+pub fn endpoint_subnet(context: &PathContext, site: Site) -> Option<Verdict> {
+    context.ask_network_acl(site, AclSide::EndpointSubnet, |subnet, peer| {
+        check(context, subnet, false, peer)
+    })
+}
+
+fn check(context: &PathContext, subnet_id: &str, egress: bool, peer: &AddressSet) -> Verdict {
     AclQuestion {
         check: &CHECK,
         subnet_id,

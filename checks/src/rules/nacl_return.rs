@@ -1,5 +1,5 @@
 use crate::declare_check;
-use crate::facts::{PathContext, Verdict};
+use crate::facts::{AclSide, PathContext, Site, Verdict};
 use crate::net::{AddressSet, PortRange};
 
 declare_check! {
@@ -22,7 +22,21 @@ declare_check! {
     pub static CHECK = ("PC502", "nacl-return-blocked", Error);
 }
 
-pub fn check(context: &PathContext, subnet_id: &str, egress: bool, peer: &AddressSet) -> Verdict {
+/// The task subnet's ACL (see `PathContext::ask_network_acl` for where it applies).
+pub fn task_subnet(context: &PathContext, site: Site) -> Option<Verdict> {
+    context.ask_network_acl(site, AclSide::TaskSubnet, |subnet, peer| {
+        check(context, subnet, false, peer)
+    })
+}
+
+/// The endpoint interface's subnet's ACL, when it is another subnet than the task's.
+pub fn endpoint_subnet(context: &PathContext, site: Site) -> Option<Verdict> {
+    context.ask_network_acl(site, AclSide::EndpointSubnet, |subnet, peer| {
+        check(context, subnet, true, peer)
+    })
+}
+
+fn check(context: &PathContext, subnet_id: &str, egress: bool, peer: &AddressSet) -> Verdict {
     super::nacl_request::AclQuestion {
         check: &CHECK,
         subnet_id,

@@ -1,6 +1,6 @@
 use super::fixes::{hcl, label, note, sh};
 use crate::declare_check;
-use crate::facts::{PathContext, Verdict, route_for_public};
+use crate::facts::{PathContext, Site, Verdict, route_for_public};
 use crate::snapshot::{Route, RouteState, RouteTargetKind};
 
 declare_check! {
@@ -23,7 +23,12 @@ declare_check! {
     pub static CHECK = ("PC304", "nat-gateway-no-internet", Error);
 }
 
-pub fn check(context: &PathContext, route: &Route) -> Verdict {
+pub fn check(context: &PathContext, site: Site) -> Option<Verdict> {
+    site.usable_route(RouteTargetKind::NatGateway)
+        .map(|route| judge(context, route))
+}
+
+fn judge(context: &PathContext, route: &Route) -> Verdict {
     let index = context.index;
     let Some(nat) = index.nat_gateway(&route.target) else {
         return Verdict::Unknown(

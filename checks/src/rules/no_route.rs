@@ -1,6 +1,6 @@
 use super::fixes::{hcl, label, sh};
 use crate::declare_check;
-use crate::facts::{PathContext, Verdict};
+use crate::facts::{PathContext, Site, Verdict};
 
 declare_check! {
     /// ## What it does
@@ -22,7 +22,14 @@ declare_check! {
     pub static CHECK = ("PC302", "no-internet-route", Error);
 }
 
-pub fn check(context: &PathContext) -> Verdict {
+pub fn check(context: &PathContext, site: Site) -> Option<Verdict> {
+    match site {
+        Site::Internet(None) | Site::Nowhere => Some(judge(context)),
+        _ => None,
+    }
+}
+
+fn judge(context: &PathContext) -> Verdict {
     let subnet = context.subnet_id();
     let vpc = &context.placement.vpc.id;
     if let Some(verdict) = super::collection_gap::unread_route_table(context, &CHECK) {

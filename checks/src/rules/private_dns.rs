@@ -1,6 +1,6 @@
 use super::fixes::{label, note, sh};
 use crate::declare_check;
-use crate::facts::{PathContext, Verdict};
+use crate::facts::{PathContext, Site, Verdict};
 use crate::snapshot::VpcEndpoint;
 
 declare_check! {
@@ -23,7 +23,14 @@ declare_check! {
     pub static CHECK = ("PC103", "endpoint-private-dns-disabled", Error);
 }
 
-pub fn check(context: &PathContext, endpoint: &VpcEndpoint) -> Verdict {
+pub fn check(context: &PathContext, site: Site) -> Option<Verdict> {
+    match site {
+        Site::InterfaceEndpoint(endpoint) => Some(judge(context, endpoint)),
+        _ => None,
+    }
+}
+
+fn judge(context: &PathContext, endpoint: &VpcEndpoint) -> Verdict {
     if endpoint.private_dns_enabled {
         return Verdict::Pass(format!(
             "{} has private DNS on: {} resolves to its ENIs",

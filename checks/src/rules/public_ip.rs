@@ -1,7 +1,7 @@
 use super::fixes::{note, sh};
 use crate::declare_check;
-use crate::facts::{PathContext, TargetKind, Verdict};
-use crate::snapshot::Route;
+use crate::facts::{PathContext, Site, TargetKind, Verdict};
+use crate::snapshot::{Route, RouteTargetKind};
 
 declare_check! {
     /// ## What it does
@@ -21,7 +21,12 @@ declare_check! {
     pub static CHECK = ("PC305", "public-ip-missing", Error);
 }
 
-pub fn check(context: &PathContext, route: &Route) -> Verdict {
+pub fn check(context: &PathContext, site: Site) -> Option<Verdict> {
+    site.usable_route(RouteTargetKind::InternetGateway)
+        .map(|route| judge(context, route))
+}
+
+fn judge(context: &PathContext, route: &Route) -> Verdict {
     if context.placement.public_ip {
         return Verdict::Pass("the task has a public IP".into());
     }

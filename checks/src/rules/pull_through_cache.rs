@@ -5,7 +5,7 @@ use crate::facts::{PathContext, Verdict};
 use crate::policy::{Decision, PolicyKind, Request, evaluate, evaluate_set};
 use crate::snapshot::{EcrRegistry, PullThroughCacheRule};
 
-use super::image_reference::FlowImage;
+use crate::facts::FlowImage;
 
 use super::fixes::{hcl, hcl_json, json_str, name_of, sh};
 

@@ -1,6 +1,6 @@
 use super::fixes::{hcl, label, note, sh};
 use crate::declare_check;
-use crate::facts::{Index, TargetInput};
+use crate::facts::{Index, TargetFacts, TargetInput};
 use crate::finding::{Finding, Severity};
 use crate::flows::{FlowKind, ImageRef};
 use crate::reason::{Category, classify};
@@ -40,7 +40,14 @@ fn same_registry(image_registry: &str, host: &str) -> bool {
     image_registry == host || (hub(image_registry) && hub(host))
 }
 
-pub fn check(index: &Index, target: &TargetInput, definition: &TaskDefinition) -> Vec<Finding> {
+pub fn check(facts: &TargetFacts) -> Vec<Finding> {
+    match facts.definition {
+        Some(definition) => judge(facts.index, facts.target, definition),
+        None => Vec::new(),
+    }
+}
+
+fn judge(index: &Index, target: &TargetInput, definition: &TaskDefinition) -> Vec<Finding> {
     let limited: Vec<String> = target
         .reasons
         .iter()

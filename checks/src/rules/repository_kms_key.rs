@@ -1,9 +1,9 @@
 use super::fixes::{hcl, sh};
 use crate::declare_check;
-use crate::facts::{PathContext, Verdict};
+use crate::facts::{Carrier, PathContext, Verdict};
 use crate::flows::ImageRef;
 
-use super::image_reference::FlowImage;
+use crate::facts::FlowImage;
 
 declare_check! {
     /// ## What it does
@@ -25,7 +25,8 @@ declare_check! {
     pub static CHECK = ("PC704", "repository-kms-key", Error);
 }
 
-pub fn check(context: &PathContext, images: &[FlowImage]) -> Vec<Verdict> {
+pub fn check(context: &PathContext, carrier: &Carrier) -> Vec<Verdict> {
+    let images = carrier.images;
     images
         .iter()
         .filter_map(|image| verdict(context, image))

@@ -2,7 +2,7 @@ use super::fixes::{account_of, hcl, hcl_json, json_str, name_of, note, sh};
 use std::collections::BTreeMap;
 
 use crate::declare_check;
-use crate::facts::{PathContext, Verdict};
+use crate::facts::{Carrier, PathContext, Verdict};
 use crate::finding::Finding;
 use crate::flows::FlowKind;
 use crate::policy::{Decision, PolicyKind, Request, evaluate, explicit_deny};
@@ -38,7 +38,11 @@ declare_check! {
     pub static CHECK = ("PC604", "repository-policy-denies", Error);
 }
 
-pub fn check(context: &PathContext, source_vpce: Option<&str>) -> Vec<Verdict> {
+pub fn check(context: &PathContext, carrier: &Carrier) -> Vec<Verdict> {
+    judge(context, carrier.source_vpce)
+}
+
+fn judge(context: &PathContext, source_vpce: Option<&str>) -> Vec<Verdict> {
     if context.flow.kind != FlowKind::EcrRegistry {
         return Vec::new();
     }
@@ -236,7 +240,7 @@ fn likely_refusal(
 ) -> Option<Verdict> {
     let reason = refused_pull_reason(context, arn)?;
     // Only when the role's side is known to allow it: else PC603 is the finding to read.
-    let Some(Verdict::Pass(_)) = super::role_permissions::check(context, source_vpce) else {
+    let Some(Verdict::Pass(_)) = super::role_permissions::verdict(context, source_vpce) else {
         return None;
     };
     let owner = account_of(arn);

@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 
 use crate::declare_check;
-use crate::facts::{PathContext, Question, Verdict};
+use crate::facts::{Carrier, PathContext, Question, Verdict};
 use crate::flows::FlowKind;
 use crate::policy::{Decision, PolicyKind, Request, evaluate, evaluate_set};
 use crate::snapshot::IamRole;
@@ -41,7 +41,14 @@ declare_check! {
 
 /// `None` when the flow needs no credentials or the role is not in the snapshot (reported once
 /// per target by `execution_role`).
-pub fn check(context: &PathContext, source_vpce: Option<&str>) -> Option<Verdict> {
+pub fn check(context: &PathContext, carrier: &Carrier) -> Vec<Verdict> {
+    verdict(context, carrier.source_vpce).into_iter().collect()
+}
+
+/// The pulling role's verdict for the flow's requests through `source_vpce`; `None` for flows
+/// that carry no role's credentials. PC604 reads it: a registry refusal is the repository's
+/// policy only when the role's side allows.
+pub(crate) fn verdict(context: &PathContext, source_vpce: Option<&str>) -> Option<Verdict> {
     if !context.flow.kind.uses_pulling_role() {
         return None;
     }

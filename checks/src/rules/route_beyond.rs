@@ -1,7 +1,7 @@
 use crate::declare_check;
-use crate::facts::{PathContext, Verdict, route_for};
+use crate::facts::{PathContext, Site, Verdict, route_for};
 use crate::net::Ipv4Cidr;
-use crate::snapshot::{EndpointInterface, Route, RouteTargetKind};
+use crate::snapshot::{EndpointInterface, Route, RouteState, RouteTargetKind};
 
 declare_check! {
     /// ## What it does
@@ -23,7 +23,20 @@ declare_check! {
     pub static CHECK = ("PC306", "route-beyond-view", Warning);
 }
 
-pub fn check(context: &PathContext, route: &Route) -> Verdict {
+/// A route to anything but an internet or NAT gateway (a transit gateway, a peering, an
+/// instance): what lies beyond is not in the snapshot.
+pub fn check(context: &PathContext, site: Site) -> Option<Verdict> {
+    let Site::Internet(Some(route)) = site else {
+        return None;
+    };
+    let gateway = matches!(
+        route.target_kind(),
+        RouteTargetKind::InternetGateway | RouteTargetKind::NatGateway
+    );
+    (route.state != RouteState::Blackhole && !gateway).then(|| judge(context, route))
+}
+
+fn judge(context: &PathContext, route: &Route) -> Verdict {
     Verdict::Unknown(
         CHECK
             .finding(format!("Traffic to {} leaves through {}: the path beyond it is not visible", context.flow.host, route.target))
@@ -41,12 +54,19 @@ pub fn check(context: &PathContext, route: &Route) -> Verdict {
 
 /// Interface endpoint addresses are inside the VPC, so the `local` route normally carries them;
 /// a more specific route (an inspection appliance) takes them elsewhere.
-pub fn check_local(context: &PathContext, eni: &EndpointInterface) -> Verdict {
+pub fn to_endpoint_interface(context: &PathContext, site: Site) -> Option<Verdict> {
+    match site {
+        Site::EndpointInterface(_, eni) => Some(check_local(context, eni)),
+        _ => None,
+    }
+}
+
+fn check_local(context: &PathContext, eni: &EndpointInterface) -> Verdict {
     let Some(table) = context.placement.route_table else {
         return Verdict::Pass("local route (route table not in the snapshot)".into());
     };
     match route_for(context.index, table, &Ipv4Cidr::host(eni.private_ip)) {
-        Some(route) if route.target_kind() != RouteTargetKind::Local => check(context, route),
+        Some(route) if route.target_kind() != RouteTargetKind::Local => judge(context, route),
         _ => Verdict::Pass(format!(
             "{} reaches {} by the local route",
             table.id, eni.private_ip

@@ -1,7 +1,7 @@
 use super::fixes::{hcl, note, sh};
 use crate::declare_check;
-use crate::facts::{PathContext, Verdict};
-use crate::snapshot::Route;
+use crate::facts::{PathContext, Site, Verdict};
+use crate::snapshot::{Route, RouteState, RouteTargetKind};
 
 declare_check! {
     /// ## What it does
@@ -20,7 +20,28 @@ declare_check! {
     pub static CHECK = ("PC303", "route-target-unusable", Error);
 }
 
-pub fn blackhole(context: &PathContext, route: &Route) -> Verdict {
+/// The internet path's route: blocked when it is a blackhole, else the evidence that the subnet
+/// routes there.
+pub fn route(context: &PathContext, site: Site) -> Option<Verdict> {
+    let Site::Internet(Some(route)) = site else {
+        return None;
+    };
+    if route.state == RouteState::Blackhole {
+        return Some(blackhole(context, route));
+    }
+    Some(Verdict::Pass(format!(
+        "{} routes {} to {}",
+        context
+            .placement
+            .route_table
+            .map(|t| t.id.as_str())
+            .unwrap_or("?"),
+        route.destination,
+        route.target
+    )))
+}
+
+fn blackhole(context: &PathContext, route: &Route) -> Verdict {
     let table = context
         .placement
         .route_table
@@ -44,7 +65,12 @@ pub fn blackhole(context: &PathContext, route: &Route) -> Verdict {
     )
 }
 
-pub fn internet_gateway(context: &PathContext, route: &Route) -> Verdict {
+pub fn internet_gateway(context: &PathContext, site: Site) -> Option<Verdict> {
+    site.usable_route(RouteTargetKind::InternetGateway)
+        .map(|route| internet_gateway_verdict(context, route))
+}
+
+fn internet_gateway_verdict(context: &PathContext, route: &Route) -> Verdict {
     let vpc = &context.placement.vpc.id;
     let unread = context
         .index

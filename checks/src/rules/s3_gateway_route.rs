@@ -1,6 +1,6 @@
 use super::fixes::{hcl, label, sh};
 use crate::declare_check;
-use crate::facts::{PathContext, Verdict};
+use crate::facts::{PathContext, Site, Verdict};
 use crate::snapshot::{RouteDestination, RouteState, VpcEndpoint};
 
 declare_check! {
@@ -25,7 +25,14 @@ declare_check! {
     pub static CHECK = ("PC301", "s3-gateway-route-missing", Error);
 }
 
-pub fn check(context: &PathContext, endpoint: &VpcEndpoint) -> Verdict {
+pub fn check(context: &PathContext, site: Site) -> Option<Verdict> {
+    match site {
+        Site::GatewayEndpoint(endpoint) => Some(judge(context, endpoint)),
+        _ => None,
+    }
+}
+
+fn judge(context: &PathContext, endpoint: &VpcEndpoint) -> Verdict {
     let subnet = context.subnet_id();
     let Some(table) = context.placement.route_table else {
         return Verdict::Unknown(

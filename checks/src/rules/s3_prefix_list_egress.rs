@@ -1,7 +1,7 @@
 use super::fixes::{PeerKind, https_rule, rules_summary};
 use crate::declare_check;
 use crate::facts::PeerSpec;
-use crate::facts::{PathContext, Verdict};
+use crate::facts::{PathContext, Site, Verdict};
 use crate::net::AddressSet;
 use crate::snapshot::RouteDestination;
 
@@ -26,7 +26,14 @@ declare_check! {
     pub static CHECK = ("PC401", "s3-prefix-list-egress", Error);
 }
 
-pub fn check(context: &PathContext) -> Verdict {
+pub fn check(context: &PathContext, site: Site) -> Option<Verdict> {
+    match site {
+        Site::GatewayEndpoint(_) => Some(judge(context)),
+        _ => None,
+    }
+}
+
+fn judge(context: &PathContext) -> Verdict {
     let list = context.s3_prefix_list();
     let list_id = list.map(|list| list.id.clone()).or_else(|| {
         let table = context.placement.route_table?;

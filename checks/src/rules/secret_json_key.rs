@@ -1,6 +1,6 @@
 use super::fixes::{hcl, note, sh};
 use crate::declare_check;
-use crate::facts::TargetInput;
+use crate::facts::{TargetFacts, TargetInput};
 use crate::finding::{Finding, Severity};
 use crate::flows::FlowKind;
 use crate::snapshot::TaskDefinition;
@@ -48,7 +48,14 @@ fn json_key_of(value_from: &str) -> Option<(String, &str)> {
         .then(|| (parts[..7].join(":"), parts[7]))
 }
 
-pub fn check(target: &TargetInput, definition: &TaskDefinition) -> Vec<Finding> {
+pub fn check(facts: &TargetFacts) -> Vec<Finding> {
+    match facts.definition {
+        Some(definition) => judge(facts.target, definition),
+        None => Vec::new(),
+    }
+}
+
+fn judge(target: &TargetInput, definition: &TaskDefinition) -> Vec<Finding> {
     let mut keys: Vec<&str> = target
         .reasons
         .iter()

@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 
 use crate::declare_check;
-use crate::facts::{PathContext, Verdict};
+use crate::facts::{Carrier, PathContext, Verdict};
 use crate::flows::FlowKind;
 use crate::policy::{Decision, PolicyKind, Request, evaluate, evaluate_set};
 use crate::snapshot::{IamRole, KmsKey};
@@ -33,7 +33,7 @@ declare_check! {
     pub static CHECK = ("PC605", "secret-kms-decrypt", Error);
 }
 
-pub fn check(context: &PathContext) -> Vec<Verdict> {
+pub fn check(context: &PathContext, _carrier: &Carrier) -> Vec<Verdict> {
     let service = match context.flow.kind {
         FlowKind::SecretsManager => "secretsmanager",
         FlowKind::Ssm => "ssm",

@@ -1,7 +1,7 @@
 use super::fixes::{PeerKind, https_rule, rules_summary};
 use crate::declare_check;
 use crate::facts::PeerSpec;
-use crate::facts::{PathContext, Verdict};
+use crate::facts::{PathContext, Site, Verdict};
 use crate::net::{AddressSet, Ipv4Cidr};
 use crate::snapshot::{EndpointInterface, VpcEndpoint};
 
@@ -26,11 +26,16 @@ declare_check! {
     pub static CHECK = ("PC402", "sg-egress-blocked", Error);
 }
 
-pub fn to_endpoint(
-    context: &PathContext,
-    endpoint: &VpcEndpoint,
-    eni: &EndpointInterface,
-) -> Verdict {
+/// The task's security groups, towards the endpoint interface or the path's public destinations.
+pub fn check(context: &PathContext, site: Site) -> Option<Verdict> {
+    match site {
+        Site::EndpointInterface(endpoint, eni) => Some(to_endpoint(context, endpoint, eni)),
+        Site::Internet(_) => Some(to_public(context, &context.public_destinations())),
+        _ => None,
+    }
+}
+
+fn to_endpoint(context: &PathContext, endpoint: &VpcEndpoint, eni: &EndpointInterface) -> Verdict {
     let peer = PeerSpec {
         addresses: vec![AddressSet::Block(Ipv4Cidr::host(eni.private_ip))],
         groups: &endpoint.security_group_ids,
@@ -65,7 +70,7 @@ pub fn to_endpoint(
     )
 }
 
-pub fn to_public(context: &PathContext, destinations: &[AddressSet]) -> Verdict {
+fn to_public(context: &PathContext, destinations: &[AddressSet]) -> Verdict {
     let peer = PeerSpec {
         addresses: destinations.to_vec(),
         groups: &[],

@@ -1,7 +1,7 @@
 use std::net::Ipv4Addr;
 
 use crate::declare_check;
-use crate::facts::{HopStatus, Index, TargetInput};
+use crate::facts::{HopStatus, Index, TargetFacts, TargetInput};
 use crate::finding::Finding;
 use crate::net::Ipv4Cidr;
 use crate::reason::{Category, Classification};
@@ -28,7 +28,11 @@ declare_check! {
     pub static CHECK = ("PC801", "stopped-reason", Info);
 }
 
-pub fn correlate(
+pub fn correlate(facts: &TargetFacts, flows: &[FlowReport]) -> Vec<Finding> {
+    judge(facts.index, facts.target, facts.classifications, flows)
+}
+
+fn judge(
     index: &Index,
     target: &TargetInput,
     classifications: &[Classification],
