@@ -4,58 +4,51 @@ use std::fmt;
 use std::net::Ipv4Addr;
 use std::str::FromStr;
 
-/// An IPv4 CIDR block such as `10.0.1.0/24`.
+use ipnet::Ipv4Net;
+
+/// An IPv4 CIDR block such as `10.0.1.0/24`, always truncated to its network address; the
+/// arithmetic is `ipnet`'s.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Ipv4Cidr {
-    network: u32,
-    prefix_len: u8,
-}
+pub struct Ipv4Cidr(Ipv4Net);
 
 impl Ipv4Cidr {
-    pub const ANY: Ipv4Cidr = Ipv4Cidr {
-        network: 0,
-        prefix_len: 0,
-    };
+    pub const ANY: Ipv4Cidr = Ipv4Cidr::network(Ipv4Addr::UNSPECIFIED, 0);
+
+    /// `addr/prefix_len`, truncated to its network; `prefix_len` is at most 32.
+    fn new(addr: Ipv4Addr, prefix_len: u8) -> Self {
+        Ipv4Cidr(Ipv4Net::new_assert(addr, prefix_len).trunc())
+    }
+
+    /// A block given by its network address (a constant: nothing to truncate).
+    const fn network(addr: Ipv4Addr, prefix_len: u8) -> Self {
+        Ipv4Cidr(Ipv4Net::new_assert(addr, prefix_len))
+    }
 
     pub fn host(addr: Ipv4Addr) -> Self {
-        Ipv4Cidr {
-            network: u32::from(addr),
-            prefix_len: 32,
-        }
+        Ipv4Cidr::new(addr, 32)
     }
 
     pub fn prefix_len(&self) -> u8 {
-        self.prefix_len
-    }
-
-    fn mask(&self) -> u32 {
-        if self.prefix_len == 0 {
-            0
-        } else {
-            u32::MAX << (32 - u32::from(self.prefix_len))
-        }
-    }
-
-    fn last(&self) -> u32 {
-        self.network | !self.mask()
+        self.0.prefix_len()
     }
 
     /// Every address of `other` lies inside `self`.
     pub fn contains(&self, other: &Ipv4Cidr) -> bool {
-        self.prefix_len <= other.prefix_len && (other.network & self.mask()) == self.network
+        self.0.contains(&other.0)
     }
 
     pub fn contains_addr(&self, addr: Ipv4Addr) -> bool {
-        self.contains(&Ipv4Cidr::host(addr))
+        self.0.contains(&addr)
     }
 
     pub fn overlaps(&self, other: &Ipv4Cidr) -> bool {
-        self.network <= other.last() && other.network <= self.last()
+        self.0.network() <= other.0.broadcast() && other.0.network() <= self.0.broadcast()
     }
 
-    /// The first usable-looking address, used to name the VPC resolver (`base + 2`).
+    /// The block's `n`th address from its network address, used to name the VPC resolver
+    /// (`base + 2`).
     pub fn nth_address(&self, n: u32) -> Ipv4Addr {
-        Ipv4Addr::from(self.network.wrapping_add(n))
+        Ipv4Addr::from(u32::from(self.0.network()).wrapping_add(n))
     }
 
     /// True when the block is private (RFC 1918), shared (RFC 6598) or link-local space.
@@ -65,26 +58,11 @@ impl Ipv4Cidr {
 }
 
 const NON_PUBLIC_SPACE: [Ipv4Cidr; 5] = [
-    Ipv4Cidr {
-        network: 0x0A00_0000,
-        prefix_len: 8,
-    }, // 10.0.0.0/8
-    Ipv4Cidr {
-        network: 0xAC10_0000,
-        prefix_len: 12,
-    }, // 172.16.0.0/12
-    Ipv4Cidr {
-        network: 0xC0A8_0000,
-        prefix_len: 16,
-    }, // 192.168.0.0/16
-    Ipv4Cidr {
-        network: 0x6440_0000,
-        prefix_len: 10,
-    }, // 100.64.0.0/10
-    Ipv4Cidr {
-        network: 0xA9FE_0000,
-        prefix_len: 16,
-    }, // 169.254.0.0/16
+    Ipv4Cidr::network(Ipv4Addr::new(10, 0, 0, 0), 8),
+    Ipv4Cidr::network(Ipv4Addr::new(172, 16, 0, 0), 12),
+    Ipv4Cidr::network(Ipv4Addr::new(192, 168, 0, 0), 16),
+    Ipv4Cidr::network(Ipv4Addr::new(100, 64, 0, 0), 10),
+    Ipv4Cidr::network(Ipv4Addr::new(169, 254, 0, 0), 16),
 ];
 
 impl FromStr for Ipv4Cidr {
@@ -103,14 +81,7 @@ impl FromStr for Ipv4Cidr {
             .ok()
             .filter(|len| *len <= 32)
             .ok_or_else(|| format!("`{text}` has an invalid prefix length"))?;
-        let cidr = Ipv4Cidr {
-            network: u32::from(addr),
-            prefix_len,
-        };
-        Ok(Ipv4Cidr {
-            network: cidr.network & cidr.mask(),
-            prefix_len,
-        })
+        Ok(Ipv4Cidr::new(addr, prefix_len))
     }
 }
 
@@ -123,8 +94,8 @@ fn write_address(f: &mut fmt::Formatter<'_>, address: u32) -> fmt::Result {
 
 impl fmt::Display for Ipv4Cidr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_address(f, self.network)?;
-        write!(f, "/{}", self.prefix_len)
+        write_address(f, u32::from(self.0.network()))?;
+        write!(f, "/{}", self.0.prefix_len())
     }
 }
 
@@ -142,7 +113,7 @@ impl AddressSet {
     pub fn covered_by(&self, cidr: &Ipv4Cidr) -> bool {
         match self {
             AddressSet::Block(block) => cidr.contains(block),
-            AddressSet::Public => cidr.prefix_len == 0,
+            AddressSet::Public => cidr.prefix_len() == 0,
         }
     }
 
@@ -158,7 +129,9 @@ impl AddressSet {
 impl fmt::Display for AddressSet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            AddressSet::Block(block) if block.prefix_len == 32 => write_address(f, block.network),
+            AddressSet::Block(block) if block.prefix_len() == 32 => {
+                write_address(f, u32::from(block.0.network()))
+            }
             AddressSet::Block(block) => write!(f, "{block}"),
             AddressSet::Public => f.write_str("public addresses"),
         }

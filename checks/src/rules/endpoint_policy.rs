@@ -215,7 +215,7 @@ fn near_miss(document: &serde_json::Value, resource: &str) -> Option<String> {
         })
         .find(|candidate| {
             let candidate_bucket = candidate.split('/').next().unwrap_or(candidate);
-            candidate_bucket != bucket && super::fixes::edit_distance(candidate_bucket, bucket) <= 3
+            candidate_bucket != bucket && strsim::levenshtein(candidate_bucket, bucket) <= 3
         })
 }
 

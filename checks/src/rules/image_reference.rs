@@ -92,7 +92,7 @@ fn verdict(context: &PathContext, flow_image: &FlowImage) -> Verdict {
         .iter()
         .flat_map(|image| image.tags.iter().map(String::as_str))
         .collect();
-    tags.sort_by_key(|tag| (super::fixes::edit_distance(tag, reference), tag.to_string()));
+    tags.sort_by_key(|tag| (strsim::levenshtein(tag, reference), tag.to_string()));
     let closest: Vec<&str> = tags.into_iter().take(3).collect();
     let suggestion = closest.first().copied().unwrap_or("<existing tag>");
     Verdict::Block(
