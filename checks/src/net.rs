@@ -99,6 +99,42 @@ impl fmt::Display for Ipv4Cidr {
     }
 }
 
+/// Which way a security group rule or a network ACL entry applies: the API's `Egress` flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Direction {
+    Ingress,
+    Egress,
+}
+
+impl Direction {
+    /// The direction of an entry whose API `Egress` flag is `egress`.
+    pub fn of_egress_flag(egress: bool) -> Self {
+        if egress {
+            Direction::Egress
+        } else {
+            Direction::Ingress
+        }
+    }
+
+    pub fn is_egress(self) -> bool {
+        self == Direction::Egress
+    }
+
+    /// "outbound" or "inbound", as the console names a network ACL's rules.
+    pub fn console_name(self) -> &'static str {
+        match self {
+            Direction::Egress => "outbound",
+            Direction::Ingress => "inbound",
+        }
+    }
+}
+
+impl fmt::Display for Direction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.console_name())
+    }
+}
+
 /// The set of addresses a flow talks to, as far as the engine knows them.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AddressSet {

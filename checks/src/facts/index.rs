@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use super::path::Verdict;
 use crate::flows::FlowKind;
-use crate::net::{AddressSet, PortRange};
+use crate::net::{AddressSet, Direction, PortRange};
 
 use crate::net::Ipv4Cidr;
 use crate::snapshot::*;
@@ -34,10 +34,25 @@ pub struct Index<'a> {
 /// Everything a memoized verdict depends on.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Question {
-    /// (check id, subnet, egress, peer, ports, flow).
-    NetworkAcl(&'static str, String, bool, AddressSet, PortRange, FlowKind),
-    /// (role, flow, region, the flow's resources, the endpoint the requests come through).
-    RolePermissions(String, FlowKind, String, Vec<String>, Option<String>),
+    /// One direction of a subnet's network ACL, asked by a check about a peer and ports.
+    NetworkAcl {
+        check: &'static str,
+        subnet: String,
+        direction: Direction,
+        peer: AddressSet,
+        ports: PortRange,
+        flow: FlowKind,
+    },
+    /// A role's permissions for a flow's requests in a region.
+    RolePermissions {
+        role: String,
+        flow: FlowKind,
+        region: String,
+        /// The flow's resources (repositories, secrets, log groups).
+        resources: Vec<String>,
+        /// The endpoint the requests come through (`aws:SourceVpce`).
+        source_vpce: Option<String>,
+    },
 }
 
 fn by_key<'a, T>(items: &'a [T], key: impl Fn(&'a T) -> &'a str) -> HashMap<&'a str, &'a T> {

@@ -1,7 +1,7 @@
 //! The rule-matching primitives every check shares: security groups, network ACLs, routes.
 
 use super::Index;
-use crate::net::{AddressSet, Ipv4Cidr, PortRange, Protocol};
+use crate::net::{AddressSet, Direction, Ipv4Cidr, PortRange, Protocol};
 use crate::snapshot::{
     NaclEntry, NetworkAcl, Peer, Route, RouteDestination, RouteTable, RuleAction, SecurityGroup,
     SgRule,
@@ -23,7 +23,7 @@ pub struct PeerSpec<'x> {
 pub fn sg_allows<'a>(
     index: &Index<'a>,
     groups: &[&'a SecurityGroup],
-    egress: bool,
+    direction: Direction,
     peer: &PeerSpec,
     protocol: Protocol,
     ports: &PortRange,
@@ -31,7 +31,7 @@ pub fn sg_allows<'a>(
     let rules: Vec<(&'a SecurityGroup, &'a SgRule)> = groups
         .iter()
         .flat_map(|group| {
-            let rules = if egress {
+            let rules = if direction.is_egress() {
                 &group.egress
             } else {
                 &group.ingress
@@ -79,7 +79,7 @@ pub enum NaclDecision {
 /// implicit deny at the end. Every port of `ports` must be allowed for every peer address.
 pub fn nacl_decision(
     acl: &NetworkAcl,
-    egress: bool,
+    direction: Direction,
     peer: &AddressSet,
     protocol: Protocol,
     ports: PortRange,
@@ -87,7 +87,7 @@ pub fn nacl_decision(
     let mut entries: Vec<&NaclEntry> = acl
         .entries
         .iter()
-        .filter(|entry| entry.egress == egress)
+        .filter(|entry| Direction::of_egress_flag(entry.egress) == direction)
         .collect();
     entries.sort_by_key(|entry| entry.rule_number);
     let mut undecided = vec![ports];
@@ -230,7 +230,7 @@ mod tests {
         assert_eq!(
             nacl_decision(
                 &acl,
-                true,
+                Direction::Egress,
                 &host("10.0.3.4"),
                 Protocol::Tcp,
                 PortRange::HTTPS
@@ -244,7 +244,7 @@ mod tests {
         assert_eq!(
             nacl_decision(
                 &acl,
-                true,
+                Direction::Egress,
                 &host("52.1.1.1"),
                 Protocol::Tcp,
                 PortRange::HTTPS
@@ -265,7 +265,7 @@ mod tests {
         assert_eq!(
             nacl_decision(
                 &narrow,
-                false,
+                Direction::Ingress,
                 &host("10.0.3.4"),
                 Protocol::Tcp,
                 PortRange::LINUX_EPHEMERAL
@@ -298,7 +298,7 @@ mod tests {
         assert_eq!(
             nacl_decision(
                 &split,
-                false,
+                Direction::Ingress,
                 &host("10.0.3.4"),
                 Protocol::Tcp,
                 PortRange::LINUX_EPHEMERAL
@@ -316,7 +316,7 @@ mod tests {
         assert_eq!(
             nacl_decision(
                 &acl,
-                true,
+                Direction::Egress,
                 &AddressSet::Block("10.0.1.0/24".parse().unwrap()),
                 Protocol::Tcp,
                 PortRange::HTTPS
@@ -330,7 +330,7 @@ mod tests {
         assert!(matches!(
             nacl_decision(
                 &acl,
-                true,
+                Direction::Egress,
                 &AddressSet::Public,
                 Protocol::Tcp,
                 PortRange::HTTPS

@@ -2,7 +2,7 @@ use super::fixes::{PeerKind, https_rule, rules_summary};
 use crate::declare_check;
 use crate::facts::PeerSpec;
 use crate::facts::{PathContext, Site, Verdict};
-use crate::net::AddressSet;
+use crate::net::{AddressSet, Direction};
 use crate::snapshot::{EndpointInterface, VpcEndpoint};
 
 declare_check! {
@@ -46,7 +46,8 @@ fn judge(context: &PathContext, endpoint: &VpcEndpoint, eni: &EndpointInterface)
         groups: &context.placement.security_group_ids,
         prefix_list: None,
     };
-    if let Some(rules) = super::fixes::https_allowed_by(context, &groups, false, &peer) {
+    if let Some(rules) = super::fixes::https_allowed_by(context, &groups, Direction::Ingress, &peer)
+    {
         return Verdict::Pass(format!(
             "{} accepts TCP 443 from {source} by {rules}",
             endpoint.id
@@ -65,7 +66,7 @@ fn judge(context: &PathContext, endpoint: &VpcEndpoint, eni: &EndpointInterface)
     };
     let (cli, terraform) = https_rule(
         group_ids[0],
-        false,
+        Direction::Ingress,
         peer_kind,
         &peer,
         &format!("ECS tasks to {}", endpoint.short_service()),
@@ -81,7 +82,7 @@ fn judge(context: &PathContext, endpoint: &VpcEndpoint, eni: &EndpointInterface)
                 context.placement.security_group_ids.join(", "),
                 endpoint.id,
                 eni.private_ip,
-                rules_summary(&groups, false)
+                rules_summary(&groups, Direction::Ingress)
             ))
             .fix(cli, terraform),
     )

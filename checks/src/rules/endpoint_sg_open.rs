@@ -64,7 +64,7 @@ fn judge(context: &PathContext, endpoint: &VpcEndpoint) -> Option<Finding> {
     };
     let (allow, terraform) = super::fixes::https_rule(
         &group.id,
-        false,
+        crate::net::Direction::Ingress,
         super::fixes::PeerKind::Cidr,
         &vpc_cidr,
         "VPC to interface endpoints",

@@ -1,5 +1,6 @@
 //! Helpers that spell AWS CLI commands and Terraform the same way in every check.
 
+use crate::net::Direction;
 use crate::snapshot::NetworkAcl;
 
 /// The last path segment of an ARN: a role's, instance profile's or task definition's name.
@@ -115,11 +116,11 @@ pub fn label(id: &str) -> String {
 
 /// A rule number free in the ACL's direction, below `before` when given, so the new entry is
 /// evaluated before the rule that denies.
-pub fn free_nacl_rule_number(acl: &NetworkAcl, egress: bool, before: Option<u16>) -> u16 {
+pub fn free_nacl_rule_number(acl: &NetworkAcl, direction: Direction, before: Option<u16>) -> u16 {
     let taken = |number: u16| {
-        acl.entries
-            .iter()
-            .any(|entry| entry.egress == egress && entry.rule_number == number)
+        acl.entries.iter().any(|entry| {
+            Direction::of_egress_flag(entry.egress) == direction && entry.rule_number == number
+        })
     };
     match before {
         Some(limit) => (1..limit).rev().find(|number| !taken(*number)).unwrap_or(1),
@@ -133,7 +134,7 @@ pub fn free_nacl_rule_number(acl: &NetworkAcl, egress: bool, before: Option<u16>
 /// A security group rule allowing TCP 443, as CLI `--ip-permissions` and as a Terraform resource.
 pub fn https_rule(
     group_id: &str,
-    egress: bool,
+    direction: Direction,
     peer_kind: PeerKind,
     peer: &str,
     description: &str,
@@ -153,7 +154,7 @@ pub fn https_rule(
             format!("prefix_list_id               = \"{}\"", hcl(peer)),
         ),
     };
-    let (verb, resource) = if egress {
+    let (verb, resource) = if direction.is_egress() {
         (
             "authorize-security-group-egress",
             "aws_vpc_security_group_egress_rule",
@@ -200,11 +201,11 @@ pub fn network_configuration(subnets: &[&str], groups: &[String], public_ip: boo
 }
 
 /// The rules of the groups in one direction, for the evidence of a finding (`sg-1: sgr-1 (...)`).
-pub fn rules_summary(groups: &[&crate::snapshot::SecurityGroup], egress: bool) -> String {
+pub fn rules_summary(groups: &[&crate::snapshot::SecurityGroup], direction: Direction) -> String {
     let parts: Vec<String> = groups
         .iter()
         .map(|group| {
-            let rules = if egress {
+            let rules = if direction.is_egress() {
                 &group.egress
             } else {
                 &group.ingress
@@ -235,13 +236,13 @@ pub fn rules_summary(groups: &[&crate::snapshot::SecurityGroup], egress: bool) -
 pub fn https_allowed_by(
     context: &crate::facts::PathContext,
     groups: &[&crate::snapshot::SecurityGroup],
-    egress: bool,
+    direction: Direction,
     peer: &crate::facts::PeerSpec,
 ) -> Option<String> {
     let rules = crate::facts::sg_allows(
         context.index,
         groups,
-        egress,
+        direction,
         peer,
         crate::net::Protocol::Tcp,
         &crate::net::PortRange::HTTPS,

@@ -2,7 +2,7 @@ use super::fixes::{hcl, sh};
 use crate::catalog::CheckInfo;
 use crate::declare_check;
 use crate::facts::{AclSide, NaclDecision, PathContext, Site, Verdict, nacl_decision};
-use crate::net::{AddressSet, PortRange, Protocol};
+use crate::net::{AddressSet, Direction, PortRange, Protocol};
 
 declare_check! {
     /// ## What it does
@@ -27,22 +27,27 @@ declare_check! {
 /// The task subnet's ACL (see `PathContext::ask_network_acl` for where it applies).
 pub fn task_subnet(context: &PathContext, site: Site) -> Option<Verdict> {
     context.ask_network_acl(site, AclSide::TaskSubnet, |subnet, peer| {
-        check(context, subnet, true, peer)
+        check(context, subnet, Direction::Egress, peer)
     })
 }
 
 /// The endpoint interface's subnet's ACL, when it is another subnet than the task's.
 pub fn endpoint_subnet(context: &PathContext, site: Site) -> Option<Verdict> {
     context.ask_network_acl(site, AclSide::EndpointSubnet, |subnet, peer| {
-        check(context, subnet, false, peer)
+        check(context, subnet, Direction::Ingress, peer)
     })
 }
 
-fn check(context: &PathContext, subnet_id: &str, egress: bool, peer: &AddressSet) -> Verdict {
+fn check(
+    context: &PathContext,
+    subnet_id: &str,
+    direction: Direction,
+    peer: &AddressSet,
+) -> Verdict {
     AclQuestion {
         check: &CHECK,
         subnet_id,
-        egress,
+        direction,
         peer,
         required: PortRange::HTTPS,
         fix_ports: PortRange::HTTPS,
@@ -55,7 +60,7 @@ fn check(context: &PathContext, subnet_id: &str, egress: bool, peer: &AddressSet
 pub(super) struct AclQuestion<'x> {
     pub check: &'static CheckInfo,
     pub subnet_id: &'x str,
-    pub egress: bool,
+    pub direction: Direction,
     pub peer: &'x AddressSet,
     pub required: PortRange,
     pub fix_ports: PortRange,
@@ -63,14 +68,14 @@ pub(super) struct AclQuestion<'x> {
 
 impl AclQuestion<'_> {
     pub fn answer(&self, context: &PathContext) -> Verdict {
-        let key = crate::facts::Question::NetworkAcl(
-            self.check.id,
-            self.subnet_id.to_string(),
-            self.egress,
-            self.peer.clone(),
-            self.required,
-            context.flow.kind,
-        );
+        let key = crate::facts::Question::NetworkAcl {
+            check: self.check.id,
+            subnet: self.subnet_id.to_string(),
+            direction: self.direction,
+            peer: self.peer.clone(),
+            ports: self.required,
+            flow: context.flow.kind,
+        };
         context.index.memo(key, || self.decide(context))
     }
 
@@ -78,33 +83,33 @@ impl AclQuestion<'_> {
         let AclQuestion {
             check,
             subnet_id,
-            egress,
+            direction,
             peer,
             required,
             fix_ports,
         } = *self;
-        let direction = if egress { "outbound" } else { "inbound" };
+        let egress = direction.is_egress();
         let preposition = if egress { "to" } else { "from" };
         let Some(acl) = context.index.nacl_for(subnet_id) else {
             return Verdict::Unknown(super::collection_gap::missing_nacl(context, subnet_id));
         };
-        let (rule, ports, partial) = match nacl_decision(acl, egress, peer, Protocol::Tcp, required)
-        {
-            NaclDecision::Allowed(rules) => {
-                use std::fmt::Write;
-                let mut evidence = format!("{} {direction} rule", acl.id);
-                for (index, rule) in rules.iter().enumerate() {
-                    let _ = write!(evidence, "{}{rule}", if index == 0 { " " } else { ", " });
+        let (rule, ports, partial) =
+            match nacl_decision(acl, direction, peer, Protocol::Tcp, required) {
+                NaclDecision::Allowed(rules) => {
+                    use std::fmt::Write;
+                    let mut evidence = format!("{} {direction} rule", acl.id);
+                    for (index, rule) in rules.iter().enumerate() {
+                        let _ = write!(evidence, "{}{rule}", if index == 0 { " " } else { ", " });
+                    }
+                    let _ = write!(evidence, " allows tcp {required} {preposition} {peer}");
+                    return Verdict::Pass(evidence);
                 }
-                let _ = write!(evidence, " allows tcp {required} {preposition} {peer}");
-                return Verdict::Pass(evidence);
-            }
-            NaclDecision::Denied {
-                rule,
-                ports,
-                partial,
-            } => (rule, ports, partial),
-        };
+                NaclDecision::Denied {
+                    rule,
+                    ports,
+                    partial,
+                } => (rule, ports, partial),
+            };
         let rule_name = rule
             .map(|number| format!("rule {number}"))
             .unwrap_or_else(|| "the implicit deny (*)".into());
@@ -117,7 +122,7 @@ impl AclQuestion<'_> {
             AddressSet::Block(block) => block.to_string(),
             AddressSet::Public => "0.0.0.0/0".to_string(),
         };
-        let number = super::fixes::free_nacl_rule_number(acl, egress, rule);
+        let number = super::fixes::free_nacl_rule_number(acl, direction, rule);
         let flag = if egress { "--egress" } else { "--ingress" };
         let what = if required == PortRange::HTTPS {
             "HTTPS requests".to_string()

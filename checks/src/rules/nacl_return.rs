@@ -1,6 +1,6 @@
 use crate::declare_check;
 use crate::facts::{AclSide, PathContext, Site, Verdict};
-use crate::net::{AddressSet, PortRange};
+use crate::net::{AddressSet, Direction, PortRange};
 
 declare_check! {
     /// ## What it does
@@ -25,22 +25,27 @@ declare_check! {
 /// The task subnet's ACL (see `PathContext::ask_network_acl` for where it applies).
 pub fn task_subnet(context: &PathContext, site: Site) -> Option<Verdict> {
     context.ask_network_acl(site, AclSide::TaskSubnet, |subnet, peer| {
-        check(context, subnet, false, peer)
+        check(context, subnet, Direction::Ingress, peer)
     })
 }
 
 /// The endpoint interface's subnet's ACL, when it is another subnet than the task's.
 pub fn endpoint_subnet(context: &PathContext, site: Site) -> Option<Verdict> {
     context.ask_network_acl(site, AclSide::EndpointSubnet, |subnet, peer| {
-        check(context, subnet, true, peer)
+        check(context, subnet, Direction::Egress, peer)
     })
 }
 
-fn check(context: &PathContext, subnet_id: &str, egress: bool, peer: &AddressSet) -> Verdict {
+fn check(
+    context: &PathContext,
+    subnet_id: &str,
+    direction: Direction,
+    peer: &AddressSet,
+) -> Verdict {
     super::nacl_request::AclQuestion {
         check: &CHECK,
         subnet_id,
-        egress,
+        direction,
         peer,
         required: PortRange::LINUX_EPHEMERAL,
         fix_ports: PortRange {

@@ -70,13 +70,13 @@ pub(crate) fn verdict(context: &PathContext, source_vpce: Option<&str>) -> Optio
         ));
     };
     let flow = context.flow;
-    let question = Question::RolePermissions(
-        role.arn.clone(),
-        flow.kind,
-        flow.region.clone(),
-        flow.resources.clone(),
-        source_vpce.map(str::to_string),
-    );
+    let question = Question::RolePermissions {
+        role: role.arn.clone(),
+        flow: flow.kind,
+        region: flow.region.clone(),
+        resources: flow.resources.clone(),
+        source_vpce: source_vpce.map(str::to_string),
+    };
     Some(
         context
             .index

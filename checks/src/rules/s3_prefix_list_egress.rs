@@ -2,7 +2,7 @@ use super::fixes::{PeerKind, https_rule, rules_summary};
 use crate::declare_check;
 use crate::facts::PeerSpec;
 use crate::facts::{PathContext, Site, Verdict};
-use crate::net::AddressSet;
+use crate::net::{AddressSet, Direction};
 use crate::snapshot::RouteDestination;
 
 declare_check! {
@@ -57,7 +57,8 @@ fn judge(context: &PathContext) -> Verdict {
         prefix_list: list_id.as_deref(),
     };
     let (groups, missing) = context.task_groups();
-    if let Some(rules) = super::fixes::https_allowed_by(context, &groups, true, &peer) {
+    if let Some(rules) = super::fixes::https_allowed_by(context, &groups, Direction::Egress, &peer)
+    {
         return Verdict::Pass(format!("egress to the S3 prefix list allowed by {rules}"));
     }
     let list_reads = [
@@ -86,7 +87,7 @@ fn judge(context: &PathContext) -> Verdict {
     };
     let (cli, terraform) = https_rule(
         &first.id,
-        true,
+        Direction::Egress,
         PeerKind::PrefixList,
         &list_id,
         "S3 gateway endpoint (ECR image layers)",
@@ -100,7 +101,7 @@ fn judge(context: &PathContext) -> Verdict {
             .detail(format!(
                 "Image layers come from {} through the S3 gateway endpoint, at S3's public addresses (prefix list {list_id}). No egress rule allows them. Egress rules: {}.",
                 context.flow.host,
-                rules_summary(&groups, true)
+                rules_summary(&groups, Direction::Egress)
             ))
             .fix(cli, terraform),
     )

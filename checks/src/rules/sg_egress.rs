@@ -2,7 +2,7 @@ use super::fixes::{PeerKind, https_rule, rules_summary};
 use crate::declare_check;
 use crate::facts::PeerSpec;
 use crate::facts::{PathContext, Site, Verdict};
-use crate::net::{AddressSet, Ipv4Cidr};
+use crate::net::{AddressSet, Direction, Ipv4Cidr};
 use crate::snapshot::{EndpointInterface, VpcEndpoint};
 
 declare_check! {
@@ -96,7 +96,7 @@ fn evaluate(
     peer_id: &str,
 ) -> Verdict {
     let (groups, missing) = context.task_groups();
-    if let Some(rules) = super::fixes::https_allowed_by(context, &groups, true, peer) {
+    if let Some(rules) = super::fixes::https_allowed_by(context, &groups, Direction::Egress, peer) {
         return Verdict::Pass(format!("egress to {destination} allowed by {rules}"));
     }
     if !missing.is_empty() || groups.is_empty() {
@@ -105,7 +105,7 @@ fn evaluate(
     let group_ids: Vec<&str> = groups.iter().map(|group| group.id.as_str()).collect();
     let (cli, terraform) = https_rule(
         group_ids[0],
-        true,
+        Direction::Egress,
         peer_kind,
         peer_id,
         &format!("{} for ECS pulls", context.flow.kind.id()),
@@ -118,7 +118,7 @@ fn evaluate(
             .detail(format!(
                 "{} goes to {destination}. No egress rule of the task's groups allows TCP 443 there. Egress rules: {}.",
                 context.flow.kind.describe(),
-                rules_summary(&groups, true)
+                rules_summary(&groups, Direction::Egress)
             ))
             .fix(cli, terraform),
     )
