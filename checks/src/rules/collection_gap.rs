@@ -187,6 +187,20 @@ fn unseen(api: &str, what: String, resources: Vec<String>, index: &Index) -> Fin
         .detail(format!("{cause} this hop cannot be decided."))
 }
 
+/// The execution role could not be read: its trust policy and permissions are unknown.
+pub fn unread_role(
+    role_arn: &str,
+    target_name: &str,
+    gap: &crate::snapshot::CollectionGap,
+) -> Finding {
+    CHECK
+        .finding(format!(
+            "Execution role {role_arn} of {target_name} could not be read: its trust and permissions are unknown"
+        ))
+        .resource(role_arn)
+        .detail(because(gap))
+}
+
 pub fn missing_groups(context: &PathContext, missing: &[&str]) -> Finding {
     let what = if missing.is_empty() {
         "The task's security groups are".to_string()

@@ -70,10 +70,14 @@ fn judge(
         return findings;
     };
     let Some(role) = index.role(role_arn) else {
-        let cause = match index.gap("iam:GetRole") {
-            Some(gap) => format!("iam:GetRole was refused ({})", gap.error_code),
-            None => "the role is not in the snapshot (deleted, or in another account)".to_string(),
-        };
+        if let Some(gap) = index.gap_about(&["iam:GetRole"], role_arn) {
+            return vec![super::collection_gap::unread_role(
+                role_arn,
+                &target.name,
+                gap,
+            )];
+        }
+        let cause = "the role is not in the snapshot (deleted, or in another account)";
         return vec![
             CHECK
                 .finding(format!(

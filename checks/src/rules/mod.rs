@@ -53,9 +53,16 @@ use crate::catalog::CheckInfo;
 pub use registry::all;
 
 /// Looks a check up by id (`PC401`) or name (`s3-prefix-list-egress`), case-insensitively.
+/// A former name (`registry::FORMER_NAMES`) finds the check under its new one.
 pub fn lookup(key: &str) -> Option<&'static CheckInfo> {
     all()
         .iter()
         .copied()
         .find(|check| check.id.eq_ignore_ascii_case(key) || check.name.eq_ignore_ascii_case(key))
+        .or_else(|| {
+            registry::FORMER_NAMES
+                .iter()
+                .find(|(name, _)| name.eq_ignore_ascii_case(key))
+                .map(|(_, check)| *check)
+        })
 }

@@ -275,6 +275,13 @@ pub static REPORTED_BY_OTHERS: &[&CheckInfo] = &[
     &target_incomplete::CHECK,
 ];
 
+/// Names a check had before it was renamed: `rule`, `--select` and `--ignore` still take them.
+pub static FORMER_NAMES: &[(&str, &CheckInfo)] = &[
+    // It judges whichever role signs the requests: the execution role, or on EC2 without one,
+    // the container instance role.
+    ("execution-role-denies", &role_permissions::CHECK),
+];
+
 /// Every check, in id order, each once: what the tables above run, and what others report.
 pub fn all() -> &'static [&'static CheckInfo] {
     static ALL: std::sync::OnceLock<Vec<&'static CheckInfo>> = std::sync::OnceLock::new();

@@ -36,7 +36,7 @@ declare_check! {
     /// Attach `AmazonECSTaskExecutionRolePolicy` (ECR and logs; for a container instance role
     /// `AmazonEC2ContainerServiceforEC2Role`), or add the missing actions; remove
     /// or narrow the denying statement.
-    pub static CHECK = ("PC603", "execution-role-denies", Error);
+    pub static CHECK = ("PC603", "role-denies-request", Error);
 }
 
 /// `None` when the flow needs no credentials or the role is not in the snapshot (reported once
