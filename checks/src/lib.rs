@@ -3,6 +3,7 @@
 //! Nothing here talks to AWS. `collect → snapshot → engine → render`: this crate is the middle
 //! two, pure and synchronous, so it builds and tests in seconds.
 
+pub mod arn;
 pub mod catalog;
 pub mod engine;
 pub mod facts;

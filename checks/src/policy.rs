@@ -23,9 +23,7 @@ pub struct Request<'a> {
 
 impl Request<'_> {
     pub fn principal_account(&self) -> Option<&str> {
-        self.principal_arn
-            .and_then(|arn| arn.split(':').nth(4))
-            .filter(|account| !account.is_empty())
+        self.principal_arn.and_then(crate::arn::account_of)
     }
 }
 
@@ -280,7 +278,7 @@ fn same_role(named: &str, caller: &str) -> bool {
     named.contains(":role/")
         && caller.contains(":role/")
         && role_name(named) == role_name(caller)
-        && named.split(':').nth(4) == caller.split(':').nth(4)
+        && crate::arn::account_of(named) == crate::arn::account_of(caller)
 }
 
 fn conditions_apply(conditions: &Value, request: &Request) -> Applies {

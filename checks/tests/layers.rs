@@ -1,6 +1,6 @@
 //! The engine crate's modules form layers that read one way, lowest first:
 //!
-//! `net, policy, text → snapshot → flows, reason → finding, catalog → facts → report → rules →
+//! `arn, net, policy, text → snapshot → flows, reason → finding, catalog → facts → report → rules →
 //! engine → plan`
 //!
 //! A module may name modules of its own layer or below, never above: so no rule reads the
@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 
 const LAYERS: &[&[&str]] = &[
-    &["net", "policy", "text"],
+    &["arn", "net", "policy", "text"],
     &["snapshot"],
     &["flows", "reason"],
     &["finding", "catalog"],

@@ -2,6 +2,11 @@
 
 use std::fmt;
 
+pub use ecr_pathcheck_checks::arn::{
+    PARTITIONS, account_of, is_account, is_ecs_name, is_partition, is_region, name_of,
+    partition_of,
+};
+
 /// `arn:aws:ecs:REGION:ACCOUNT:task/CLUSTER/ID` (or the old `task/ID` form, which names no cluster).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskArn {
@@ -73,29 +78,11 @@ impl TaskArn {
     }
 }
 
-/// The partition a region belongs to: `cn-…` is `aws-cn`, `us-gov-…` is `aws-us-gov`, the
-/// others `aws` (AWS General Reference, "ARN formats").
-pub fn partition_of(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else {
-        "aws"
-    }
-}
-
 /// A cluster or service as `--cluster` / `--service` name it: a name of up to 255 letters,
 /// digits, hyphens and underscores (ECS API reference, CreateCluster and CreateService), or its
 /// ARN, `arn:PARTITION:ecs:REGION:ACCOUNT:KIND/…`, whose region is returned.
 pub fn check_ecs_target(kind: &str, text: &str) -> Result<Option<String>, ArnError> {
-    let name_ok = |name: &str| {
-        !name.is_empty()
-            && name.len() <= 255
-            && name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    };
+    let name_ok = is_ecs_name;
     if name_ok(text) {
         return Ok(None);
     }
@@ -130,35 +117,10 @@ fn check_location(partition: &str, region: &str, account: &str) -> Result<(), St
             partition_of(region)
         ));
     }
-    if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+    if !is_account(account) {
         return Err(format!("{account:?} is not a 12-digit account id"));
     }
     Ok(())
-}
-
-/// The partitions whose ARNs the tool reads.
-pub const PARTITIONS: [&str; 3] = ["aws", "aws-cn", "aws-us-gov"];
-
-pub fn is_partition(text: &str) -> bool {
-    PARTITIONS.contains(&text)
-}
-
-/// AWS's region shape, lowercase: `us-east-1`, `eu-central-2`, `us-gov-west-1`,
-/// `ap-southeast-4`, `cn-north-1`, `us-iso-east-1`: a two-letter area, one or two words, a
-/// number.
-pub fn is_region(text: &str) -> bool {
-    let parts: Vec<&str> = text.split('-').collect();
-    let letters = |part: &&str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase());
-    match parts[..] {
-        [area, .., number] if (3..=4).contains(&parts.len()) => {
-            area.len() == 2
-                && letters(&area)
-                && parts[1..parts.len() - 1].iter().all(letters)
-                && (1..=2).contains(&number.len())
-                && number.bytes().all(|b| b.is_ascii_digit())
-        }
-        _ => false,
-    }
 }
 
 /// A region name, or a one-line reason it is not one (with the lowercase spelling when that is
@@ -174,11 +136,6 @@ pub fn check_region(text: &str) -> Result<(), ArnError> {
         "; expected a region name like us-east-1".to_string()
     };
     Err(ArnError(format!("{text:?} is not an AWS region{hint}")))
-}
-
-/// The account id of any ARN (`arn:aws:ecs:us-east-1:111122223333:cluster/prod` → `111122223333`).
-pub fn account_of(arn: &str) -> Option<&str> {
-    arn.split(':').nth(4).filter(|account| !account.is_empty())
 }
 
 /// `--registry-role ACCOUNT=ROLE_ARN`: another account's registry, read with a role of that
@@ -199,7 +156,7 @@ impl RegistryRole {
         let Some((account, role_arn)) = text.trim().split_once('=') else {
             return Err(malformed("there is no '='".into()));
         };
-        if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+        if !is_account(account) {
             return Err(malformed(format!(
                 "{account:?} is not a 12-digit account id"
             )));
@@ -224,11 +181,6 @@ impl RegistryRole {
             role_arn: role_arn.to_string(),
         })
     }
-}
-
-/// The last path segment: the name of a cluster, role or service from its ARN.
-pub fn name_of(arn: &str) -> &str {
-    arn.rsplit('/').next().unwrap_or(arn)
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! placements, and the path context a hop check is asked in.
 //!
 //! Layers read one way (a test in `checks/tests/layers.rs` keeps it so):
-//! `net, policy → snapshot → flows, reason → finding, catalog → facts → rules → engine → report`.
+//! `arn, net, policy, text → snapshot → flows, reason → finding, catalog → facts → rules → engine → report`.
 
 mod image;
 mod index;

@@ -99,8 +99,7 @@ fn failure(gap: &crate::snapshot::CollectionGap) -> Failure {
 fn account_of(gap: &crate::snapshot::CollectionGap) -> &str {
     gap.resource
         .as_deref()
-        .and_then(|arn| arn.split(':').nth(4))
-        .filter(|account| !account.is_empty())
+        .and_then(crate::arn::account_of)
         .unwrap_or("<account>")
 }
 
@@ -128,7 +127,7 @@ fn proves_absence(gap: &crate::snapshot::CollectionGap, snapshot: &crate::Snapsh
         && gap
             .resource
             .as_deref()
-            .and_then(|arn| arn.split(':').nth(4))
+            .and_then(crate::arn::account_of)
             .is_some_and(|account| snapshot.registry_read_as_owner(account))
 }
 

@@ -88,7 +88,7 @@ fn judge(context: &PathContext, endpoint: &VpcEndpoint) -> Verdict {
         known.insert("aws:PrincipalArn".to_string(), vec![role.to_string()]);
         known.insert(
             "aws:PrincipalAccount".to_string(),
-            vec![role.split(':').nth(4).unwrap_or_default().to_string()],
+            vec![super::fixes::account_of(role).to_string()],
         );
     }
     let requests = context.flow.requests();

@@ -3,14 +3,11 @@
 use crate::net::Direction;
 use crate::snapshot::NetworkAcl;
 
-/// The last path segment of an ARN: a role's, instance profile's or task definition's name.
-pub fn name_of(arn: &str) -> &str {
-    arn.rsplit('/').next().unwrap_or(arn)
-}
+pub use crate::arn::name_of;
 
 /// The account field of an ARN (empty for ARNs without one, like S3's).
 pub fn account_of(arn: &str) -> &str {
-    arn.split(':').nth(4).unwrap_or_default()
+    crate::arn::account_of(arn).unwrap_or_default()
 }
 
 /// A value as one shell word, for the AWS CLI commands: unchanged when every character is safe

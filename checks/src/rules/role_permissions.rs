@@ -108,7 +108,7 @@ fn unread_instance_role(context: &PathContext) -> Option<Verdict> {
 
 fn decide(context: &PathContext, role: &IamRole, source_vpce: Option<&str>) -> Verdict {
     let policies = role.identity_policies();
-    let account = role.arn.split(':').nth(4).unwrap_or_default().to_string();
+    let account = super::fixes::account_of(&role.arn).to_string();
     let mut known = BTreeMap::new();
     known.insert("aws:PrincipalArn".to_string(), vec![role.arn.clone()]);
     known.insert("aws:PrincipalAccount".to_string(), vec![account]);

@@ -11,6 +11,7 @@
 //! characters, and none may start with `-`. Free text (stopped reasons, event messages, log
 //! option values) is not refused but made inert by [`super::redact`].
 
+use crate::arn::{is_account, is_ecs_name, is_partition, is_region};
 use std::collections::HashSet;
 use std::fmt;
 use std::net::{IpAddr, Ipv6Addr};
@@ -177,22 +178,6 @@ fn lower_alnum(b: u8) -> bool {
     b.is_ascii_lowercase() || b.is_ascii_digit()
 }
 
-fn is_region(text: &str) -> bool {
-    let parts: Vec<&str> = text.split('-').collect();
-    text.len() <= 32
-        && parts.len() >= 3
-        && parts[..parts.len() - 1]
-            .iter()
-            .all(|part| !part.is_empty() && ascii_all(part, |b| b.is_ascii_lowercase()))
-        && parts
-            .last()
-            .is_some_and(|last| !last.is_empty() && ascii_all(last, |b| b.is_ascii_digit()))
-}
-
-fn is_account(text: &str) -> bool {
-    text.len() == 12 && ascii_all(text, |b| b.is_ascii_digit())
-}
-
 fn is_id(text: &str, prefix: &str) -> bool {
     text.len() <= 128
         && text
@@ -228,7 +213,7 @@ fn is_arn(text: &str, service: &str, resource: &str) -> bool {
         svc == service
     };
     text.len() <= 2048
-        && matches!(partition, "aws" | "aws-cn" | "aws-us-gov")
+        && is_partition(partition)
         && service_ok
         && (region.is_empty() || is_region(region))
         && (account.is_empty() || is_account(account) || account == "aws")
@@ -236,17 +221,6 @@ fn is_arn(text: &str, service: &str, resource: &str) -> bool {
         && rest.starts_with(resource)
         && !rest.starts_with('-')
         && ascii_all(rest, arn_char)
-}
-
-fn is_ecs_name(text: &str) -> bool {
-    (1..=255).contains(&text.len())
-        && text
-            .bytes()
-            .next()
-            .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
-        && ascii_all(text, |b| {
-            b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
-        })
 }
 
 fn is_repository_name(text: &str) -> bool {
