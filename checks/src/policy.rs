@@ -281,6 +281,16 @@ fn same_role(named: &str, caller: &str) -> bool {
         && crate::arn::account_of(named) == crate::arn::account_of(caller)
 }
 
+/// Whether a `Condition` block holds for the request: `Some(true)` or `Some(false)`, `None` when
+/// it names a key or an operator that cannot be decided offline.
+pub fn conditions_hold(conditions: &Value, request: &Request) -> Option<bool> {
+    match conditions_apply(conditions, request) {
+        Applies::Yes => Some(true),
+        Applies::No => Some(false),
+        Applies::Unknown(_) => None,
+    }
+}
+
 fn conditions_apply(conditions: &Value, request: &Request) -> Applies {
     let Some(operators) = conditions.as_object() else {
         return Applies::Unknown("the Condition block is not an object".into());

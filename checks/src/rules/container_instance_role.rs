@@ -3,7 +3,7 @@ use crate::facts::{Index, TargetInput};
 use crate::finding::{Finding, Severity};
 use crate::snapshot::ContainerInstance;
 
-use super::execution_role_trust::{Trust, trusts};
+use super::execution_role_trust::{AssumeSource, Trust, trusts};
 use super::fixes::{name_of, note, sh};
 
 declare_check! {
@@ -97,11 +97,29 @@ fn instance_finding(
                 .detail(format!("{cause}; the agent on {id} pulls with it, and its trust policy and permissions are unknown.")),
         );
     };
-    let trust = role.trust_policy.as_ref()?;
-    let denied = match trusts(trust, INSTANCE_PRINCIPAL) {
+    let Some(trust) = role.trust_policy.as_ref() else {
+        return Some(
+            CHECK
+                .finding(format!("Whether EC2 may assume container instance role {} is unknown: its trust policy was not read", name_of(&role.arn)))
+                .severity(Severity::Warning)
+                .resources([instance.arn.as_str(), role.arn.as_str()])
+                .detail("The role is in the snapshot without its trust policy, so whether ec2.amazonaws.com may assume it cannot be decided."),
+        );
+    };
+    let source = AssumeSource::of(index, target);
+    let denied = match trusts(trust, INSTANCE_PRINCIPAL, &source) {
         Trust::Allowed => return None,
-        Trust::Denied => "denies sts:AssumeRole to ec2.amazonaws.com",
-        Trust::NotAllowed => "has no unconditional Allow of sts:AssumeRole for ec2.amazonaws.com",
+        Trust::Undecided(why) => {
+            return Some(
+                CHECK
+                    .finding(format!("Whether EC2 may assume container instance role {} is unknown: its trust policy's conditions cannot be decided offline", name_of(&role.arn)))
+                    .severity(Severity::Warning)
+                    .resources([instance.arn.as_str(), role.arn.as_str()])
+                    .detail(format!("The trust policy of {} allows ec2.amazonaws.com only under conditions: {why}. Trust policy: {trust}", role.arn)),
+            );
+        }
+        Trust::Denied => "denies sts:AssumeRole to ec2.amazonaws.com".to_string(),
+        Trust::NotAllowed(why) => why,
     };
     let name = name_of(&role.arn);
     let document = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;

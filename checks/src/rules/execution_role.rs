@@ -91,7 +91,8 @@ fn judge(
                 )),
         ];
     };
-    super::execution_role_trust::check(role)
+    let source = super::execution_role_trust::AssumeSource::of(index, target);
+    super::execution_role_trust::check(role, &source)
         .into_iter()
         .collect()
 }

@@ -2,6 +2,7 @@ use super::fixes::{note, sh};
 use serde_json::Value;
 
 use crate::declare_check;
+use crate::facts::{Index, TargetInput};
 use crate::finding::Finding;
 use crate::snapshot::IamRole;
 
@@ -23,41 +24,95 @@ declare_check! {
     pub static CHECK = ("PC602", "execution-role-trust", Error);
 }
 
-pub fn check(role: &IamRole) -> Option<Finding> {
-    let trust = role.trust_policy.as_ref()?;
-    let denied = match trusts(trust, super::execution_role::TASK_PRINCIPAL) {
-        Trust::Allowed => return None,
-        Trust::Denied => true,
-        Trust::NotAllowed => false,
-    };
+/// PC602 for the target's execution role: `source` is what ECS asks to assume it for.
+pub(crate) fn check(role: &IamRole, source: &AssumeSource) -> Option<Finding> {
     let name = role.arn.rsplit('/').next().unwrap_or(&role.arn);
-    let document = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    let Some(trust) = role.trust_policy.as_ref() else {
+        // A role read without its trust policy (a plan's role known only after apply): unknown.
+        return Some(
+            CHECK
+                .finding(format!("Whether ECS may assume execution role {name} is unknown: its trust policy was not read"))
+                .severity(crate::finding::Severity::Warning)
+                .resource(role.arn.as_str())
+                .detail("The role is in the snapshot without its trust policy, so whether ecs-tasks.amazonaws.com may assume it cannot be decided."),
+        );
+    };
+    let why = match trusts(trust, super::execution_role::TASK_PRINCIPAL, source) {
+        Trust::Allowed => return None,
+        Trust::Undecided(why) => {
+            return Some(
+                CHECK
+                    .finding(format!("Whether ECS may assume execution role {name} is unknown: its trust policy's conditions cannot be decided offline"))
+                    .severity(crate::finding::Severity::Warning)
+                    .resource(role.arn.as_str())
+                    .detail(format!("The trust policy of {} allows ecs-tasks.amazonaws.com only under conditions: {why}. Trust policy: {trust}", role.arn)),
+            );
+        }
+        Trust::Denied => "denies sts:AssumeRole to ecs-tasks.amazonaws.com".to_string(),
+        Trust::NotAllowed(why) => why,
+    };
+    let document = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Service":"ecs-tasks.amazonaws.com"}},"Action":"sts:AssumeRole","Condition":{{"ArnLike":{{"aws:SourceArn":"arn:{}:ecs:{}:{}:*"}},"StringEquals":{{"aws:SourceAccount":"{}"}}}}}}]}}"#,
+        source.partition, source.region, source.account, source.account
+    );
     Some(
         CHECK
             .finding(format!("Execution role {name} does not trust ecs-tasks.amazonaws.com"))
             .resource(role.arn.as_str())
             .detail(format!(
-                "The trust policy of {} {}. ECS cannot assume the role, so the task gets no credentials to pull with. Trust policy: {trust}",
+                "The trust policy of {} {why}. ECS cannot assume the role, so the task gets no credentials to pull with. Trust policy: {trust}",
                 role.arn,
-                if denied { "denies sts:AssumeRole to ecs-tasks.amazonaws.com" } else { "has no unconditional Allow of sts:AssumeRole for ecs-tasks.amazonaws.com" }
             ))
             .fix(
-                format!("aws iam update-assume-role-policy --role-name {} --policy-document {}", sh(name), sh(document)),
+                format!("aws iam update-assume-role-policy --role-name {} --policy-document {}", sh(name), sh(&document)),
                 format!("# on the aws_iam_role {}\nassume_role_policy = jsonencode({document})", note(name)),
             ),
     )
 }
 
+/// What the service asks to assume a role for: the account and region of the target, and the
+/// ARNs ECS may send as `aws:SourceArn` (the cluster's and the task's). AWS documents
+/// `aws:SourceAccount` and `aws:SourceArn` conditions on these trust policies against the
+/// confused deputy problem (Amazon ECS Developer Guide, "Amazon ECS task execution IAM role").
+pub(crate) struct AssumeSource<'a> {
+    pub partition: &'a str,
+    pub region: &'a str,
+    pub account: &'a str,
+    pub source_arns: Vec<&'a str>,
+}
+
+impl<'a> AssumeSource<'a> {
+    /// The target's account and region, and as source ARNs the target's own (service or task),
+    /// its tasks' and their clusters'.
+    pub fn of(index: &Index<'a>, target: &'a TargetInput<'a>) -> Self {
+        let snapshot = index.snapshot;
+        let mut source_arns = vec![target.id.as_str()];
+        for task in &target.tasks {
+            source_arns.extend([task.arn.as_str(), task.cluster_arn.as_str()]);
+        }
+        source_arns.dedup();
+        AssumeSource {
+            partition: crate::arn::partition_of(&snapshot.region),
+            region: &snapshot.region,
+            account: &snapshot.account_id,
+            source_arns,
+        }
+    }
+}
+
 /// What a trust policy says about a service principal assuming the role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Trust {
     Allowed,
     Denied,
-    /// No unconditional `Allow` of `sts:AssumeRole` for the service.
-    NotAllowed,
+    /// No `Allow` of `sts:AssumeRole` for the service, or one whose conditions are false for
+    /// this target: why, in words.
+    NotAllowed(String),
+    /// An `Allow` whose conditions cannot be decided offline: why.
+    Undecided(String),
 }
 
-pub(crate) fn trusts(trust: &Value, service: &str) -> Trust {
+pub(crate) fn trusts(trust: &Value, service: &str, source: &AssumeSource) -> Trust {
     let statements: Vec<&Value> = match trust.get("Statement") {
         Some(Value::Array(items)) => items.iter().collect(),
         Some(single) => vec![single],
@@ -81,21 +136,79 @@ pub(crate) fn trusts(trust: &Value, service: &str) -> Trust {
             .unwrap_or_default()
             .to_string()
     };
-    if statements
+    // The condition as ECS would send it for one of the candidate source ARNs.
+    let holds = |conditions: &Value| -> Option<bool> {
+        let mut verdicts = source.source_arns.iter().map(|arn| {
+            let request = crate::policy::Request {
+                context: [
+                    (
+                        "aws:SourceAccount".to_string(),
+                        vec![source.account.to_string()],
+                    ),
+                    ("aws:SourceArn".to_string(), vec![arn.to_string()]),
+                ]
+                .into_iter()
+                .collect(),
+                ..Default::default()
+            };
+            crate::policy::conditions_hold(conditions, &request)
+        });
+        let all: Vec<Option<bool>> = verdicts.by_ref().collect();
+        if all.contains(&Some(true)) {
+            Some(true)
+        } else if !all.is_empty() && all.iter().all(|verdict| *verdict == Some(false)) {
+            Some(false)
+        } else {
+            None
+        }
+    };
+    let mut undecided = None;
+    let mut conditions_false = false;
+    for statement in statements
         .iter()
-        .any(|statement| effect(statement) == "Deny" && names_service(statement))
+        .filter(|statement| names_service(statement))
     {
-        return Trust::Denied;
+        let applies = match statement.get("Condition") {
+            None => Some(true),
+            Some(conditions) => holds(conditions),
+        };
+        match (effect(statement).as_str(), applies) {
+            ("Deny", Some(true)) => return Trust::Denied,
+            ("Deny", None) => {
+                undecided.get_or_insert_with(|| {
+                    "a Deny under conditions not decided offline".to_string()
+                });
+            }
+            ("Allow", Some(false)) => conditions_false = true,
+            ("Allow", None) => {
+                undecided.get_or_insert_with(|| {
+                    format!(
+                        "{}",
+                        statement
+                            .get("Condition")
+                            .map(Value::to_string)
+                            .unwrap_or_default()
+                    )
+                });
+            }
+            _ => {}
+        }
     }
     let allowed = statements.iter().any(|statement| {
         effect(statement) == "Allow"
             && names_service(statement)
-            && statement.get("Condition").is_none()
+            && statement
+                .get("Condition")
+                .is_none_or(|conditions| holds(conditions) == Some(true))
     });
-    if allowed {
-        Trust::Allowed
-    } else {
-        Trust::NotAllowed
+    match (allowed, undecided) {
+        (true, None) => Trust::Allowed,
+        (_, Some(why)) => Trust::Undecided(why),
+        (false, None) if conditions_false => Trust::NotAllowed(format!(
+            "allows sts:AssumeRole to {service} only under conditions that are false for account {} in {} (aws:SourceAccount, aws:SourceArn)",
+            source.account, source.region
+        )),
+        (false, None) => Trust::NotAllowed(format!("has no Allow of sts:AssumeRole for {service}")),
     }
 }
 
