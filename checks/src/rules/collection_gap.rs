@@ -222,3 +222,80 @@ pub fn missing_nacl(context: &PathContext, subnet_id: &str) -> Finding {
         context.index,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::finding::{Finding, Severity};
+    use crate::rules::test_support::{findings_of, scenario};
+    use crate::snapshot::CollectionGap;
+
+    /// PC901's findings for the healthy account whose collector could not read `api`.
+    fn gap(api: &str, resource: Option<&str>, error_code: &str) -> Vec<Finding> {
+        let mut snapshot = scenario("healthy-endpoints");
+        snapshot.gaps.push(CollectionGap {
+            api: api.into(),
+            resource: resource.map(str::to_string),
+            error_code: error_code.into(),
+            message: "no".into(),
+        });
+        findings_of(&snapshot, "PC901")
+    }
+
+    fn cli(finding: &Finding) -> &str {
+        &finding.fix.as_ref().unwrap().aws_cli
+    }
+
+    #[test]
+    fn a_complete_collection_reports_no_gap() {
+        assert!(findings_of(&scenario("healthy-endpoints"), "PC901").is_empty());
+        // The account's own registry saying "not found" is a fact, not a gap.
+        let own = "arn:aws:ecr:us-east-1:111122223333:repository/gone";
+        assert!(
+            gap(
+                "ecr:DescribeRepositories",
+                Some(own),
+                "RepositoryNotFoundException"
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_refused_read_is_a_warning_with_the_permission_to_grant() {
+        let findings = gap("ec2:DescribeNetworkAcls", None, "UnauthorizedOperation");
+        let title = "Could not call ec2:DescribeNetworkAcls: UnauthorizedOperation";
+        let finding = findings.iter().find(|f| f.title == title);
+        let finding = finding.unwrap_or_else(|| panic!("{findings:#?}"));
+        assert_eq!(finding.severity, Severity::Warning);
+        assert!(cli(finding).contains("ec2:DescribeNetworkAcls"));
+    }
+
+    #[test]
+    fn another_accounts_not_found_asks_for_its_owners_role() {
+        let repository = "arn:aws:ecr:us-east-1:444455556666:repository/shared";
+        let findings = gap(
+            "ecr:DescribeRepositories",
+            Some(repository),
+            "RepositoryNotFoundException",
+        );
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(findings[0].severity, Severity::Warning);
+        assert_eq!(findings[0].resources, [repository]);
+        assert!(cli(&findings[0]).contains("--registry-role 444455556666="));
+    }
+
+    #[test]
+    fn a_task_group_missing_from_the_snapshot_leaves_its_hops_unknown() {
+        let mut snapshot = scenario("healthy-endpoints");
+        snapshot
+            .security_groups
+            .retain(|group| group.id != "sg-app");
+        let findings = findings_of(&snapshot, "PC901");
+        assert!(!findings.is_empty());
+        for finding in &findings {
+            assert_eq!(finding.severity, Severity::Warning, "{finding:#?}");
+            assert!(finding.title.ends_with("not in the snapshot: hop unknown"));
+            assert_eq!(finding.resources, ["sg-app"]);
+        }
+    }
+}

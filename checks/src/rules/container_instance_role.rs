@@ -134,3 +134,77 @@ fn instance_finding(
             ),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::finding::Severity;
+    use crate::rules::test_support::{findings_of, scenario};
+    use crate::snapshot::{CollectionGap, ContainerInstance, Snapshot};
+
+    const INSTANCE: &str = "arn:aws:ecs:us-east-1:111122223333:container-instance/prod/6c1a2b3c4d5e6f708192a3b4c5d6e7f8";
+    const ROLE: &str = "arn:aws:iam::111122223333:role/ecsInstanceRole";
+
+    fn instance(change: impl FnOnce(&mut ContainerInstance)) -> Snapshot {
+        let mut snapshot = scenario("ec2-instance-healthy");
+        change(&mut snapshot.container_instances[0]);
+        snapshot
+    }
+
+    fn one(snapshot: &Snapshot, severity: Severity) -> crate::finding::Finding {
+        let findings = findings_of(snapshot, "PC606");
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(findings[0].severity, severity);
+        assert_eq!(findings[0].resources[0], INSTANCE);
+        findings[0].clone()
+    }
+
+    #[test]
+    fn an_instance_profile_role_trusting_ec2_pulls_for_the_agent() {
+        assert!(findings_of(&scenario("ec2-instance-healthy"), "PC606").is_empty());
+    }
+
+    #[test]
+    fn an_instance_without_a_profile_has_no_credentials() {
+        let snapshot = instance(|i| (i.instance_profile_arn, i.role_arn) = (None, None));
+        assert_eq!(
+            one(&snapshot, Severity::Error).resources[1],
+            "i-0abc1234def567890"
+        );
+        let snapshot = instance(|i| i.role_arn = None);
+        assert!(
+            one(&snapshot, Severity::Error)
+                .title
+                .contains("Instance profile ecsInstanceRole")
+        );
+    }
+
+    #[test]
+    fn an_instance_role_not_trusting_ec2_gives_no_credentials() {
+        let mut snapshot = scenario("ec2-instance-healthy");
+        let role = snapshot
+            .iam_roles
+            .iter_mut()
+            .find(|role| role.arn == ROLE)
+            .unwrap();
+        role.trust_policy.as_mut().unwrap()["Statement"][0]["Principal"]["Service"] =
+            "ecs-tasks.amazonaws.com".into();
+        let finding = one(&snapshot, Severity::Error);
+        assert_eq!(finding.resources[1], ROLE);
+        assert!(finding.title.contains("does not trust ec2.amazonaws.com"));
+    }
+
+    #[test]
+    fn an_unread_profile_or_role_cannot_be_checked() {
+        let mut snapshot = instance(|i| i.role_arn = None);
+        snapshot.gaps.push(CollectionGap {
+            api: "iam:GetInstanceProfile".into(),
+            resource: None,
+            error_code: "AccessDenied".into(),
+            message: "denied".into(),
+        });
+        one(&snapshot, Severity::Warning);
+        let mut snapshot = scenario("ec2-instance-healthy");
+        snapshot.iam_roles.retain(|role| role.arn != ROLE);
+        assert_eq!(one(&snapshot, Severity::Warning).resources[1], ROLE);
+    }
+}

@@ -89,3 +89,71 @@ fn judge(context: &PathContext, endpoint: &VpcEndpoint) -> Verdict {
         ))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::finding::Severity;
+    use crate::rules::test_support::{findings_of, scenario, task};
+    use crate::snapshot::{CollectionGap, Snapshot};
+
+    /// The healthy account whose DHCP options name an on-premises resolver.
+    fn custom_resolver() -> Snapshot {
+        let mut snapshot = scenario("healthy-endpoints");
+        snapshot.dhcp_options[0].domain_name_servers = vec!["10.20.0.10".into()];
+        snapshot
+    }
+
+    #[test]
+    fn the_amazon_resolver_answers_private_dns() {
+        let mut snapshot = scenario("healthy-endpoints");
+        snapshot.dhcp_options[0].domain_name_servers = vec!["10.0.0.2".into()];
+        assert!(findings_of(&snapshot, "PC104").is_empty());
+    }
+
+    #[test]
+    fn custom_resolvers_without_evidence_are_unknown() {
+        let findings = findings_of(&custom_resolver(), "PC104");
+        assert_eq!(findings.len(), 3, "{findings:#?}");
+        for finding in &findings {
+            assert_eq!(finding.severity, Severity::Warning);
+            assert!(finding.resources.contains(&"dopt-amazon".to_string()));
+        }
+    }
+
+    #[test]
+    fn a_public_address_dialled_for_an_endpoint_proves_custom_dns_does_not_forward() {
+        let mut snapshot = custom_resolver();
+        let reason = "ResourceInitializationError: unable to pull secrets or registry auth: RequestError: send request failed caused by: Post \"https://api.ecr.us-east-1.amazonaws.com/\": dial tcp 54.239.28.85:443: i/o timeout";
+        snapshot.tasks = vec![task(&snapshot, Some(reason), Vec::new())];
+        let findings = findings_of(&snapshot, "PC104");
+        let errors: Vec<_> = findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .collect();
+        assert_eq!(errors.len(), 1, "{findings:#?}");
+        assert_eq!(
+            errors[0].resources,
+            ["vpc-0a1", "dopt-amazon", "vpce-ecrapi"]
+        );
+        assert!(errors[0].detail.contains("54.239.28.85"));
+    }
+
+    #[test]
+    fn unread_dhcp_options_leave_the_resolvers_unknown() {
+        let mut snapshot = scenario("healthy-endpoints");
+        snapshot.dhcp_options.clear();
+        assert!(findings_of(&snapshot, "PC104").is_empty());
+        snapshot.gaps.push(CollectionGap {
+            api: "ec2:DescribeDhcpOptions".into(),
+            resource: Some("dopt-amazon".into()),
+            error_code: "UnauthorizedOperation".into(),
+            message: "denied".into(),
+        });
+        let findings = findings_of(&snapshot, "PC104");
+        assert_eq!(findings.len(), 3, "{findings:#?}");
+        for finding in &findings {
+            assert_eq!(finding.severity, Severity::Warning);
+            assert_eq!(finding.resources, ["vpc-0a1", "dopt-amazon"]);
+        }
+    }
+}

@@ -69,3 +69,51 @@ fn judge(context: &PathContext, endpoint: &VpcEndpoint) -> Verdict {
             ),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::finding::Severity;
+    use crate::rules::test_support::{findings_of, scenario};
+    use crate::snapshot::{CollectionGap, Snapshot};
+
+    fn hostnames_off() -> Snapshot {
+        let mut snapshot = scenario("healthy-endpoints");
+        snapshot.vpcs[0].enable_dns_hostnames = false;
+        snapshot
+    }
+
+    #[test]
+    fn dns_hostnames_on_let_private_dns_apply() {
+        assert!(findings_of(&scenario("healthy-endpoints"), "PC102").is_empty());
+    }
+
+    #[test]
+    fn disabled_dns_hostnames_bypass_each_private_dns_endpoint() {
+        let findings = findings_of(&hostnames_off(), "PC102");
+        let mut endpoints: Vec<&str> = findings.iter().map(|f| f.resources[1].as_str()).collect();
+        endpoints.sort();
+        // The S3 gateway endpoint has no private DNS: only the interface endpoints are named.
+        assert_eq!(endpoints, ["vpce-ecrapi", "vpce-ecrdkr", "vpce-logs"]);
+        for finding in &findings {
+            assert_eq!(finding.severity, Severity::Error);
+            assert_eq!(finding.resources[0], "vpc-0a1");
+        }
+    }
+
+    #[test]
+    fn unread_vpc_attributes_leave_dns_hostnames_unknown() {
+        let mut snapshot = hostnames_off();
+        snapshot.gaps.push(CollectionGap {
+            api: "ec2:DescribeVpcAttribute".into(),
+            resource: None,
+            error_code: "UnauthorizedOperation".into(),
+            message: "denied".into(),
+        });
+        let findings = findings_of(&snapshot, "PC102");
+        assert_eq!(findings.len(), 3, "{findings:#?}");
+        for finding in &findings {
+            assert_eq!(finding.severity, Severity::Warning);
+            assert!(finding.title.contains("is unknown"), "{}", finding.title);
+        }
+    }
+}

@@ -65,3 +65,65 @@ fn judge(context: &PathContext, needs_private_dns: bool) -> Verdict {
             ),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::finding::Severity;
+    use crate::rules::test_support::{findings_of, scenario};
+    use crate::snapshot::{CollectionGap, DhcpOptions, Snapshot};
+
+    fn dns_support_off(base: &str) -> Snapshot {
+        let mut snapshot = scenario(base);
+        snapshot.vpcs[0].enable_dns_support = false;
+        snapshot
+    }
+
+    #[test]
+    fn a_vpc_with_dns_support_on_resolves_every_name() {
+        assert!(findings_of(&scenario("healthy-endpoints"), "PC101").is_empty());
+    }
+
+    #[test]
+    fn a_disabled_dns_support_blocks_every_name() {
+        let findings = findings_of(&dns_support_off("healthy-endpoints"), "PC101");
+        // ecr.api, ecr.dkr, S3 layers and logs: none resolves.
+        assert_eq!(findings.len(), 4, "{findings:#?}");
+        for finding in &findings {
+            assert_eq!(finding.severity, Severity::Error);
+            assert_eq!(finding.resources, ["vpc-0a1"]);
+        }
+        assert!(
+            findings
+                .iter()
+                .any(|f| f.title.contains("api.ecr.us-east-1.amazonaws.com"))
+        );
+    }
+
+    #[test]
+    fn custom_resolvers_still_answer_public_names_without_dns_support() {
+        let mut snapshot = dns_support_off("nat-path-healthy");
+        assert!(!findings_of(&snapshot, "PC101").is_empty());
+        snapshot.dhcp_options = vec![DhcpOptions {
+            id: "dopt-amazon".into(),
+            domain_name_servers: vec!["10.20.0.10".into()],
+        }];
+        assert!(findings_of(&snapshot, "PC101").is_empty());
+    }
+
+    #[test]
+    fn unread_vpc_attributes_leave_dns_support_unknown() {
+        let mut snapshot = dns_support_off("healthy-endpoints");
+        snapshot.gaps.push(CollectionGap {
+            api: "ec2:DescribeVpcAttribute".into(),
+            resource: Some("vpc-0a1".into()),
+            error_code: "UnauthorizedOperation".into(),
+            message: "denied".into(),
+        });
+        let findings = findings_of(&snapshot, "PC101");
+        assert!(!findings.is_empty());
+        for finding in &findings {
+            assert_eq!(finding.severity, Severity::Warning, "{finding:#?}");
+            assert!(finding.title.contains("is unknown") && finding.resources == ["vpc-0a1"]);
+        }
+    }
+}

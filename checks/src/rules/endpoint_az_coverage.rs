@@ -58,3 +58,32 @@ fn judge(context: &PathContext, endpoint: &VpcEndpoint) -> Option<Finding> {
             ),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::finding::Severity;
+    use crate::rules::test_support::{findings_of, scenario};
+
+    #[test]
+    fn an_endpoint_in_every_task_zone_is_no_finding() {
+        assert!(findings_of(&scenario("healthy-endpoints"), "PC203").is_empty());
+    }
+
+    #[test]
+    fn an_endpoint_missing_a_task_zone_is_a_warning_for_that_zone() {
+        let mut snapshot = scenario("healthy-endpoints");
+        let endpoint = snapshot
+            .vpc_endpoints
+            .iter_mut()
+            .find(|ep| ep.id == "vpce-ecrapi")
+            .unwrap();
+        endpoint
+            .network_interfaces
+            .retain(|eni| eni.availability_zone == "us-east-1a");
+        let findings = findings_of(&snapshot, "PC203");
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(findings[0].severity, Severity::Warning);
+        assert_eq!(findings[0].resources, ["vpce-ecrapi", "subnet-private-b"]);
+        assert!(findings[0].title.contains("no interface in us-east-1b"));
+    }
+}

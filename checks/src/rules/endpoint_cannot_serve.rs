@@ -296,3 +296,78 @@ fn prefix_for(host: &str) -> String {
         .unwrap_or(host)
         .replace("registry-1", "docker-hub")
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::finding::{Finding, Severity};
+    use crate::rules::test_support::{findings_of, scenario};
+    use crate::snapshot::{CollectionGap, Snapshot};
+
+    const DEFINITION: &str = "arn:aws:ecs:us-east-1:111122223333:task-definition/web:7";
+    const EU_IMAGE: &str = "111122223333.dkr.ecr.eu-west-1.amazonaws.com/web:1.4.2";
+
+    fn image(base: &str, image: &str) -> Snapshot {
+        let mut snapshot = scenario(base);
+        snapshot.task_definitions[0].containers[0].image = image.into();
+        snapshot
+    }
+
+    /// The check's findings: `count` of them, all errors.
+    fn errors(snapshot: &Snapshot, count: usize) -> Vec<Finding> {
+        let findings = findings_of(snapshot, "PC205");
+        assert_eq!(findings.len(), count, "{findings:#?}");
+        assert!(findings.iter().all(|f| f.severity == Severity::Error));
+        findings
+    }
+
+    #[test]
+    fn endpoints_of_the_region_or_a_nat_path_serve_the_image() {
+        assert!(findings_of(&scenario("healthy-endpoints"), "PC205").is_empty());
+        assert!(findings_of(&image("nat-path-healthy", EU_IMAGE), "PC205").is_empty());
+    }
+
+    #[test]
+    fn another_regions_image_behind_endpoints_only_is_an_error() {
+        let mut snapshot = image("healthy-endpoints", EU_IMAGE);
+        snapshot.ecr_repositories.clear();
+        // Auth, registry and layers are all in eu-west-1.
+        for finding in errors(&snapshot, 3) {
+            let repository = "arn:aws:ecr:eu-west-1:111122223333:repository/web";
+            assert_eq!(finding.resources, [DEFINITION, repository]);
+            assert!(
+                finding
+                    .title
+                    .contains("is in eu-west-1, but endpoints in us-east-1")
+            );
+        }
+        // eu-west-1's replication could not be read: the flow is still blocked, only the fix unknown.
+        snapshot.gaps.push(CollectionGap {
+            api: "ecr:DescribeRegistry".into(),
+            resource: None,
+            error_code: "AccessDeniedException".into(),
+            message: "denied".into(),
+        });
+        for finding in errors(&snapshot, 3) {
+            assert!(finding.detail.contains("ecr:DescribeRegistry was refused"));
+        }
+    }
+
+    #[test]
+    fn a_copy_in_the_tasks_region_is_named_as_the_fix() {
+        let local = "already in us-east-1: 111122223333.dkr.ecr.us-east-1.amazonaws.com/web:1.4.2";
+        for finding in errors(&image("healthy-endpoints", EU_IMAGE), 3) {
+            assert!(finding.title.contains(local), "{}", finding.title);
+        }
+    }
+
+    #[test]
+    fn a_public_registry_has_no_endpoint() {
+        let findings = errors(&image("healthy-endpoints", "ghcr.io/example/web:1"), 1);
+        assert_eq!(findings[0].resources, [DEFINITION]);
+        assert!(
+            findings[0]
+                .title
+                .starts_with("ghcr.io is a public registry")
+        );
+    }
+}

@@ -133,3 +133,79 @@ fn judge(context: &PathContext, service_name: &str) -> Verdict {
             ),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::finding::Severity;
+    use crate::rules::test_support::{findings_of, scenario};
+    use crate::snapshot::{CollectionGap, Snapshot};
+
+    fn without(endpoint: &str) -> Snapshot {
+        let mut snapshot = scenario("healthy-endpoints");
+        snapshot.vpc_endpoints.retain(|ep| ep.id != endpoint);
+        snapshot
+    }
+
+    fn gap(api: &str, resource: Option<&str>) -> CollectionGap {
+        CollectionGap {
+            api: api.into(),
+            resource: resource.map(str::to_string),
+            error_code: "UnauthorizedOperation".into(),
+            message: "denied".into(),
+        }
+    }
+
+    #[test]
+    fn every_needed_endpoint_present_is_no_finding() {
+        assert!(findings_of(&scenario("healthy-endpoints"), "PC201").is_empty());
+        assert!(findings_of(&scenario("nat-path-healthy"), "PC201").is_empty());
+    }
+
+    #[test]
+    fn a_missing_ecr_api_endpoint_without_nat_is_an_error() {
+        let findings = findings_of(&without("vpce-ecrapi"), "PC201");
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(findings[0].severity, Severity::Error);
+        assert_eq!(findings[0].resources, ["vpc-0a1"]);
+        assert!(
+            findings[0]
+                .title
+                .starts_with("No ecr.api VPC endpoint in vpc-0a1")
+        );
+    }
+
+    #[test]
+    fn a_missing_s3_gateway_endpoint_names_the_route_tables_to_attach() {
+        let mut snapshot = without("vpce-s3");
+        // Deleting a gateway endpoint deletes its routes.
+        snapshot.route_tables[1]
+            .routes
+            .retain(|route| route.target != "vpce-s3");
+        let findings = findings_of(&snapshot, "PC201");
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(findings[0].severity, Severity::Error);
+        assert_eq!(findings[0].resources, ["vpc-0a1", "rtb-private"]);
+    }
+
+    #[test]
+    fn unread_endpoints_or_route_tables_leave_a_missing_endpoint_unknown() {
+        let mut snapshot = without("vpce-ecrapi");
+        snapshot
+            .gaps
+            .push(gap("ec2:DescribeVpcEndpoints", Some("vpc-0a1")));
+        let findings = findings_of(&snapshot, "PC201");
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(findings[0].severity, Severity::Warning);
+        assert_eq!(findings[0].resources, ["vpc-0a1"]);
+
+        let mut snapshot = without("vpce-ecrapi");
+        snapshot.route_tables.clear();
+        snapshot.gaps.push(gap("ec2:DescribeRouteTables", None));
+        let findings = findings_of(&snapshot, "PC201");
+        assert!(!findings.is_empty());
+        for finding in &findings {
+            assert_eq!(finding.severity, Severity::Warning, "{finding:#?}");
+            assert!(finding.title.contains("route table could not be read"));
+        }
+    }
+}

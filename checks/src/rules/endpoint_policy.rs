@@ -385,3 +385,85 @@ fn principal_conditions(document: &serde_json::Value) -> Vec<(String, String, Ve
     }
     found
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use crate::finding::{Finding, Severity};
+    use crate::rules::test_support::{findings_of, scenario};
+    use crate::snapshot::{CollectionGap, Snapshot};
+
+    const BUCKET: &str = "arn:aws:s3:::prod-us-east-1-starport-layer-bucket/*";
+
+    /// The healthy account with `policy` on endpoint `id`.
+    fn with_policy(id: &str, policy: Option<Value>) -> Snapshot {
+        let mut snapshot = scenario("healthy-endpoints");
+        let endpoint = snapshot.vpc_endpoints.iter_mut().find(|ep| ep.id == id);
+        endpoint.unwrap().policy = policy;
+        snapshot
+    }
+
+    /// An S3 endpoint policy allowing `s3:GetObject` on `resource` to anyone, under `condition`.
+    fn layers(resource: &str, condition: Value) -> Snapshot {
+        let statement = json!({"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": resource, "Condition": condition});
+        with_policy("vpce-s3", Some(json!({"Statement": [statement]})))
+    }
+
+    fn one(snapshot: &Snapshot, severity: Severity) -> Finding {
+        let findings = findings_of(snapshot, "PC204");
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(findings[0].severity, severity);
+        findings[0].clone()
+    }
+
+    #[test]
+    fn default_and_minimal_endpoint_policies_allow_the_pull() {
+        assert!(findings_of(&scenario("healthy-endpoints"), "PC204").is_empty());
+        assert!(findings_of(&layers(BUCKET, json!({})), "PC204").is_empty());
+    }
+
+    #[test]
+    fn a_misspelt_layer_bucket_denies_every_layer() {
+        let finding = one(
+            &layers(&BUCKET.replace("bucket", "buckets"), json!({})),
+            Severity::Error,
+        );
+        assert_eq!(finding.resources, ["vpce-s3"]);
+        assert!(
+            finding.detail.contains("starport-layer-buckets/*"),
+            "{}",
+            finding.detail
+        );
+    }
+
+    #[test]
+    fn an_explicit_deny_on_ecr_dkr_names_the_role_it_refuses() {
+        let deny = json!({"Statement": [
+            {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"},
+            {"Sid": "NoPulls", "Effect": "Deny", "Principal": "*", "Action": "ecr:BatchGetImage", "Resource": "*"}]});
+        let finding = one(&with_policy("vpce-ecrdkr", Some(deny)), Severity::Error);
+        let role = "arn:aws:iam::111122223333:role/ecsTaskExecutionRole";
+        assert_eq!(finding.resources, ["vpce-ecrdkr", role]);
+        assert!(
+            finding
+                .detail
+                .contains("statement `NoPulls` explicitly denies it")
+        );
+    }
+
+    #[test]
+    fn an_unreadable_policy_or_condition_is_unknown_not_an_error() {
+        let source_ip = json!({"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}});
+        one(&layers(BUCKET, source_ip), Severity::Warning);
+
+        let mut snapshot = with_policy("vpce-s3", None);
+        snapshot.gaps.push(CollectionGap {
+            api: "ec2:DescribeVpcEndpoints".into(),
+            resource: Some("vpce-s3".into()),
+            error_code: "UnauthorizedOperation".into(),
+            message: "denied".into(),
+        });
+        assert_eq!(one(&snapshot, Severity::Warning).resources, ["vpce-s3"]);
+    }
+}

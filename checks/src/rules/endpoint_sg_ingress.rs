@@ -87,3 +87,54 @@ fn judge(context: &PathContext, endpoint: &VpcEndpoint, eni: &EndpointInterface)
             .fix(cli, terraform),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::finding::Severity;
+    use crate::rules::test_support::{findings_of, scenario};
+    use crate::snapshot::Snapshot;
+
+    fn endpoint_ingress_from(peer: &str) -> Snapshot {
+        let mut snapshot = scenario("healthy-endpoints");
+        let group = snapshot
+            .security_groups
+            .iter_mut()
+            .find(|g| g.id == "sg-endpoints")
+            .unwrap();
+        group.ingress[0].peer = peer.parse().unwrap();
+        snapshot
+    }
+
+    #[test]
+    fn endpoints_accepting_the_task_group_or_its_subnet_let_it_in() {
+        assert!(findings_of(&scenario("healthy-endpoints"), "PC403").is_empty());
+        assert!(findings_of(&endpoint_ingress_from("10.0.0.0/16"), "PC403").is_empty());
+    }
+
+    #[test]
+    fn endpoints_accepting_only_their_own_group_refuse_the_task() {
+        let findings = findings_of(&endpoint_ingress_from("sg-endpoints"), "PC403");
+        // ecr.api, ecr.dkr and logs share the group; each refuses both task subnets.
+        assert_eq!(findings.len(), 6, "{findings:#?}");
+        for finding in &findings {
+            assert_eq!(finding.severity, Severity::Error);
+            assert_eq!(finding.resources[1..], ["sg-endpoints", "sg-app"]);
+        }
+        assert!(findings.iter().any(|f| f.resources[0] == "vpce-ecrdkr"));
+    }
+
+    #[test]
+    fn an_endpoint_group_missing_from_the_snapshot_is_unknown() {
+        let mut snapshot = scenario("healthy-endpoints");
+        snapshot
+            .security_groups
+            .retain(|group| group.id != "sg-endpoints");
+        assert!(findings_of(&snapshot, "PC403").is_empty());
+        let unseen = findings_of(&snapshot, "PC901");
+        assert!(!unseen.is_empty());
+        for finding in &unseen {
+            assert_eq!(finding.severity, Severity::Warning);
+            assert_eq!(finding.resources, ["sg-endpoints"]);
+        }
+    }
+}

@@ -78,3 +78,44 @@ fn judge(context: &PathContext, endpoint: &VpcEndpoint) -> Option<Finding> {
             .fix(format!("{allow}\n{revoke}"), terraform),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::finding::Severity;
+    use crate::rules::test_support::{findings_of, scenario};
+    use crate::snapshot::Snapshot;
+
+    /// The healthy account whose endpoint group also accepts `port` from the whole internet.
+    fn open_to_world(port: u16) -> Snapshot {
+        let mut snapshot = scenario("healthy-endpoints");
+        let group = snapshot
+            .security_groups
+            .iter_mut()
+            .find(|g| g.id == "sg-endpoints")
+            .unwrap();
+        let rule = json!({"rule_id": "sgr-endpoints-any", "protocol": "tcp", "port_range": {"from": port, "to": port}, "peer": "0.0.0.0/0"});
+        group.ingress.push(serde_json::from_value(rule).unwrap());
+        snapshot
+    }
+
+    #[test]
+    fn endpoints_open_only_to_the_tasks_are_no_finding() {
+        assert!(findings_of(&scenario("healthy-endpoints"), "PC404").is_empty());
+        assert!(findings_of(&open_to_world(22), "PC404").is_empty());
+    }
+
+    #[test]
+    fn an_endpoint_group_accepting_https_from_anywhere_is_a_warning() {
+        let findings = findings_of(&open_to_world(443), "PC404");
+        assert_eq!(findings.len(), 3, "{findings:#?}");
+        for finding in &findings {
+            assert_eq!(finding.severity, Severity::Warning);
+            assert_eq!(
+                finding.resources[1..],
+                ["sg-endpoints", "sgr-endpoints-any"]
+            );
+        }
+    }
+}

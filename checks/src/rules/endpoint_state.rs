@@ -79,3 +79,67 @@ fn judge(context: &PathContext, endpoint: &VpcEndpoint) -> Verdict {
             ),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::finding::Severity;
+    use crate::rules::test_support::{findings_of, scenario};
+    use crate::snapshot::{CollectionGap, Snapshot};
+
+    /// The healthy account with the ecr.dkr endpoint changed by `change`.
+    fn ecr_dkr(change: impl FnOnce(&mut crate::snapshot::VpcEndpoint)) -> Snapshot {
+        let mut snapshot = scenario("healthy-endpoints");
+        let endpoint = snapshot
+            .vpc_endpoints
+            .iter_mut()
+            .find(|ep| ep.id == "vpce-ecrdkr")
+            .unwrap();
+        change(endpoint);
+        snapshot
+    }
+
+    #[test]
+    fn available_endpoints_with_interfaces_carry_traffic() {
+        assert!(findings_of(&scenario("healthy-endpoints"), "PC202").is_empty());
+    }
+
+    #[test]
+    fn a_failed_endpoint_carries_no_traffic() {
+        let findings = findings_of(&ecr_dkr(|ep| ep.state = "failed".into()), "PC202");
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(findings[0].severity, Severity::Error);
+        assert_eq!(findings[0].resources, ["vpce-ecrdkr"]);
+        assert!(
+            findings[0].title.contains("state `failed`"),
+            "{}",
+            findings[0].title
+        );
+    }
+
+    #[test]
+    fn an_available_endpoint_without_interfaces_carries_no_traffic() {
+        let findings = findings_of(&ecr_dkr(|ep| ep.network_interfaces.clear()), "PC202");
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(findings[0].severity, Severity::Error);
+        assert!(
+            findings[0]
+                .title
+                .contains("vpce-ecrdkr (ecr.dkr) has no network interfaces")
+        );
+    }
+
+    #[test]
+    fn unread_interfaces_leave_the_endpoint_unknown() {
+        let mut snapshot = ecr_dkr(|ep| ep.network_interfaces.clear());
+        snapshot.gaps.push(CollectionGap {
+            api: "ec2:DescribeNetworkInterfaces".into(),
+            resource: Some("vpce-ecrdkr".into()),
+            error_code: "UnauthorizedOperation".into(),
+            message: "denied".into(),
+        });
+        let findings = findings_of(&snapshot, "PC202");
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(findings[0].severity, Severity::Warning);
+        assert_eq!(findings[0].resources, ["vpce-ecrdkr"]);
+    }
+}

@@ -96,3 +96,67 @@ fn judge(
         .into_iter()
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::finding::Severity;
+    use crate::rules::test_support::{findings_of, scenario};
+    use crate::snapshot::{CollectionGap, SecretReference};
+
+    const ROLE: &str = "arn:aws:iam::111122223333:role/ecsTaskExecutionRole";
+    const DEFINITION: &str = "arn:aws:ecs:us-east-1:111122223333:task-definition/web:7";
+
+    #[test]
+    fn a_fargate_role_or_an_ec2_instance_role_pulls_the_image() {
+        assert!(findings_of(&scenario("healthy-endpoints"), "PC601").is_empty());
+        assert!(findings_of(&scenario("ec2-instance-healthy"), "PC601").is_empty());
+    }
+
+    #[test]
+    fn a_fargate_task_without_an_execution_role_cannot_pull() {
+        let mut snapshot = scenario("healthy-endpoints");
+        snapshot.task_definitions[0].execution_role_arn = None;
+        let findings = findings_of(&snapshot, "PC601");
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(findings[0].severity, Severity::Error);
+        assert_eq!(findings[0].resources, [DEFINITION]);
+    }
+
+    #[test]
+    fn secrets_need_the_execution_role_even_on_ec2() {
+        let mut snapshot = scenario("ec2-instance-healthy");
+        snapshot.task_definitions[0].containers[0].secrets = vec![SecretReference {
+            name: "DB_PASSWORD".into(),
+            value_from: "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf".into(),
+        }];
+        let findings = findings_of(&snapshot, "PC601");
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(findings[0].severity, Severity::Error);
+        assert!(
+            findings[0].detail.contains("secrets"),
+            "{}",
+            findings[0].detail
+        );
+    }
+
+    #[test]
+    fn a_role_missing_from_the_snapshot_cannot_be_checked() {
+        let mut snapshot = scenario("healthy-endpoints");
+        snapshot.iam_roles.clear();
+        snapshot.gaps.push(CollectionGap {
+            api: "iam:GetRole".into(),
+            resource: Some(ROLE.into()),
+            error_code: "AccessDenied".into(),
+            message: "denied".into(),
+        });
+        let findings = findings_of(&snapshot, "PC601");
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(findings[0].severity, Severity::Warning);
+        assert_eq!(findings[0].resources, [ROLE]);
+        assert!(
+            findings[0]
+                .detail
+                .contains("iam:GetRole was refused (AccessDenied)")
+        );
+    }
+}

@@ -223,3 +223,63 @@ fn strings(value: &Value) -> Vec<String> {
         _ => Vec::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use crate::finding::Severity;
+    use crate::rules::test_support::{findings_of, scenario};
+    use crate::snapshot::Snapshot;
+
+    const ROLE: &str = "arn:aws:iam::111122223333:role/ecsTaskExecutionRole";
+
+    fn trusting(statements: Value) -> Snapshot {
+        let mut snapshot = scenario("healthy-endpoints");
+        snapshot.iam_roles[0].trust_policy =
+            Some(json!({"Version": "2012-10-17", "Statement": statements}));
+        snapshot
+    }
+
+    fn assume(effect: &str, service: &str) -> Value {
+        json!({"Effect": effect, "Principal": {"Service": service}, "Action": "sts:AssumeRole"})
+    }
+
+    #[test]
+    fn a_role_trusting_ecs_tasks_can_be_assumed() {
+        assert!(findings_of(&scenario("healthy-endpoints"), "PC602").is_empty());
+        let both = trusting(json!([
+            assume("Allow", "ec2.amazonaws.com"),
+            assume("Allow", "ecs-tasks.amazonaws.com")
+        ]));
+        assert!(findings_of(&both, "PC602").is_empty());
+    }
+
+    #[test]
+    fn a_role_trusting_only_ec2_cannot_be_assumed_by_ecs() {
+        let findings = findings_of(
+            &trusting(json!([assume("Allow", "ec2.amazonaws.com")])),
+            "PC602",
+        );
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(findings[0].severity, Severity::Error);
+        assert_eq!(findings[0].resources, [ROLE]);
+        assert!(findings[0].detail.contains("has no unconditional Allow"));
+    }
+
+    #[test]
+    fn a_deny_of_ecs_tasks_wins_over_its_allow() {
+        let statements = json!([
+            assume("Allow", "ecs-tasks.amazonaws.com"),
+            assume("Deny", "ecs-tasks.amazonaws.com")
+        ]);
+        let findings = findings_of(&trusting(statements), "PC602");
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(findings[0].severity, Severity::Error);
+        assert!(
+            findings[0]
+                .detail
+                .contains("denies sts:AssumeRole to ecs-tasks.amazonaws.com")
+        );
+    }
+}

@@ -106,3 +106,79 @@ fn verdict(context: &PathContext, flow_image: &FlowImage) -> Verdict {
             ),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::finding::Severity;
+    use crate::rules::test_support::{findings_of, scenario};
+    use crate::snapshot::{CollectionGap, Snapshot};
+
+    const REPOSITORY: &str = "arn:aws:ecr:us-east-1:111122223333:repository/web";
+
+    fn tag(tag: &str) -> Snapshot {
+        let mut snapshot = scenario("healthy-endpoints");
+        snapshot.task_definitions[0].containers[0].image =
+            format!("111122223333.dkr.ecr.us-east-1.amazonaws.com/web:{tag}");
+        snapshot
+    }
+
+    fn gap(api: &str, error_code: &str) -> CollectionGap {
+        CollectionGap {
+            api: api.into(),
+            resource: Some(REPOSITORY.into()),
+            error_code: error_code.into(),
+            message: "no".into(),
+        }
+    }
+
+    fn only(snapshot: &Snapshot, severity: Severity) -> String {
+        let findings = findings_of(snapshot, "PC701");
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(findings[0].severity, severity);
+        assert_eq!(findings[0].resources, [REPOSITORY]);
+        findings[0].title.clone()
+    }
+
+    #[test]
+    fn an_existing_tag_or_digest_is_found() {
+        assert!(findings_of(&tag("latest"), "PC701").is_empty());
+        let digest = format!("sha256:{}", "a".repeat(64));
+        let mut snapshot = scenario("healthy-endpoints");
+        snapshot.task_definitions[0].containers[0].image =
+            format!("111122223333.dkr.ecr.us-east-1.amazonaws.com/web@{digest}");
+        assert!(findings_of(&snapshot, "PC701").is_empty());
+    }
+
+    #[test]
+    fn a_tag_never_pushed_is_an_error_naming_the_closest_tags() {
+        let title = only(&tag("1.4.3"), Severity::Error);
+        assert!(
+            title.contains("web:1.4.3 does not exist; closest tags: 1.4.2, latest"),
+            "{title}"
+        );
+    }
+
+    #[test]
+    fn a_repository_is_missing_only_when_its_owner_says_so() {
+        let mut snapshot = scenario("healthy-endpoints");
+        snapshot.ecr_repositories.clear();
+        assert!(only(&snapshot, Severity::Warning).contains("is not in the snapshot"));
+        snapshot.gaps.push(gap(
+            "ecr:DescribeRepositories",
+            "RepositoryNotFoundException",
+        ));
+        assert_eq!(
+            only(&snapshot, Severity::Error),
+            "Repository web does not exist"
+        );
+    }
+
+    #[test]
+    fn unlisted_images_leave_the_tag_unknown() {
+        let mut snapshot = tag("1.4.3");
+        snapshot
+            .gaps
+            .push(gap("ecr:DescribeImages", "AccessDeniedException"));
+        assert!(only(&snapshot, Severity::Warning).contains("is unknown"));
+    }
+}

@@ -31,3 +31,34 @@ pub fn finding(target: &TargetInput) -> Finding {
         .resource(target.id.as_str())
         .detail("Images of EXTERNAL tasks are pulled by the ECS agent on an ECS Anywhere server, over a network no AWS API describes.")
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::finding::Severity;
+    use crate::rules::test_support::{findings_of, scenario};
+    use crate::snapshot::LaunchType;
+
+    #[test]
+    fn fargate_and_ec2_targets_are_analysed() {
+        assert!(findings_of(&scenario("healthy-endpoints"), "PC902").is_empty());
+        assert!(findings_of(&scenario("ec2-instance-healthy"), "PC902").is_empty());
+    }
+
+    #[test]
+    fn an_external_service_is_noted_as_not_analysed() {
+        let mut snapshot = scenario("healthy-endpoints");
+        snapshot.services[0].launch_type = Some(LaunchType::External);
+        let findings = findings_of(&snapshot, "PC902");
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(findings[0].severity, Severity::Info);
+        assert_eq!(
+            findings[0].resources,
+            ["arn:aws:ecs:us-east-1:111122223333:service/prod/web"]
+        );
+        assert!(
+            findings[0]
+                .title
+                .starts_with("web uses the EXTERNAL launch type")
+        );
+    }
+}

@@ -38,3 +38,42 @@ fn judge(target: &TargetInput) -> Option<Finding> {
             .detail("Platform versions before 1.4.0 fetch the registry token and secrets outside the task's network; upgrading moves those flows onto the task's subnet.")
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::finding::Severity;
+    use crate::rules::test_support::{findings_of, scenario};
+    use crate::snapshot::Snapshot;
+
+    fn platform(version: Option<&str>) -> Snapshot {
+        let mut snapshot = scenario("healthy-endpoints");
+        snapshot.services[0].platform_version = version.map(str::to_string);
+        snapshot
+    }
+
+    #[test]
+    fn platform_1_4_and_later_are_not_legacy() {
+        for version in [Some("1.4.0"), Some("LATEST"), None] {
+            assert!(
+                findings_of(&platform(version), "PC903").is_empty(),
+                "{version:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn fargate_1_3_is_noted_as_legacy() {
+        let findings = findings_of(&platform(Some("1.3.0")), "PC903");
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(findings[0].severity, Severity::Info);
+        assert_eq!(
+            findings[0].resources,
+            ["arn:aws:ecs:us-east-1:111122223333:service/prod/web"]
+        );
+        assert!(
+            findings[0].title.contains("Fargate platform 1.3.0"),
+            "{}",
+            findings[0].title
+        );
+    }
+}

@@ -155,3 +155,74 @@ impl AclQuestion<'_> {
     )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::finding::Severity;
+    use crate::rules::test_support::{findings_of, scenario};
+    use crate::snapshot::{CollectionGap, NetworkAcl, Snapshot};
+
+    /// The healthy endpoints, the private subnets under their own ACL: outbound tcp `port` to
+    /// `cidr`, inbound replies allowed.
+    fn private_acl(port: u16, cidr: &str) -> Snapshot {
+        let mut snapshot = scenario("healthy-endpoints");
+        let acl: NetworkAcl = serde_json::from_value(json!({
+            "id": "acl-private", "vpc_id": "vpc-0a1", "subnet_ids": ["subnet-private-a", "subnet-private-b"],
+            "entries": [
+                {"rule_number": 100, "egress": true, "protocol": "tcp", "action": "allow", "cidr": cidr, "port_range": {"from": port, "to": port}},
+                {"rule_number": 100, "egress": false, "protocol": "tcp", "action": "allow", "cidr": "0.0.0.0/0", "port_range": {"from": 1024, "to": 65535}},
+            ],
+        }))
+        .unwrap();
+        snapshot.network_acls.push(acl);
+        snapshot
+    }
+
+    #[test]
+    fn an_acl_that_allows_443_out_lets_the_requests_through() {
+        assert!(findings_of(&scenario("healthy-endpoints"), "PC501").is_empty());
+        assert!(findings_of(&private_acl(443, "0.0.0.0/0"), "PC501").is_empty());
+    }
+
+    #[test]
+    fn an_acl_without_443_out_blocks_the_endpoints() {
+        let findings = findings_of(&private_acl(5432, "10.0.0.0/16"), "PC501");
+        assert!(!findings.is_empty());
+        for finding in &findings {
+            assert_eq!(finding.severity, Severity::Error);
+            assert!(finding.resources.iter().any(|id| id == "acl-private"));
+            assert!(
+                finding.title.contains("outbound tcp 443"),
+                "{}",
+                finding.title
+            );
+        }
+        assert!(
+            findings
+                .iter()
+                .any(|f| f.resources.iter().any(|id| id == "subnet-private-a"))
+        );
+    }
+
+    #[test]
+    fn an_unread_acl_is_unknown_never_blocked() {
+        let mut snapshot = scenario("healthy-endpoints");
+        snapshot.network_acls.clear();
+        snapshot.gaps.push(CollectionGap {
+            api: "ec2:DescribeNetworkAcls".into(),
+            resource: None,
+            error_code: "UnauthorizedOperation".into(),
+            message: "no".into(),
+        });
+        assert!(findings_of(&snapshot, "PC501").is_empty());
+        let unknown = findings_of(&snapshot, "PC901");
+        assert!(unknown.iter().all(|f| f.severity == Severity::Warning));
+        assert!(
+            unknown
+                .iter()
+                .any(|f| f.resources.iter().any(|id| id == "subnet-private-a"))
+        );
+    }
+}

@@ -55,3 +55,57 @@ fn check(
     }
     .answer(context)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::finding::Severity;
+    use crate::rules::test_support::{findings_of, scenario};
+    use crate::snapshot::{NetworkAcl, Snapshot};
+
+    /// The healthy endpoints, the private subnets under their own ACL: 443 out, and inbound
+    /// replies on tcp `from`-65535 only.
+    fn private_acl(from: u16) -> Snapshot {
+        let mut snapshot = scenario("healthy-endpoints");
+        let acl: NetworkAcl = serde_json::from_value(json!({
+            "id": "acl-private", "vpc_id": "vpc-0a1", "subnet_ids": ["subnet-private-a", "subnet-private-b"],
+            "entries": [
+                {"rule_number": 100, "egress": true, "protocol": "tcp", "action": "allow", "cidr": "0.0.0.0/0", "port_range": {"from": 443, "to": 443}},
+                {"rule_number": 100, "egress": false, "protocol": "tcp", "action": "allow", "cidr": "0.0.0.0/0", "port_range": {"from": from, "to": 65535}},
+            ],
+        }))
+        .unwrap();
+        snapshot.network_acls.push(acl);
+        snapshot
+    }
+
+    #[test]
+    fn an_acl_that_lets_the_ephemeral_replies_in_passes() {
+        assert!(findings_of(&scenario("healthy-endpoints"), "PC502").is_empty());
+        assert!(findings_of(&private_acl(1024), "PC502").is_empty());
+    }
+
+    #[test]
+    fn an_acl_that_lets_only_the_windows_range_back_in_drops_the_replies() {
+        let snapshot = private_acl(49152);
+        let findings = findings_of(&snapshot, "PC502");
+        assert!(!findings.is_empty());
+        for finding in &findings {
+            assert_eq!(finding.severity, Severity::Error);
+            assert!(finding.resources.iter().any(|id| id == "acl-private"));
+            assert!(
+                finding.title.contains("denies inbound tcp 32768-49151"),
+                "{}",
+                finding.title
+            );
+        }
+        assert!(
+            findings
+                .iter()
+                .any(|f| f.resources.iter().any(|id| id == "subnet-private-b"))
+        );
+        // The requests themselves pass: only the return direction is blamed.
+        assert!(findings_of(&snapshot, "PC501").is_empty());
+    }
+}

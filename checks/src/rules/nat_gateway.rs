@@ -151,3 +151,76 @@ fn judge(context: &PathContext, route: &Route) -> Verdict {
         ),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::finding::Severity;
+    use crate::rules::test_support::{findings_of, scenario};
+    use crate::snapshot::{CollectionGap, Snapshot};
+
+    /// The NAT path whose internet gateway could not be read (with `gap`) or does not exist.
+    fn igw_unseen(gap: bool) -> Snapshot {
+        let mut snapshot = scenario("nat-path-healthy");
+        snapshot.internet_gateways.clear();
+        if gap {
+            snapshot.gaps.push(CollectionGap {
+                api: "ec2:DescribeInternetGateways".into(),
+                resource: None,
+                error_code: "UnauthorizedOperation".into(),
+                message: "no".into(),
+            });
+        }
+        snapshot
+    }
+
+    #[test]
+    fn a_nat_gateway_in_a_subnet_routed_to_the_internet_gateway_passes() {
+        assert!(findings_of(&scenario("nat-path-healthy"), "PC304").is_empty());
+    }
+
+    #[test]
+    fn a_nat_gateway_whose_subnet_lost_its_internet_route_forwards_nowhere() {
+        let mut snapshot = scenario("nat-path-healthy");
+        let public = snapshot
+            .route_tables
+            .iter_mut()
+            .find(|t| t.id == "rtb-public")
+            .unwrap();
+        public.routes.retain(|route| route.target != "igw-0a1");
+        let findings = findings_of(&snapshot, "PC304");
+        assert!(!findings.is_empty());
+        for finding in &findings {
+            assert_eq!(finding.severity, Severity::Error);
+            assert_eq!(finding.resources, ["nat-0a1", "subnet-public-a"]);
+            assert!(
+                finding.title.contains("rtb-public has no default route"),
+                "{}",
+                finding.title
+            );
+        }
+
+        let mut snapshot = scenario("nat-path-healthy");
+        snapshot.nat_gateways[0].state = "failed".into();
+        let findings = findings_of(&snapshot, "PC304");
+        assert!(!findings.is_empty());
+        assert!(
+            findings
+                .iter()
+                .all(|f| f.severity == Severity::Error && f.title.contains("nat-0a1 is `failed`"))
+        );
+    }
+
+    #[test]
+    fn an_unread_internet_gateway_leaves_the_nat_gateway_unknown() {
+        let findings = findings_of(&igw_unseen(true), "PC304");
+        assert!(!findings.is_empty());
+        assert!(
+            findings
+                .iter()
+                .all(|f| f.severity == Severity::Warning && f.resources == ["nat-0a1", "igw-0a1"])
+        );
+        // Read and absent, the same gateway is a block.
+        let findings = findings_of(&igw_unseen(false), "PC304");
+        assert!(!findings.is_empty() && findings.iter().all(|f| f.severity == Severity::Error));
+    }
+}

@@ -147,3 +147,67 @@ pub(crate) fn ipv4_only_auth_note(
         context.flow.host
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::finding::Severity;
+    use crate::rules::test_support::{findings_of, scenario};
+    use crate::snapshot::{CollectionGap, Snapshot};
+
+    /// The NAT path running a ghcr.io image (no VPC endpoint serves it); with `default_route`
+    /// false, the private subnets' table keeps only its local route.
+    fn ghcr(default_route: bool) -> Snapshot {
+        let mut snapshot = scenario("nat-path-healthy");
+        snapshot.task_definitions[0].containers[0].image = "ghcr.io/example/web:1.4.2".into();
+        if !default_route {
+            let private = snapshot
+                .route_tables
+                .iter_mut()
+                .find(|t| t.id == "rtb-private")
+                .unwrap();
+            private.routes.retain(|route| route.target == "local");
+        }
+        snapshot
+    }
+
+    #[test]
+    fn a_default_route_through_the_nat_gateway_reaches_an_external_registry() {
+        assert!(findings_of(&ghcr(true), "PC302").is_empty());
+        assert!(findings_of(&scenario("healthy-endpoints"), "PC302").is_empty());
+    }
+
+    #[test]
+    fn a_subnet_with_only_the_local_route_cannot_reach_an_external_registry() {
+        let findings = findings_of(&ghcr(false), "PC302");
+        assert_eq!(findings.len(), 2, "{findings:#?}");
+        for (finding, subnet) in findings
+            .iter()
+            .zip(["subnet-private-a", "subnet-private-b"])
+        {
+            assert_eq!(finding.severity, Severity::Error);
+            // The VPC's available NAT gateway is what the fix routes to.
+            assert_eq!(finding.resources, ["rtb-private", subnet, "nat-0a1"]);
+            assert!(
+                finding
+                    .title
+                    .contains("no route to the internet for ghcr.io")
+            );
+        }
+    }
+
+    #[test]
+    fn an_unread_route_table_is_unknown_not_missing() {
+        let mut snapshot = ghcr(true);
+        snapshot.route_tables.clear();
+        snapshot.gaps.push(CollectionGap {
+            api: "ec2:DescribeRouteTables".into(),
+            resource: None,
+            error_code: "UnauthorizedOperation".into(),
+            message: "no".into(),
+        });
+        let findings = findings_of(&snapshot, "PC302");
+        assert!(!findings.is_empty());
+        assert!(findings.iter().all(|f| f.severity == Severity::Warning));
+        assert!(findings.iter().any(|f| f.resources == ["subnet-private-a"]));
+    }
+}

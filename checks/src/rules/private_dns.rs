@@ -51,3 +51,36 @@ fn judge(context: &PathContext, endpoint: &VpcEndpoint) -> Verdict {
             ),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::finding::Severity;
+    use crate::rules::test_support::{findings_of, scenario};
+
+    #[test]
+    fn endpoints_with_private_dns_on_are_used() {
+        assert!(findings_of(&scenario("healthy-endpoints"), "PC103").is_empty());
+    }
+
+    #[test]
+    fn an_ecr_dkr_endpoint_with_private_dns_off_is_bypassed() {
+        let mut snapshot = scenario("healthy-endpoints");
+        let dkr = snapshot
+            .vpc_endpoints
+            .iter_mut()
+            .find(|ep| ep.id == "vpce-ecrdkr")
+            .unwrap();
+        dkr.private_dns_enabled = false;
+        let findings = findings_of(&snapshot, "PC103");
+        assert!(!findings.is_empty());
+        for finding in &findings {
+            assert_eq!(finding.severity, Severity::Error);
+            assert_eq!(finding.resources, ["vpce-ecrdkr"]);
+            assert!(
+                finding.title.contains("(ecr.dkr) has private DNS off"),
+                "{}",
+                finding.title
+            );
+        }
+    }
+}

@@ -76,3 +76,42 @@ fn judge(context: &PathContext, route: &Route) -> Verdict {
 fn cluster_of(arn: &str) -> &str {
     arn.split('/').nth(1).unwrap_or("<cluster>")
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::finding::Severity;
+    use crate::rules::test_support::{findings_of, scenario};
+    use crate::snapshot::Snapshot;
+
+    /// The NAT scenario's service moved to the public subnet, whose default route is igw-0a1.
+    fn in_public_subnet(assign_public_ip: bool) -> Snapshot {
+        let mut snapshot = scenario("nat-path-healthy");
+        let network = snapshot.services[0].network.as_mut().unwrap();
+        network.subnet_ids = vec!["subnet-public-a".into()];
+        network.assign_public_ip = assign_public_ip;
+        snapshot
+    }
+
+    #[test]
+    fn a_task_with_a_public_ip_leaves_through_the_internet_gateway() {
+        assert!(findings_of(&in_public_subnet(true), "PC305").is_empty());
+        // A private subnet routes to a NAT gateway: no public IP is needed.
+        assert!(findings_of(&scenario("nat-path-healthy"), "PC305").is_empty());
+    }
+
+    #[test]
+    fn a_task_without_a_public_ip_cannot_use_the_internet_gateway() {
+        let findings = findings_of(&in_public_subnet(false), "PC305");
+        assert!(!findings.is_empty());
+        let service = "arn:aws:ecs:us-east-1:111122223333:service/prod/web";
+        for finding in &findings {
+            assert_eq!(finding.severity, Severity::Error);
+            assert_eq!(finding.resources, ["subnet-public-a", "igw-0a1", service]);
+            let cli = &finding.fix.as_ref().unwrap().aws_cli;
+            assert!(
+                cli.contains("--service web") && cli.contains("assignPublicIp=ENABLED"),
+                "{cli}"
+            );
+        }
+    }
+}

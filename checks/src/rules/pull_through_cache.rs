@@ -185,3 +185,74 @@ fn refusal(
             ),
         )
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::finding::Severity;
+    use crate::rules::test_support::{findings_of, scenario};
+    use crate::snapshot::{
+        CollectionGap, EcrRegistry, NamedPolicy, PullThroughCacheRule, Snapshot,
+    };
+
+    const ROLE: &str = "arn:aws:iam::111122223333:role/ecsTaskExecutionRole";
+
+    /// The healthy account pulling `docker-hub/library/nginx:1.27` through cache rule
+    /// `docker-hub`, not cached yet.
+    fn first_pull() -> Snapshot {
+        let mut snapshot = scenario("healthy-endpoints");
+        snapshot.task_definitions[0].containers[0].image =
+            "111122223333.dkr.ecr.us-east-1.amazonaws.com/docker-hub/library/nginx:1.27".into();
+        snapshot.ecr_registry = Some(EcrRegistry {
+            pull_through_cache_rules: vec![PullThroughCacheRule {
+                ecr_repository_prefix: "docker-hub".into(),
+                upstream_registry_url: "registry-1.docker.io".into(),
+            }],
+            policy: None,
+        });
+        snapshot
+    }
+
+    #[test]
+    fn a_role_that_may_import_and_create_the_repository_passes_the_first_pull() {
+        let mut snapshot = first_pull();
+        snapshot.iam_roles[0].inline_policies.push(NamedPolicy {
+            name: "pull-through-cache".into(),
+            document: json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["ecr:BatchImportUpstreamImage", "ecr:CreateRepository"], "Resource": "arn:aws:ecr:us-east-1:111122223333:repository/docker-hub/*"}]}),
+        });
+        assert!(findings_of(&snapshot, "PC703").is_empty());
+        assert!(findings_of(&scenario("healthy-endpoints"), "PC703").is_empty());
+    }
+
+    #[test]
+    fn a_role_without_import_rights_is_refused_the_first_pull() {
+        let findings = findings_of(&first_pull(), "PC703");
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        let finding = &findings[0];
+        assert_eq!(finding.severity, Severity::Error);
+        assert_eq!(
+            finding.resources,
+            [
+                ROLE,
+                "arn:aws:ecr:us-east-1:111122223333:repository/docker-hub/*"
+            ]
+        );
+        assert!(finding.detail.contains("ecr:BatchImportUpstreamImage (nothing allows it), ecr:CreateRepository (nothing allows it)"), "{}", finding.detail);
+    }
+
+    #[test]
+    fn unread_role_policies_leave_the_import_unknown() {
+        let mut snapshot = first_pull();
+        snapshot.gaps.push(CollectionGap {
+            api: "iam:ListRolePolicies".into(),
+            resource: Some(ROLE.into()),
+            error_code: "AccessDenied".into(),
+            message: "no".into(),
+        });
+        let findings = findings_of(&snapshot, "PC703");
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(findings[0].severity, Severity::Warning);
+        assert_eq!(findings[0].resources, [ROLE]);
+    }
+}

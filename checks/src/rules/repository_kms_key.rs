@@ -107,3 +107,70 @@ fn verdict(context: &PathContext, image: &FlowImage) -> Option<Verdict> {
             .fix(cli, terraform),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::finding::Severity;
+    use crate::rules::test_support::{findings_of, scenario};
+    use crate::snapshot::{CollectionGap, KmsKey, Snapshot};
+
+    const KEY: &str = "arn:aws:kms:us-east-1:111122223333:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0";
+    const REPOSITORY: &str = "arn:aws:ecr:us-east-1:111122223333:repository/web";
+
+    /// The healthy repository encrypted with `KEY`: in the snapshot in `state`, or else unread
+    /// with `error_code`.
+    fn encrypted(state: Option<&str>, error_code: Option<&str>) -> Snapshot {
+        let mut snapshot = scenario("healthy-endpoints");
+        snapshot.ecr_repositories[0].encryption_type = Some("KMS".into());
+        snapshot.ecr_repositories[0].kms_key = Some(KEY.into());
+        if let Some(state) = state {
+            snapshot.kms_keys.push(KmsKey {
+                arn: KEY.into(),
+                key_state: state.into(),
+                key_manager: "CUSTOMER".into(),
+                policy: None,
+            });
+        }
+        if let Some(code) = error_code {
+            snapshot.gaps.push(CollectionGap {
+                api: "kms:DescribeKey".into(),
+                resource: Some(KEY.into()),
+                error_code: code.into(),
+                message: "no".into(),
+            });
+        }
+        snapshot
+    }
+
+    #[test]
+    fn an_enabled_key_or_ecr_managed_encryption_passes() {
+        assert!(findings_of(&scenario("healthy-endpoints"), "PC704").is_empty());
+        assert!(findings_of(&encrypted(Some("Enabled"), None), "PC704").is_empty());
+    }
+
+    #[test]
+    fn a_disabled_or_deleted_key_fails_every_pull() {
+        let findings = findings_of(&encrypted(Some("Disabled"), None), "PC704");
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(findings[0].severity, Severity::Error);
+        assert_eq!(findings[0].resources, [REPOSITORY, KEY]);
+        assert!(findings[0].title.contains("repository web is Disabled"));
+        let gone = findings_of(&encrypted(None, Some("NotFoundException")), "PC704");
+        assert_eq!(gone.len(), 1);
+        assert_eq!(gone[0].severity, Severity::Error);
+        assert_eq!(gone[0].resources, [REPOSITORY, KEY]);
+    }
+
+    #[test]
+    fn a_key_that_could_not_be_described_is_unknown() {
+        let findings = findings_of(&encrypted(None, Some("AccessDeniedException")), "PC704");
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(findings[0].severity, Severity::Warning);
+        assert_eq!(findings[0].resources, [KEY]);
+        assert!(
+            findings[0]
+                .detail
+                .contains("kms:DescribeKey answered AccessDeniedException")
+        );
+    }
+}

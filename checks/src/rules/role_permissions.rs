@@ -306,3 +306,64 @@ fn refusal(
         .detail(format!("{} needs {action} on {resource}; for role {role}, {why}. An explicit deny must be removed or narrowed; attaching more policies does not override it.", context.flow.kind.describe()))
         .fix(cli, terraform)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::finding::Severity;
+    use crate::rules::test_support::{findings_of, scenario};
+    use crate::snapshot::{CollectionGap, Snapshot};
+
+    const ROLE: &str = "arn:aws:iam::111122223333:role/ecsTaskExecutionRole";
+
+    fn gap(snapshot: &mut Snapshot, api: &str) {
+        snapshot.gaps.push(CollectionGap {
+            api: api.into(),
+            resource: Some(ROLE.into()),
+            error_code: "AccessDenied".into(),
+            message: "no".into(),
+        });
+    }
+
+    #[test]
+    fn the_managed_execution_policy_allows_every_request_of_the_pull() {
+        assert!(findings_of(&scenario("healthy-endpoints"), "PC603").is_empty());
+    }
+
+    #[test]
+    fn a_role_without_batch_get_image_may_not_pull_the_manifest() {
+        let mut snapshot = scenario("healthy-endpoints");
+        let document = &mut snapshot.iam_roles[0].attached_policies[0].document;
+        let actions = document["Statement"][0]["Action"].as_array_mut().unwrap();
+        actions.retain(|action| action != "ecr:BatchGetImage");
+        let findings = findings_of(&snapshot, "PC603");
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        let finding = &findings[0];
+        assert_eq!(finding.severity, Severity::Error);
+        assert_eq!(
+            finding.title,
+            "Execution role ecsTaskExecutionRole may not call ecr:BatchGetImage"
+        );
+        assert_eq!(
+            finding.resources,
+            [ROLE, "arn:aws:ecr:us-east-1:111122223333:repository/web"]
+        );
+    }
+
+    #[test]
+    fn a_role_or_policies_that_could_not_be_read_are_unknown() {
+        let mut unread_role = scenario("healthy-endpoints");
+        unread_role.iam_roles.clear();
+        gap(&mut unread_role, "iam:GetRole");
+        let mut unread_policies = scenario("healthy-endpoints");
+        unread_policies.iam_roles[0].attached_policies.clear();
+        gap(&mut unread_policies, "iam:ListAttachedRolePolicies");
+        for snapshot in [unread_role, unread_policies] {
+            let findings = findings_of(&snapshot, "PC603");
+            assert!(!findings.is_empty());
+            for finding in &findings {
+                assert_eq!(finding.severity, Severity::Warning, "{finding:#?}");
+                assert_eq!(finding.resources, [ROLE]);
+            }
+        }
+    }
+}

@@ -73,3 +73,57 @@ fn check_local(context: &PathContext, eni: &EndpointInterface) -> Verdict {
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::finding::Severity;
+    use crate::rules::test_support::{findings_of, scenario};
+    use crate::snapshot::{Route, RouteState, RouteTable, Snapshot};
+
+    fn private(snapshot: &mut Snapshot) -> &mut RouteTable {
+        snapshot
+            .route_tables
+            .iter_mut()
+            .find(|t| t.id == "rtb-private")
+            .unwrap()
+    }
+
+    #[test]
+    fn a_nat_or_local_route_is_fully_visible() {
+        assert!(findings_of(&scenario("nat-path-healthy"), "PC306").is_empty());
+        assert!(findings_of(&scenario("healthy-endpoints"), "PC306").is_empty());
+    }
+
+    #[test]
+    fn a_default_route_to_a_transit_gateway_is_unknown_beyond_it() {
+        let mut snapshot = scenario("nat-path-healthy");
+        let default = private(&mut snapshot)
+            .routes
+            .iter_mut()
+            .find(|r| r.target == "nat-0a1")
+            .unwrap();
+        default.target = "tgw-0egress".into();
+        let findings = findings_of(&snapshot, "PC306");
+        assert!(!findings.is_empty());
+        for finding in &findings {
+            assert_eq!(finding.severity, Severity::Warning);
+            assert_eq!(finding.resources, ["tgw-0egress", "rtb-private"]);
+        }
+    }
+
+    #[test]
+    fn an_appliance_route_to_the_endpoint_subnets_is_unknown_not_local() {
+        let mut snapshot = scenario("healthy-endpoints");
+        private(&mut snapshot).routes.push(Route {
+            destination: "10.0.8.0/21".parse().unwrap(),
+            target: "eni-0firewall".into(),
+            state: RouteState::Active,
+        });
+        let findings = findings_of(&snapshot, "PC306");
+        assert!(!findings.is_empty());
+        for finding in &findings {
+            assert_eq!(finding.severity, Severity::Warning);
+            assert_eq!(finding.resources, ["eni-0firewall", "rtb-private"]);
+        }
+    }
+}

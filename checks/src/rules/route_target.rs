@@ -104,3 +104,85 @@ fn internet_gateway_verdict(context: &PathContext, route: &Route) -> Verdict {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::finding::Severity;
+    use crate::rules::test_support::{findings_of, scenario};
+    use crate::snapshot::{CollectionGap, RouteState, Snapshot};
+
+    /// The NAT scenario's service moved to the public subnet with a public IP: its traffic
+    /// leaves through igw-0a1.
+    fn public() -> Snapshot {
+        let mut snapshot = scenario("nat-path-healthy");
+        let network = snapshot.services[0].network.as_mut().unwrap();
+        network.subnet_ids = vec!["subnet-public-a".into()];
+        network.assign_public_ip = true;
+        snapshot
+    }
+
+    #[test]
+    fn a_live_route_to_an_attached_gateway_passes() {
+        assert!(findings_of(&scenario("nat-path-healthy"), "PC303").is_empty());
+        assert!(findings_of(&public(), "PC303").is_empty());
+    }
+
+    #[test]
+    fn a_blackholed_default_route_drops_every_packet() {
+        let mut snapshot = scenario("nat-path-healthy");
+        let private = snapshot
+            .route_tables
+            .iter_mut()
+            .find(|t| t.id == "rtb-private")
+            .unwrap();
+        let default = private
+            .routes
+            .iter_mut()
+            .find(|r| r.target == "nat-0a1")
+            .unwrap();
+        default.state = RouteState::Blackhole;
+        let findings = findings_of(&snapshot, "PC303");
+        assert!(!findings.is_empty());
+        for finding in &findings {
+            assert_eq!(finding.severity, Severity::Error);
+            assert_eq!(finding.resources, ["rtb-private", "nat-0a1"]);
+            assert!(
+                finding.title.contains("is a blackhole"),
+                "{}",
+                finding.title
+            );
+        }
+    }
+
+    #[test]
+    fn a_detached_internet_gateway_blocks_and_an_unread_one_is_unknown() {
+        let mut snapshot = public();
+        snapshot.internet_gateways[0].attached_vpc_ids.clear();
+        let findings = findings_of(&snapshot, "PC303");
+        assert!(!findings.is_empty());
+        for finding in &findings {
+            assert_eq!(finding.severity, Severity::Error);
+            assert_eq!(
+                finding.title,
+                "Internet gateway igw-0a1 is not attached to vpc-0a1"
+            );
+            assert_eq!(finding.resources, ["igw-0a1", "vpc-0a1"]);
+        }
+
+        let mut snapshot = public();
+        snapshot.internet_gateways.clear();
+        snapshot.gaps.push(CollectionGap {
+            api: "ec2:DescribeInternetGateways".into(),
+            resource: None,
+            error_code: "UnauthorizedOperation".into(),
+            message: "no".into(),
+        });
+        let findings = findings_of(&snapshot, "PC303");
+        assert!(!findings.is_empty());
+        assert!(
+            findings
+                .iter()
+                .all(|f| f.severity == Severity::Warning && f.resources == ["igw-0a1", "vpc-0a1"])
+        );
+    }
+}

@@ -79,3 +79,64 @@ fn judge(context: &PathContext, endpoint: &VpcEndpoint) -> Verdict {
             ),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::finding::Severity;
+    use crate::rules::test_support::{findings_of, scenario};
+    use crate::snapshot::{CollectionGap, RouteTable};
+
+    #[test]
+    fn a_route_table_associated_with_the_s3_endpoint_passes() {
+        assert!(findings_of(&scenario("healthy-endpoints"), "PC301").is_empty());
+    }
+
+    #[test]
+    fn a_subnet_whose_table_the_s3_endpoint_does_not_know_is_blocked() {
+        let mut snapshot = scenario("healthy-endpoints");
+        let private = snapshot
+            .route_tables
+            .iter_mut()
+            .find(|t| t.id == "rtb-private")
+            .unwrap();
+        private
+            .subnet_ids
+            .retain(|subnet| subnet != "subnet-private-b");
+        let local = private
+            .routes
+            .iter()
+            .filter(|r| r.target == "local")
+            .cloned()
+            .collect();
+        snapshot.route_tables.push(RouteTable {
+            id: "rtb-private-b".into(),
+            vpc_id: "vpc-0a1".into(),
+            main: false,
+            subnet_ids: vec!["subnet-private-b".into()],
+            routes: local,
+        });
+        let findings = findings_of(&snapshot, "PC301");
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(findings[0].severity, Severity::Error);
+        assert_eq!(
+            findings[0].resources,
+            ["rtb-private-b", "vpce-s3", "subnet-private-b"]
+        );
+    }
+
+    #[test]
+    fn a_route_table_that_could_not_be_read_is_unknown() {
+        let mut snapshot = scenario("healthy-endpoints");
+        snapshot.route_tables.clear();
+        snapshot.gaps.push(CollectionGap {
+            api: "ec2:DescribeRouteTables".into(),
+            resource: None,
+            error_code: "UnauthorizedOperation".into(),
+            message: "no".into(),
+        });
+        let findings = findings_of(&snapshot, "PC301");
+        assert_eq!(findings.len(), 2, "{findings:#?}");
+        assert!(findings.iter().all(|f| f.severity == Severity::Warning));
+        assert!(findings.iter().any(|f| f.resources == ["subnet-private-a"]));
+    }
+}

@@ -106,3 +106,56 @@ fn judge(context: &PathContext) -> Verdict {
             .fix(cli, terraform),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::finding::Severity;
+    use crate::rules::test_support::{findings_of, scenario};
+    use crate::snapshot::{CollectionGap, Snapshot};
+
+    /// The healthy endpoints without the task group's egress rule to the S3 prefix list.
+    fn without_s3_rule() -> Snapshot {
+        let mut snapshot = scenario("healthy-endpoints");
+        let app = snapshot
+            .security_groups
+            .iter_mut()
+            .find(|g| g.id == "sg-app")
+            .unwrap();
+        app.egress
+            .retain(|rule| rule.rule_id.as_deref() != Some("sgr-app-s3"));
+        snapshot
+    }
+
+    #[test]
+    fn a_task_group_allowing_the_s3_prefix_list_passes() {
+        assert!(findings_of(&scenario("healthy-endpoints"), "PC401").is_empty());
+    }
+
+    #[test]
+    fn a_task_group_without_the_s3_prefix_list_blocks_the_layers() {
+        let findings = findings_of(&without_s3_rule(), "PC401");
+        assert!(!findings.is_empty());
+        for finding in &findings {
+            assert_eq!(finding.severity, Severity::Error);
+            assert_eq!(finding.resources, ["sg-app", "pl-63a5400a"]);
+        }
+    }
+
+    #[test]
+    fn an_unread_prefix_list_is_unknown_not_missing() {
+        let mut snapshot = without_s3_rule();
+        snapshot.prefix_lists.clear();
+        snapshot.gaps.push(CollectionGap {
+            api: "ec2:DescribeManagedPrefixLists".into(),
+            resource: None,
+            error_code: "UnauthorizedOperation".into(),
+            message: "no".into(),
+        });
+        let findings = findings_of(&snapshot, "PC401");
+        assert!(!findings.is_empty());
+        for finding in &findings {
+            assert_eq!(finding.severity, Severity::Warning);
+            assert_eq!(finding.resources, ["pl-63a5400a"]);
+        }
+    }
+}

@@ -281,3 +281,66 @@ fn unknown(role: &IamRole, resource: &str, key: &KmsKey, reason: &str) -> Verdic
             .detail(format!("Evaluating kms:Decrypt on {}: {reason}.", key.arn)),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::finding::Severity;
+    use crate::rules::test_support::{findings_of, scenario};
+    use crate::snapshot::{CollectionGap, NamedPolicy, Snapshot};
+
+    const ROLE: &str = "arn:aws:iam::111122223333:role/ecsTaskExecutionRole";
+    const SECRET: &str = "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-AbCdEf";
+    const KEY: &str = "arn:aws:kms:us-east-1:111122223333:key/1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d";
+
+    /// The secret encrypted with a customer-managed key whose policy delegates to IAM; the
+    /// role may read the secret, and decrypt with the key when `decrypt`.
+    fn secret(decrypt: bool) -> Snapshot {
+        let mut snapshot = scenario("secret-kms-decrypt-denied");
+        if decrypt {
+            snapshot.iam_roles[0].inline_policies.push(NamedPolicy {
+                name: "decrypt".into(),
+                document: json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": KEY}]}),
+            });
+        }
+        snapshot
+    }
+
+    #[test]
+    fn a_role_allowed_to_decrypt_with_the_key_passes() {
+        assert!(findings_of(&secret(true), "PC605").is_empty());
+        assert!(findings_of(&scenario("healthy-endpoints"), "PC605").is_empty());
+    }
+
+    #[test]
+    fn a_role_without_kms_decrypt_cannot_read_the_secret() {
+        let findings = findings_of(&secret(false), "PC605");
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(findings[0].severity, Severity::Error);
+        assert_eq!(findings[0].resources, [ROLE, SECRET, KEY]);
+        // A disabled key refuses the decryption whatever the role may do.
+        let mut snapshot = secret(true);
+        snapshot.kms_keys[0].key_state = "Disabled".into();
+        let findings = findings_of(&snapshot, "PC605");
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(findings[0].severity, Severity::Error);
+        assert_eq!(findings[0].resources, [SECRET, KEY]);
+    }
+
+    #[test]
+    fn a_secret_that_could_not_be_described_is_unknown() {
+        let mut snapshot = secret(false);
+        snapshot.secret_keys.clear();
+        snapshot.gaps.push(CollectionGap {
+            api: "secretsmanager:DescribeSecret".into(),
+            resource: Some(SECRET.into()),
+            error_code: "AccessDeniedException".into(),
+            message: "no".into(),
+        });
+        let findings = findings_of(&snapshot, "PC605");
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(findings[0].severity, Severity::Warning);
+        assert_eq!(findings[0].resources, [SECRET]);
+    }
+}

@@ -123,3 +123,72 @@ fn evaluate(
             .fix(cli, terraform),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::finding::Severity;
+    use crate::rules::test_support::{findings_of, scenario};
+    use crate::snapshot::{CollectionGap, SecurityGroup, Snapshot};
+
+    fn app(snapshot: &mut Snapshot) -> &mut SecurityGroup {
+        snapshot
+            .security_groups
+            .iter_mut()
+            .find(|g| g.id == "sg-app")
+            .unwrap()
+    }
+
+    #[test]
+    fn a_task_group_allowing_443_to_where_the_flows_go_passes() {
+        assert!(findings_of(&scenario("healthy-endpoints"), "PC402").is_empty());
+        assert!(findings_of(&scenario("nat-path-healthy"), "PC402").is_empty());
+    }
+
+    #[test]
+    fn a_task_group_without_443_to_the_endpoints_group_blocks_them() {
+        let mut snapshot = scenario("healthy-endpoints");
+        app(&mut snapshot)
+            .egress
+            .retain(|rule| rule.rule_id.as_deref() != Some("sgr-app-endpoints"));
+        let findings = findings_of(&snapshot, "PC402");
+        let mut endpoints: Vec<&str> = Vec::new();
+        for finding in &findings {
+            assert_eq!(finding.severity, Severity::Error);
+            assert_eq!(finding.resources[0], "sg-app");
+            endpoints.push(&finding.resources[1]);
+        }
+        endpoints.sort();
+        endpoints.dedup();
+        assert_eq!(endpoints, ["vpce-ecrapi", "vpce-ecrdkr", "vpce-logs"]);
+    }
+
+    #[test]
+    fn a_task_group_without_443_out_blocks_the_nat_path() {
+        let mut snapshot = scenario("nat-path-healthy");
+        app(&mut snapshot).egress.clear();
+        let findings = findings_of(&snapshot, "PC402");
+        assert!(!findings.is_empty());
+        for finding in &findings {
+            assert_eq!(finding.severity, Severity::Error);
+            assert_eq!(finding.resources, ["sg-app"]);
+        }
+    }
+
+    #[test]
+    fn an_unread_task_group_is_unknown_never_blocked() {
+        let mut snapshot = scenario("healthy-endpoints");
+        snapshot
+            .security_groups
+            .retain(|group| group.id != "sg-app");
+        snapshot.gaps.push(CollectionGap {
+            api: "ec2:DescribeSecurityGroups".into(),
+            resource: None,
+            error_code: "UnauthorizedOperation".into(),
+            message: "no".into(),
+        });
+        assert!(findings_of(&snapshot, "PC402").is_empty());
+        let unknown = findings_of(&snapshot, "PC901");
+        assert!(unknown.iter().all(|f| f.severity == Severity::Warning));
+        assert!(unknown.iter().any(|f| f.resources == ["sg-app"]));
+    }
+}

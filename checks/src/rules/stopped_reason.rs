@@ -198,3 +198,60 @@ fn locate(index: &Index, ip: Ipv4Addr) -> (String, Vec<String>) {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::finding::Severity;
+    use crate::rules::test_support::{findings_of, scenario, task};
+    use crate::snapshot::Snapshot;
+
+    const LAYER_TIMEOUT: &str = "CannotPullContainerError: failed to copy: httpReadSeeker: failed open: failed to do request: Get \"https://prod-us-east-1-starport-layer-bucket.s3.us-east-1.amazonaws.com/abc\": dial tcp 52.216.8.10:443: i/o timeout";
+    const AUTH_TIMEOUT: &str = "ResourceInitializationError: unable to pull secrets or registry auth: RequestError: send request failed caused by: Post \"https://api.ecr.us-east-1.amazonaws.com/\": dial tcp 10.0.10.5:443: i/o timeout";
+
+    /// The healthy endpoints without the task group's egress to the S3 prefix list (PC401).
+    fn stopped(reason: Option<&str>) -> Snapshot {
+        let mut snapshot = scenario("healthy-endpoints");
+        let app = snapshot
+            .security_groups
+            .iter_mut()
+            .find(|g| g.id == "sg-app")
+            .unwrap();
+        app.egress
+            .retain(|rule| rule.rule_id.as_deref() != Some("sgr-app-s3"));
+        snapshot.tasks = vec![task(&snapshot, reason, Vec::new())];
+        snapshot
+    }
+
+    #[test]
+    fn a_running_task_has_no_stopped_reason_to_explain() {
+        assert!(findings_of(&stopped(None), "PC801").is_empty());
+    }
+
+    #[test]
+    fn a_layer_timeout_is_located_in_the_s3_prefix_list_and_tied_to_its_block() {
+        let findings = findings_of(&stopped(Some(LAYER_TIMEOUT)), "PC801");
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        let finding = &findings[0];
+        assert_eq!(finding.severity, Severity::Info);
+        assert_eq!(
+            finding.title,
+            "Stopped reason: network failure on s3-layers, dialled 52.216.8.10"
+        );
+        assert_eq!(finding.resources, ["pl-63a5400a"]);
+        assert!(
+            finding
+                .detail
+                .contains("blocked or unverifiable at: PC401 (subnet-private-a)"),
+            "{}",
+            finding.detail
+        );
+    }
+
+    #[test]
+    fn an_endpoint_address_names_its_endpoint_and_interface() {
+        let findings = findings_of(&stopped(Some(AUTH_TIMEOUT)), "PC801");
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(findings[0].severity, Severity::Info);
+        assert_eq!(findings[0].resources, ["vpce-ecrapi", "eni-ecrapi-a"]);
+    }
+}

@@ -69,3 +69,68 @@ pub fn missing_network(target: &TargetInput, definition: &TaskDefinition) -> Fin
             target.id
         ))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::finding::{Finding, Severity};
+    use crate::rules::test_support::{findings_of, scenario};
+    use crate::snapshot::{CollectionGap, Snapshot};
+
+    const SERVICE: &str = "arn:aws:ecs:us-east-1:111122223333:service/prod/web";
+
+    /// The one PC904 finding of the snapshot, which is a warning.
+    fn only(snapshot: &Snapshot) -> Finding {
+        let mut findings = findings_of(snapshot, "PC904");
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(findings[0].severity, Severity::Warning);
+        findings.remove(0)
+    }
+
+    #[test]
+    fn a_service_with_its_definition_and_subnets_is_walked() {
+        assert!(findings_of(&scenario("healthy-endpoints"), "PC904").is_empty());
+        assert!(findings_of(&scenario("ec2-instance-healthy"), "PC904").is_empty());
+    }
+
+    #[test]
+    fn a_missing_task_definition_leaves_the_flows_unknown() {
+        let mut snapshot = scenario("healthy-endpoints");
+        let definition = snapshot.task_definitions.remove(0).arn;
+        snapshot.gaps.push(CollectionGap {
+            api: "ecs:DescribeTaskDefinition".into(),
+            resource: Some(definition.clone()),
+            error_code: "AccessDeniedException".into(),
+            message: "no".into(),
+        });
+        let finding = only(&snapshot);
+        assert_eq!(finding.resources, [SERVICE, definition.as_str()]);
+        assert!(
+            finding
+                .detail
+                .contains("was refused (AccessDeniedException)")
+        );
+    }
+
+    #[test]
+    fn unknown_subnets_or_a_non_awsvpc_fargate_task_cannot_be_walked() {
+        let mut snapshot = scenario("healthy-endpoints");
+        snapshot.services[0].network.as_mut().unwrap().subnet_ids = vec!["subnet-gone".into()];
+        let finding = only(&snapshot);
+        assert_eq!(finding.resources, [SERVICE, "subnet-gone"]);
+        assert!(
+            finding
+                .title
+                .contains("its subnets subnet-gone are not in the snapshot")
+        );
+
+        let mut snapshot = scenario("healthy-endpoints");
+        snapshot.task_definitions[0].network_mode = "bridge".into();
+        let finding = only(&snapshot);
+        assert_eq!(finding.resources, [SERVICE]);
+        assert!(
+            finding.title.contains("network mode `bridge`"),
+            "{}",
+            finding.title
+        );
+    }
+}
