@@ -143,20 +143,32 @@ mod tests {
     fn a_role_missing_from_the_snapshot_cannot_be_checked() {
         let mut snapshot = scenario("healthy-endpoints");
         snapshot.iam_roles.clear();
+        let findings = findings_of(&snapshot, "PC601");
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(findings[0].severity, Severity::Warning);
+        assert_eq!(findings[0].resources, [ROLE]);
+        assert!(findings[0].detail.contains("not in the snapshot"));
+    }
+
+    #[test]
+    fn a_role_that_could_not_be_read_is_a_collection_gap_not_pc601() {
+        let mut snapshot = scenario("healthy-endpoints");
+        snapshot.iam_roles.clear();
         snapshot.gaps.push(CollectionGap {
             api: "iam:GetRole".into(),
             resource: Some(ROLE.into()),
             error_code: "AccessDenied".into(),
             message: "denied".into(),
         });
-        let findings = findings_of(&snapshot, "PC601");
-        assert_eq!(findings.len(), 1, "{findings:#?}");
-        assert_eq!(findings[0].severity, Severity::Warning);
-        assert_eq!(findings[0].resources, [ROLE]);
-        assert!(
-            findings[0]
-                .detail
-                .contains("iam:GetRole was refused (AccessDenied)")
-        );
+        assert!(findings_of(&snapshot, "PC601").is_empty());
+        let gaps: Vec<_> = findings_of(&snapshot, "PC901")
+            .into_iter()
+            .filter(|finding| finding.target.is_some())
+            .collect();
+        assert_eq!(gaps.len(), 1, "{gaps:#?}");
+        assert_eq!(gaps[0].severity, Severity::Warning);
+        assert_eq!(gaps[0].resources, [ROLE]);
+        assert!(gaps[0].detail.contains("iam:GetRole for"));
+        assert!(gaps[0].detail.contains("AccessDenied"));
     }
 }

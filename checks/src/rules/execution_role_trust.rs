@@ -182,13 +182,10 @@ pub(crate) fn trusts(trust: &Value, service: &str, source: &AssumeSource) -> Tru
             ("Allow", Some(false)) => conditions_false = true,
             ("Allow", None) => {
                 undecided.get_or_insert_with(|| {
-                    format!(
-                        "{}",
-                        statement
-                            .get("Condition")
-                            .map(Value::to_string)
-                            .unwrap_or_default()
-                    )
+                    statement
+                        .get("Condition")
+                        .map(Value::to_string)
+                        .unwrap_or_default()
                 });
             }
             _ => {}
@@ -264,7 +261,51 @@ mod tests {
         assert_eq!(findings.len(), 1, "{findings:#?}");
         assert_eq!(findings[0].severity, Severity::Error);
         assert_eq!(findings[0].resources, [ROLE]);
-        assert!(findings[0].detail.contains("has no unconditional Allow"));
+        assert!(
+            findings[0]
+                .detail
+                .contains("has no Allow of sts:AssumeRole")
+        );
+    }
+
+    fn conditional(conditions: Value) -> Value {
+        let mut statement = assume("Allow", "ecs-tasks.amazonaws.com");
+        statement["Condition"] = conditions;
+        json!([statement])
+    }
+
+    #[test]
+    fn the_confused_deputy_conditions_aws_recommends_are_honoured() {
+        let recommended = conditional(json!({
+            "ArnLike": {"aws:SourceArn": "arn:aws:ecs:us-east-1:111122223333:*"},
+            "StringEquals": {"aws:SourceAccount": "111122223333"}
+        }));
+        assert!(findings_of(&trusting(recommended), "PC602").is_empty());
+    }
+
+    #[test]
+    fn conditions_false_for_this_account_block_and_undecidable_ones_are_unknown() {
+        let other_account = conditional(json!({
+            "StringEquals": {"aws:SourceAccount": "444455556666"}
+        }));
+        let findings = findings_of(&trusting(other_account), "PC602");
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(findings[0].severity, Severity::Error);
+        assert!(findings[0].detail.contains("conditions that are false"));
+        let undecidable = conditional(json!({"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}));
+        let findings = findings_of(&trusting(undecidable), "PC602");
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(findings[0].severity, Severity::Warning);
+    }
+
+    #[test]
+    fn a_trust_policy_that_was_not_read_is_unknown_not_a_pass() {
+        let mut snapshot = scenario("healthy-endpoints");
+        snapshot.iam_roles[0].trust_policy = None;
+        let findings = findings_of(&snapshot, "PC602");
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(findings[0].severity, Severity::Warning);
+        assert_eq!(findings[0].resources, [ROLE]);
     }
 
     #[test]
