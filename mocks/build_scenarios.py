@@ -1,13 +1,18 @@
 #!/usr/bin/env python3
-"""Builds the scenario snapshots under mocks/<name>/snapshot.json.
+"""Builds the scenarios under mocks/<name>/: snapshot.json, scenario.json and mocks/README.md.
 
 Every scenario is the same healthy, endpoint-only account with one thing broken, so each
-golden file shows exactly what that one fault produces. Run it after changing a scenario, then
-bless the goldens: `BLESS=1 cargo test -p ecr-pathcheck-checks --test scenarios`.
+golden file shows exactly what that one fault produces. Each is declared once, by the
+@scenario(...) above its function (see `scenario` below): its one-line summary, the error checks
+its report must have, the other checks that must appear, the causes its findings must name and,
+if the live tests cannot seed it, why. Run it after changing a scenario, then bless the goldens:
+`BLESS=1 cargo test -p ecr-pathcheck-checks --test scenarios`.
 """
 import copy
 import json
 import pathlib
+import re
+import sys
 
 ACCOUNT = "111122223333"
 REGION = "us-east-1"
@@ -69,7 +74,7 @@ def interface_endpoint(service, last_octet):
 def healthy():
     subnet = lambda id, cidr, az: {"id": id, "vpc_id": "vpc-0a1", "availability_zone": f"{REGION}{az}", "cidr_block": cidr}
     return {
-        "schema_version": 2,
+        "schema_version": 3,
         "account_id": ACCOUNT,
         "region": REGION,
         "vpcs": [{"id": "vpc-0a1", "cidr_blocks": ["10.0.0.0/16"], "enable_dns_support": True, "enable_dns_hostnames": True, "dhcp_options_id": "dopt-amazon"}],
@@ -227,70 +232,190 @@ def no_endpoints_nat(snapshot):
     ]
 
 
+# The scenarios. Each is declared once, by the @scenario(...) just above the function that breaks
+# one thing in a copy of healthy(). main() writes, for each: mocks/NAME/snapshot.json,
+# mocks/NAME/scenario.json (the declaration, which the tests read: checks/tests/scenarios.rs for
+# the expectations and named causes, tests/live.rs for the skip reason) and its row of
+# mocks/README.md. A new scenario is one more block like this one, at the end of the list:
+#
+#     @scenario(
+#         "image-tag-missing",          # its folder under mocks/
+#         summary="The task definition names a tag that was never pushed.",  # one line (README)
+#         errors=["PC701"],             # the error checks its report has: exactly these
+#         also=["PC801"],               # other checks that must appear, at any severity
+#         causes=[("PC701", "words")],  # a finding of that check whose detail contains the words
+#         live_skip="why moto cannot hold it",  # only if tests/live.rs cannot seed it
+#     )
+#     def image_tag_missing(s):
+#         s["task_definitions"][0]["containers"][0]["image"] = ...
+SCENARIOS = {}
+CHECK_ID = re.compile(r"PC\d{3}")
+
+
+def scenario(name, *, summary, errors=(), also=(), causes=(), live_skip=None):
+    """Declares the scenario `name` and registers the function it decorates as its mutation."""
+    def refuse(why):
+        raise ValueError(f"@scenario({name!r}): {why}")
+
+    if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", name):
+        refuse("the name is a folder name in kebab case")
+    if name in SCENARIOS:
+        refuse("declared twice")
+    for field, text in (("summary", summary), ("live_skip", live_skip)):
+        if field == "live_skip" and text is None:
+            continue
+        if not isinstance(text, str) or not text.strip() or "\n" in text or "|" in text:
+            refuse(f"{field} is one non-empty line without `|` (it is a cell of mocks/README.md)")
+    for field, checks in (("errors", errors), ("also", also)):
+        if any(not CHECK_ID.fullmatch(check) for check in checks) or len(set(checks)) != len(checks):
+            refuse(f"{field} lists distinct check ids (PC123)")
+    if set(errors) & set(also):
+        refuse("a check is in errors or in also, not both")
+    for check, words in causes:
+        if check not in errors and check not in also:
+            refuse(f"cause {check} is not among the checks it declares (errors or also)")
+        if not words.strip():
+            refuse(f"cause {check} names no words")
+    declaration = {
+        "name": name,
+        "summary": summary,
+        "errors": list(errors),
+        "also": list(also),
+        "causes": [{"check": check, "words": words} for check, words in causes],
+        "live_skip": live_skip,
+    }
+
+    def register(mutate):
+        SCENARIOS[name] = (mutate, declaration)
+        return mutate
+
+    return register
+
+
+@scenario(
+    "healthy-endpoints",
+    summary="The healthy endpoint-only account.",
+)
+def healthy_endpoints(s):
+    pass
+
+
+@scenario(
+    "s3-prefix-list-egress-missing",
+    summary="The task group allows 443 to the endpoints' group but not to the S3 prefix list.",
+    errors=["PC401"],
+    also=["PC801"],
+)
 def s3_prefix_list_egress_missing(s):
-    """The task group allows 443 to the endpoints' group but not to the S3 prefix list."""
     app = by_id(s["security_groups"], "sg-app")
     app["egress"] = [rule for rule in app["egress"] if rule["peer"] != S3_PL]
     stopped_task(s, LAYER_TIMEOUT)
 
 
+@scenario(
+    "s3-gateway-endpoint-missing",
+    summary="No S3 gateway endpoint at all, and no NAT.",
+    errors=["PC201"],
+    also=["PC801"],
+)
 def s3_gateway_endpoint_missing(s):
-    """No S3 gateway endpoint at all, and no NAT."""
     remove_endpoint(s, "vpce-s3")
     by_id(s["route_tables"], "rtb-private")["routes"] = [{"destination": "10.0.0.0/16", "target": "local"}]
     stopped_task(s, LAYER_TIMEOUT)
 
 
+@scenario(
+    "s3-gateway-not-associated",
+    summary="subnet-private-b has its own route table, which the S3 gateway endpoint does not know.",
+    errors=["PC301"],
+    also=["PC801"],
+)
 def s3_gateway_not_associated(s):
-    """subnet-private-b has its own route table, which the S3 gateway endpoint does not know."""
     by_id(s["route_tables"], "rtb-private")["subnet_ids"].remove("subnet-private-b")
     s["route_tables"].append({"id": "rtb-private-b", "vpc_id": "vpc-0a1", "subnet_ids": ["subnet-private-b"], "routes": [{"destination": "10.0.0.0/16", "target": "local"}]})
     stopped_task(s, LAYER_TIMEOUT, subnet="subnet-private-b", ip="10.0.2.40")
 
 
+@scenario(
+    "ecr-api-endpoint-missing",
+    summary="Platform 1.4.0 fetches the registry token through the task ENI: ecr.api is needed.",
+    errors=["PC201"],
+    also=["PC801"],
+)
 def ecr_api_endpoint_missing(s):
-    """Platform 1.4.0 fetches the registry token through the task ENI: ecr.api is needed."""
     remove_endpoint(s, "vpce-ecrapi")
     stopped_task(s, auth_timeout("54.239.28.85"))
 
 
+@scenario(
+    "private-dns-disabled",
+    summary="The ecr.dkr endpoint exists but its private DNS is off.",
+    errors=["PC103"],
+    also=["PC801"],
+)
 def private_dns_disabled(s):
-    """The ecr.dkr endpoint exists but its private DNS is off."""
     by_id(s["vpc_endpoints"], "vpce-ecrdkr")["private_dns_enabled"] = False
     stopped_task(s, registry_timeout("3.227.250.141"))
 
 
+@scenario(
+    "endpoint-sg-no-ingress",
+    summary="The endpoints carry a default-style group that accepts traffic only from itself.",
+    errors=["PC403"],
+    also=["PC801"],
+)
 def endpoint_sg_no_ingress(s):
-    """The endpoints carry a default-style group that accepts traffic only from itself."""
     by_id(s["security_groups"], "sg-endpoints")["ingress"] = [{"rule_id": "sgr-endpoints-self", "protocol": "all", "peer": "sg-endpoints"}]
     stopped_task(s, auth_timeout("10.0.10.5"))
 
 
+@scenario(
+    "custom-dns",
+    summary="DHCP options point at on-premises resolvers that do not forward amazonaws.com.",
+    errors=["PC104"],
+    also=["PC801"],
+)
 def custom_dns(s):
-    """DHCP options point at on-premises resolvers that do not forward amazonaws.com."""
     s["dhcp_options"] = [{"id": "dopt-corp", "domain_name_servers": ["10.20.0.10", "10.20.0.11"]}]
     s["vpcs"][0]["dhcp_options_id"] = "dopt-corp"
     stopped_task(s, auth_timeout("54.239.28.85"))
 
 
+@scenario(
+    "custom-dns-no-evidence",
+    summary="Custom resolvers and no stopped task: the DNS hop cannot be decided.",
+    also=["PC104"],
+)
 def custom_dns_no_evidence(s):
-    """Custom resolvers and no stopped task: the DNS hop cannot be decided."""
     s["dhcp_options"] = [{"id": "dopt-corp", "domain_name_servers": ["10.20.0.10"]}]
     s["vpcs"][0]["dhcp_options_id"] = "dopt-corp"
 
 
+@scenario(
+    "dns-support-disabled",
+    summary="The VPC's enableDnsSupport is off: no name resolves, the endpoints' included.",
+    errors=["PC101"],
+)
 def dns_support_disabled(s):
-    """The VPC's enableDnsSupport is off: no name resolves, the endpoints' included."""
     s["vpcs"][0]["enable_dns_support"] = False
 
 
+@scenario(
+    "dns-hostnames-disabled",
+    summary="The VPC's enableDnsHostnames is off, so the interface endpoints' private DNS does not apply.",
+    errors=["PC102"],
+)
 def dns_hostnames_disabled(s):
-    """The VPC's enableDnsHostnames is off, so the interface endpoints' private DNS does not apply."""
     s["vpcs"][0]["enable_dns_hostnames"] = False
 
 
+@scenario(
+    "logs-endpoint-missing",
+    summary="awslogs needs the logs endpoint.",
+    errors=["PC201"],
+    also=["PC801"],
+)
 def logs_endpoint_missing(s):
-    """awslogs needs the logs endpoint."""
     remove_endpoint(s, "vpce-logs")
     stopped_task(s, "ResourceInitializationError: failed to validate logger args: The task cannot find the Amazon CloudWatch log group defined in the task definition. There is a connection issue between the task and Amazon CloudWatch. Check your network configuration. : signal: killed")
 
@@ -300,8 +425,13 @@ def custom_nacl(s, entries):
     s["network_acls"].append({"id": "acl-private", "vpc_id": "vpc-0a1", "subnet_ids": ["subnet-private-a", "subnet-private-b"], "entries": entries})
 
 
+@scenario(
+    "nacl-blocks-https",
+    summary="The private subnets' ACL lets out only PostgreSQL.",
+    errors=["PC501"],
+    also=["PC801"],
+)
 def nacl_blocks_https(s):
-    """The private subnets' ACL lets out only PostgreSQL."""
     custom_nacl(s, [
         {"rule_number": 100, "egress": True, "protocol": "tcp", "action": "allow", "cidr": "10.0.0.0/16", "port_range": {"from": 5432, "to": 5432}},
         {"rule_number": 100, "egress": False, "protocol": "tcp", "action": "allow", "cidr": "0.0.0.0/0", "port_range": {"from": 1024, "to": 65535}},
@@ -309,8 +439,13 @@ def nacl_blocks_https(s):
     stopped_task(s, auth_timeout("10.0.10.5"))
 
 
+@scenario(
+    "nacl-blocks-ephemeral",
+    summary="The private subnets' ACL allows 443 out but only the Windows ephemeral range back in.",
+    errors=["PC502"],
+    also=["PC801"],
+)
 def nacl_blocks_ephemeral(s):
-    """The private subnets' ACL allows 443 out but only the Windows ephemeral range back in."""
     custom_nacl(s, [
         {"rule_number": 100, "egress": True, "protocol": "tcp", "action": "allow", "cidr": "0.0.0.0/0", "port_range": {"from": 443, "to": 443}},
         {"rule_number": 100, "egress": False, "protocol": "tcp", "action": "allow", "cidr": "0.0.0.0/0", "port_range": {"from": 49152, "to": 65535}},
@@ -318,56 +453,99 @@ def nacl_blocks_ephemeral(s):
     stopped_task(s, auth_timeout("10.0.10.5"))
 
 
+@scenario(
+    "nat-path-healthy",
+    summary="No endpoints; a healthy NAT gateway path carries everything.",
+)
 def nat_path_healthy(s):
-    """No endpoints; a healthy NAT gateway path carries everything."""
     no_endpoints_nat(s)
 
 
+@scenario(
+    "nat-without-internet-route",
+    summary="The NAT gateway's public subnet lost its internet gateway route.",
+    errors=["PC304"],
+    also=["PC801"],
+)
 def nat_without_internet_route(s):
-    """The NAT gateway's public subnet lost its internet gateway route."""
     no_endpoints_nat(s)
     by_id(s["route_tables"], "rtb-public")["routes"] = [{"destination": "10.0.0.0/16", "target": "local"}]
     stopped_task(s, "CannotPullContainerError: context canceled")
 
 
+@scenario(
+    "public-subnet-no-public-ip",
+    summary="The service runs in the public subnet without assignPublicIp.",
+    errors=["PC305"],
+)
 def public_subnet_no_public_ip(s):
-    """The service runs in the public subnet without assignPublicIp."""
     s["vpc_endpoints"] = []
     by_id(s["security_groups"], "sg-app")["egress"] = [{"rule_id": "sgr-app-https", "protocol": "tcp", "port_range": {"from": 443, "to": 443}, "peer": "0.0.0.0/0"}]
     s["services"][0]["network"]["subnet_ids"] = ["subnet-public-a"]
 
 
+@scenario(
+    "endpoint-policy-denies",
+    summary="The S3 gateway endpoint policy misspells the layer bucket.",
+    errors=["PC204"],
+)
 def endpoint_policy_denies(s):
-    """The S3 gateway endpoint policy misspells the layer bucket."""
     by_id(s["vpc_endpoints"], "vpce-s3")["policy"] = {
         "Version": "2012-10-17",
         "Statement": [{"Sid": "EcrLayers", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::prod-{REGION}-starport-layer-buckets/*"}],
     }
 
 
+@scenario(
+    "endpoint-sg-open-to-world",
+    summary="Works, but the endpoints accept 443 from anywhere (a warning).",
+    also=["PC404"],
+)
 def endpoint_sg_open_to_world(s):
-    """Works, but the endpoints accept 443 from anywhere (a warning)."""
     by_id(s["security_groups"], "sg-endpoints")["ingress"] = [{"rule_id": "sgr-endpoints-any", "protocol": "tcp", "port_range": {"from": 443, "to": 443}, "peer": "0.0.0.0/0"}]
 
 
+@scenario(
+    "transit-gateway-egress",
+    summary="No endpoints for ECR; the default route goes to a transit gateway: unknown beyond it.",
+    also=["PC306"],
+)
 def transit_gateway_egress(s):
-    """No endpoints for ECR; the default route goes to a transit gateway: unknown beyond it."""
     s["vpc_endpoints"] = [ep for ep in s["vpc_endpoints"] if ep["id"] in ("vpce-s3", "vpce-logs")]
     by_id(s["route_tables"], "rtb-private")["routes"].append({"destination": "0.0.0.0/0", "target": "tgw-0egress"})
     by_id(s["security_groups"], "sg-app")["egress"].append({"rule_id": "sgr-app-https", "protocol": "tcp", "port_range": {"from": 443, "to": 443}, "peer": "0.0.0.0/0"})
 
 
+@scenario(
+    "image-in-other-region",
+    summary=(
+        "The image lives in eu-west-1 only, whose registry replicates nothing; us-east-1 endpoints "
+        "cannot serve it."
+    ),
+    errors=["PC205", "PC302", "PC402"],
+    causes=[
+        ("PC205", "has 0 rule(s), none with destination us-east-1 that covers web"),
+        ("PC205", "eu-west-1"),
+    ],
+)
 def image_in_other_region(s):
-    """The image lives in eu-west-1 only, whose registry replicates nothing; us-east-1 endpoints
-    cannot serve it."""
     s["task_definitions"][0]["containers"][0]["image"] = f"{ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/web:1.4.2"
     s["ecr_repositories"] = []
     s["ecr_replication"] = [{"region": "eu-west-1", "registry_id": ACCOUNT, "rules": []}]
 
 
+@scenario(
+    "image-in-other-region-replicated-late",
+    summary=(
+        "The image lives in eu-west-1, whose registry has a rule replicating `web` to us-east-1, but "
+        "the tag was pushed before the rule existed: it was never copied, so it must be pushed again."
+    ),
+    errors=["PC205", "PC302", "PC402"],
+    causes=[
+        ("PC205", "ECR replicates only images pushed after the rule was created"),
+    ],
+)
 def image_in_other_region_replicated_late(s):
-    """The image lives in eu-west-1, whose registry has a rule replicating `web` to us-east-1, but
-    the tag was pushed before the rule existed: it was never copied, so it must be pushed again."""
     image_in_other_region(s)
     s["ecr_replication"][0]["rules"] = [{
         "destinations": [{"region": REGION, "registry_id": ACCOUNT}],
@@ -382,32 +560,57 @@ def image_in_other_region_replicated_late(s):
     }]
 
 
+@scenario(
+    "image-in-other-region-replicated",
+    summary=(
+        "The task definition names the eu-west-1 image, but the same tag is already in us-east-1 "
+        "(replicated): the fix is to point the task definition at the local copy."
+    ),
+    errors=["PC205", "PC302", "PC402"],
+)
 def image_in_other_region_replicated(s):
-    """The task definition names the eu-west-1 image, but the same tag is already in us-east-1
-    (replicated): the fix is to point the task definition at the local copy."""
     s["task_definitions"][0]["containers"][0]["image"] = f"{ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/web:1.4.2"
 
 
+@scenario(
+    "network-acls-refused",
+    summary="The collector was refused ec2:DescribeNetworkAcls: ACL hops are unknown, not guessed.",
+    also=["PC901"],
+    live_skip="moto never refuses a call (AccessDenied is an SDK mock test)",
+)
 def network_acls_refused(s):
-    """The collector was refused ec2:DescribeNetworkAcls: ACL hops are unknown, not guessed."""
     s["network_acls"] = []
     s["gaps"] = [{"api": "ec2:DescribeNetworkAcls", "error_code": "UnauthorizedOperation", "message": "You are not authorized to perform this operation."}]
 
 
+@scenario(
+    "endpoint-pending",
+    summary="The ecr.dkr endpoint is still pendingAcceptance.",
+    errors=["PC202"],
+    live_skip="moto's endpoints are always `available`",
+)
 def endpoint_pending(s):
-    """The ecr.dkr endpoint is still pendingAcceptance."""
     by_id(s["vpc_endpoints"], "vpce-ecrdkr")["state"] = "pendingAcceptance"
 
 
+@scenario(
+    "endpoint-single-az",
+    summary="Works, but the ecr.api endpoint has an interface only in us-east-1a (a warning for zone b).",
+    also=["PC203"],
+)
 def endpoint_single_az(s):
-    """Works, but the ecr.api endpoint has an interface only in us-east-1a (a warning for zone b)."""
     endpoint = by_id(s["vpc_endpoints"], "vpce-ecrapi")
     endpoint["subnet_ids"] = ["subnet-endpoints-a"]
     endpoint["network_interfaces"] = endpoint["network_interfaces"][:1]
 
 
+@scenario(
+    "nat-route-blackhole",
+    summary="The default route still names a deleted NAT gateway.",
+    errors=["PC303"],
+    live_skip="moto cannot make a blackhole route",
+)
 def nat_route_blackhole(s):
-    """The default route still names a deleted NAT gateway."""
     no_endpoints_nat(s)
     s["nat_gateways"] = []
     for route in by_id(s["route_tables"], "rtb-private")["routes"]:
@@ -415,8 +618,13 @@ def nat_route_blackhole(s):
             route["target"], route["state"] = "nat-0deleted", "blackhole"
 
 
+@scenario(
+    "external-launch-type",
+    summary="An EXTERNAL (ECS Anywhere) service: pulls go through a server outside AWS, not analysed.",
+    also=["PC902"],
+    live_skip="moto's CreateService rejects the EXTERNAL launch type",
+)
 def external_launch_type(s):
-    """An EXTERNAL (ECS Anywhere) service: pulls go through a server outside AWS, not analysed."""
     s["services"][0]["launch_type"] = "EXTERNAL"
     del s["services"][0]["platform_version"]
 
@@ -430,11 +638,16 @@ EC2_AGENT_ACTIONS = [
 ]
 
 
+@scenario(
+    "ec2-instance-healthy",
+    summary=(
+        "An EC2 launch type service without an execution role: the agent on the container instance "
+        "pulls over the instance's own interface (its subnet and security group) with the instance "
+        "profile's role, which carries AmazonEC2ContainerServiceforEC2Role; the ecs, ecs-agent and "
+        "ecs-telemetry endpoints serve the agent."
+    ),
+)
 def ec2_instance_healthy(s):
-    """An EC2 launch type service without an execution role: the agent on the container instance
-    pulls over the instance's own interface (its subnet and security group) with the instance
-    profile's role, which carries AmazonEC2ContainerServiceforEC2Role; the ecs, ecs-agent and
-    ecs-telemetry endpoints serve the agent."""
     service = s["services"][0]
     service["launch_type"] = "EC2"
     del service["platform_version"]
@@ -482,9 +695,19 @@ def ec2_task(s, reason):
     task["container_instance_arn"] = CONTAINER_INSTANCE
 
 
+@scenario(
+    "ec2-instance-role-denies",
+    summary=(
+        "EC2 launch type without an execution role: the container instance role has only the agent's "
+        "own actions (a hand-written policy), so the agent cannot fetch an ECR token."
+    ),
+    errors=["PC603"],
+    also=["PC801"],
+    causes=[
+        ("PC603", "for role arn:aws:iam::111122223333:role/ecsInstanceRole, no statement"),
+    ],
+)
 def ec2_instance_role_denies(s):
-    """EC2 launch type without an execution role: the container instance role has only the agent's
-    own actions (a hand-written policy), so the agent cannot fetch an ECR token."""
     ec2_instance_healthy(s)
     role = s["iam_roles"][1]
     role["attached_policies"] = []
@@ -492,9 +715,18 @@ def ec2_instance_role_denies(s):
     ec2_task(s, f"CannotPullContainerError: Error response from daemon: pull access denied for {IMAGE.rsplit(':', 1)[0]}, repository does not exist or may require 'docker login': denied: no basic auth credentials")
 
 
+@scenario(
+    "ec2-instance-no-profile",
+    summary=(
+        "EC2 launch type without an execution role, on a container instance launched without an "
+        "instance profile: the agent has no credentials to pull with."
+    ),
+    errors=["PC606"],
+    causes=[
+        ("PC606", "the instance has no IAM instance profile"),
+    ],
+)
 def ec2_instance_no_profile(s):
-    """EC2 launch type without an execution role, on a container instance launched without an
-    instance profile: the agent has no credentials to pull with."""
     ec2_instance_healthy(s)
     instance = s["container_instances"][0]
     del instance["instance_profile_arn"]
@@ -502,37 +734,70 @@ def ec2_instance_no_profile(s):
     s["iam_roles"] = s["iam_roles"][:1]
 
 
+@scenario(
+    "ec2-instance-sg-no-s3-egress",
+    summary=(
+        "EC2 launch type: the task's awsvpc security group allows S3, but the pull leaves through the "
+        "container instance's interface, whose security group has no egress to the S3 prefix list."
+    ),
+    errors=["PC401"],
+    also=["PC801"],
+    causes=[
+        ("PC401", "sg-instances"),
+    ],
+)
 def ec2_instance_sg_no_s3_egress(s):
-    """EC2 launch type: the task's awsvpc security group allows S3, but the pull leaves through the
-    container instance's interface, whose security group has no egress to the S3 prefix list."""
     ec2_instance_healthy(s)
     group = by_id(s["security_groups"], "sg-instances")
     group["egress"] = [rule for rule in group["egress"] if rule["peer"] != S3_PL]
     ec2_task(s, LAYER_TIMEOUT)
 
 
+@scenario(
+    "legacy-platform",
+    summary="Fargate 1.3.0 without an ecr.api endpoint: works today, breaks on upgrade (info).",
+    also=["PC903"],
+)
 def legacy_platform(s):
-    """Fargate 1.3.0 without an ecr.api endpoint: works today, breaks on upgrade (info)."""
     s["services"][0]["platform_version"] = "1.3.0"
     remove_endpoint(s, "vpce-ecrapi")
 
 
+@scenario(
+    "task-definition-missing",
+    summary="The snapshot lacks the service's task definition: flows unknown, not guessed.",
+    also=["PC904"],
+    live_skip="moto will not create a service whose task definition does not exist",
+)
 def task_definition_missing(s):
-    """The snapshot lacks the service's task definition: flows unknown, not guessed."""
     s["task_definitions"] = []
 
 
+@scenario(
+    "secrets-endpoint-missing",
+    summary="The container reads a Secrets Manager secret; the VPC has no secretsmanager endpoint.",
+    errors=["PC201", "PC603"],
+    also=["PC801"],
+)
 def secrets_endpoint_missing(s):
-    """The container reads a Secrets Manager secret; the VPC has no secretsmanager endpoint."""
     s["task_definitions"][0]["containers"][0]["secrets"] = [
         {"name": "DB_PASSWORD", "value_from": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:prod/db-AbCdEf:password::"}
     ]
     stopped_task(s, "ResourceInitializationError: unable to pull secrets or registry auth: unable to retrieve secret from asm: There is a connection issue between the task and AWS Secrets Manager. Check your task network configuration. failed to fetch secret arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-AbCdEf")
 
 
+@scenario(
+    "secret-kms-decrypt-denied",
+    summary=(
+        "The secret is encrypted with a customer-managed key; the role may read the secret but not "
+        "decrypt with the key. The network to Secrets Manager is fine."
+    ),
+    errors=["PC605"],
+    causes=[
+        ("PC605", "statement `Enable IAM User Permissions` of the key policy"),
+    ],
+)
 def secret_kms_decrypt_denied(s):
-    """The secret is encrypted with a customer-managed key; the role may read the secret but not
-    decrypt with the key. The network to Secrets Manager is fine."""
     secret = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:prod/db-AbCdEf"
     key = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"
     s["task_definitions"][0]["containers"][0]["secrets"] = [{"name": "DB_PASSWORD", "value_from": f"{secret}:password::"}]
@@ -553,9 +818,19 @@ def default_key_policy():
     }]}
 
 
+@scenario(
+    "secret-kms-key-policy-excludes-role",
+    summary=(
+        "The role's own policy allows kms:Decrypt on the secret's key, but the key policy names "
+        "only an administrator role: it neither grants the execution role nor lets IAM policies grant it."
+    ),
+    errors=["PC605"],
+    also=["PC801"],
+    causes=[
+        ("PC605", "names neither the role nor its account (arn:aws:iam::111122223333:root)"),
+    ],
+)
 def secret_kms_key_policy_excludes_role(s):
-    """The role's own policy allows kms:Decrypt on the secret's key, but the key policy names
-    only an administrator role: it neither grants the execution role nor lets IAM policies grant it."""
     secret_kms_decrypt_denied(s)
     key = s["kms_keys"][0]["arn"]
     s["iam_roles"][0]["inline_policies"][0]["document"]["Statement"].append(
@@ -567,9 +842,14 @@ def secret_kms_key_policy_excludes_role(s):
     stopped_task(s, "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): AccessDeniedException: Access to KMS is not allowed")
 
 
+@scenario(
+    "secret-kms-key-policy-grants-role",
+    summary=(
+        "The role has no kms:Decrypt of its own, but the key policy names the execution role: "
+        "the key policy alone grants it, so the secret decrypts."
+    ),
+)
 def secret_kms_key_policy_grants_role(s):
-    """The role has no kms:Decrypt of its own, but the key policy names the execution role:
-    the key policy alone grants it, so the secret decrypts."""
     secret_kms_decrypt_denied(s)
     key = s["kms_keys"][0]
     key["policy"]["Statement"].append({
@@ -579,16 +859,36 @@ def secret_kms_key_policy_grants_role(s):
     })
 
 
+@scenario(
+    "logs-create-group-denied",
+    summary=(
+        "The container sets awslogs-create-group, so the log driver calls logs:CreateLogGroup at "
+        "every start; the execution role has only AmazonECSTaskExecutionRolePolicy, which lacks it."
+    ),
+    errors=["PC603"],
+    also=["PC801"],
+    causes=[
+        ("PC603", "CloudWatch Logs needs logs:CreateLogGroup on arn:aws:logs:us-east-1:111122223333:log-group:/ecs/web:*"),
+    ],
+)
 def logs_create_group_denied(s):
-    """The container sets awslogs-create-group, so the log driver calls logs:CreateLogGroup at
-    every start; the execution role has only AmazonECSTaskExecutionRolePolicy, which lacks it."""
     s["task_definitions"][0]["containers"][0]["log_options"]["awslogs-create-group"] = "true"
     stopped_task(s, "ResourceInitializationError: failed to validate logger args: create stream has been retried 1 times: failed to create Cloudwatch log group: AccessDeniedException: User: arn:aws:sts::111122223333:assumed-role/ecsTaskExecutionRole/0f1e2d3c is not authorized to perform: logs:CreateLogGroup on resource: arn:aws:logs:us-east-1:111122223333:log-group:/ecs/web:log-stream: because no identity-based policy allows the logs:CreateLogGroup action : exit status 1")
 
 
+@scenario(
+    "execution-role-boundary-denies",
+    summary=(
+        "The execution role carries AmazonECSTaskExecutionRolePolicy, but its permissions boundary "
+        "allows only CloudWatch Logs: every ECR action is refused."
+    ),
+    errors=["PC603"],
+    also=["PC801"],
+    causes=[
+        ("PC603", "the permissions boundary arn:aws:iam::111122223333:policy/logs-only-boundary (it does not allow the action) denies it"),
+    ],
+)
 def execution_role_boundary_denies(s):
-    """The execution role carries AmazonECSTaskExecutionRolePolicy, but its permissions boundary
-    allows only CloudWatch Logs: every ECR action is refused."""
     s["iam_roles"][0]["permissions_boundary"] = {
         "name": f"arn:aws:iam::{ACCOUNT}:policy/logs-only-boundary",
         "document": {"Version": "2012-10-17", "Statement": [{"Sid": "LogsOnly", "Effect": "Allow", "Action": "logs:*", "Resource": "*"}]},
@@ -596,10 +896,19 @@ def execution_role_boundary_denies(s):
     stopped_task(s, "CannotPullContainerError: The task can\u2019t pull the image. Check that the role has the permissions to pull images from the registry. AccessDeniedException: User: arn:aws:sts::111122223333:assumed-role/ecsTaskExecutionRole/0f1e2d3c is not authorized to perform: ecr:GetAuthorizationToken on resource: * with an explicit deny in a permissions boundary")
 
 
+@scenario(
+    "external-registry-private-subnet",
+    summary=(
+        "The container runs a ghcr.io image with repositoryCredentials from Secrets Manager, from a "
+        "private subnet with only AWS endpoints: no PrivateLink reaches ghcr.io, and the credentials "
+        "secret needs a secretsmanager endpoint the VPC lacks."
+    ),
+    errors=["PC201", "PC205", "PC302", "PC402"],
+    causes=[
+        ("PC201", "reads secret arn:aws:secretsmanager:us-east-1:111122223333:secret:ghcr-token-Q1w2E3"),
+    ],
+)
 def external_registry_private_subnet(s):
-    """The container runs a ghcr.io image with repositoryCredentials from Secrets Manager, from a
-    private subnet with only AWS endpoints: no PrivateLink reaches ghcr.io, and the credentials
-    secret needs a secretsmanager endpoint the VPC lacks."""
     secret = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:ghcr-token-Q1w2E3"
     container = s["task_definitions"][0]["containers"][0]
     container["image"] = "ghcr.io/example/web:1.4.2"
@@ -611,19 +920,33 @@ def external_registry_private_subnet(s):
     }]
 
 
+@scenario(
+    "execution-role-missing",
+    summary="The task definition has no execution role.",
+    errors=["PC601"],
+    also=["PC801"],
+)
 def execution_role_missing(s):
-    """The task definition has no execution role."""
     del s["task_definitions"][0]["execution_role_arn"]
     stopped_task(s, "CannotPullContainerError: The task can\u2019t pull the image. Check that the role has the permissions to pull images from the registry.")
 
 
+@scenario(
+    "execution-role-trust",
+    summary="The execution role trusts ec2.amazonaws.com, not ecs-tasks.amazonaws.com.",
+    errors=["PC602"],
+)
 def execution_role_trust(s):
-    """The execution role trusts ec2.amazonaws.com, not ecs-tasks.amazonaws.com."""
     s["iam_roles"][0]["trust_policy"]["Statement"][0]["Principal"] = {"Service": "ec2.amazonaws.com"}
 
 
+@scenario(
+    "execution-role-denies",
+    summary="A guardrail denies ECR pulls that do not come through another VPC's endpoint.",
+    errors=["PC603"],
+    also=["PC801"],
+)
 def execution_role_denies(s):
-    """A guardrail denies ECR pulls that do not come through another VPC's endpoint."""
     s["iam_roles"][0]["inline_policies"] = [{
         "name": "pull-only-via-shared-endpoint",
         "document": {"Version": "2012-10-17", "Statement": [{
@@ -636,9 +959,16 @@ def execution_role_denies(s):
     s["iam_roles"][0]["simulation"] = {"unavailable": "was refused (AccessDenied)"}
 
 
+@scenario(
+    "simulator-disagrees",
+    summary=(
+        "Our evaluator allows GetAuthorizationToken, IAM's policy simulator does not (something the "
+        "snapshot cannot show decides it): reported as unknown, not as fine."
+    ),
+    also=["PC603"],
+    live_skip="moto does not implement iam:SimulatePrincipalPolicy (HTTP 500)",
+)
 def simulator_disagrees(s):
-    """Our evaluator allows GetAuthorizationToken, IAM's policy simulator does not (something the
-    snapshot cannot show decides it): reported as unknown, not as fine."""
     pull = ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"]
     repository = f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/web"
     s["iam_roles"][0]["simulation"] = {"decisions": [
@@ -647,8 +977,12 @@ def simulator_disagrees(s):
     ]}
 
 
+@scenario(
+    "repository-policy-denies",
+    summary="The image is in another account whose repository policy does not grant this account.",
+    errors=["PC604"],
+)
 def repository_policy_denies(s):
-    """The image is in another account whose repository policy does not grant this account."""
     other = "444455556666"
     image = f"{other}.dkr.ecr.{REGION}.amazonaws.com/shared-web:1.4.2"
     s["task_definitions"][0]["containers"][0]["image"] = image
@@ -661,9 +995,15 @@ def repository_policy_denies(s):
     })
 
 
+@scenario(
+    "cross-account-repository-unseen",
+    summary=(
+        "The image is in another account's registry, which answered \"not found\" to the collector: "
+        "that may only mean the caller may not see it, so the repository is unknown, not missing."
+    ),
+    also=["PC701", "PC901"],
+)
 def cross_account_repository_unseen(s):
-    """The image is in another account's registry, which answered "not found" to the collector:
-    that may only mean the caller may not see it, so the repository is unknown, not missing."""
     other = "444455556666"
     s["task_definitions"][0]["containers"][0]["image"] = f"{other}.dkr.ecr.{REGION}.amazonaws.com/shared-web:1.4.2"
     s["gaps"] = [{
@@ -674,17 +1014,35 @@ def cross_account_repository_unseen(s):
     }]
 
 
+@scenario(
+    "cross-account-repository-missing",
+    summary=(
+        "The image is in another account's registry, read with a role of that account "
+        "(--registry-role): its \"not found\" is the owner's answer, so the repository is missing."
+    ),
+    errors=["PC701"],
+    causes=[
+        ("PC701", "ECR answered RepositoryNotFoundException for arn:aws:ecr:us-east-1:444455556666:repository/shared-web"),
+    ],
+)
 def cross_account_repository_missing(s):
-    """The image is in another account's registry, read with a role of that account
-    (--registry-role): its "not found" is the owner's answer, so the repository is missing."""
     cross_account_repository_unseen(s)
     s["ecr_read_as_owner"] = ["444455556666"]
 
 
+@scenario(
+    "cross-account-repository-policy-403",
+    summary=(
+        "The image is in another account's registry, not read as its owner; the task stopped on a 403 "
+        "from that registry while the execution role's own policies allow the pull: the repository "
+        "policy, which the caller cannot read, likely grants nothing to this account."
+    ),
+    also=["PC604", "PC701", "PC801", "PC901"],
+    causes=[
+        ("PC604", "own policies allow ecr:BatchCheckLayerAvailability, ecr:GetDownloadUrlForLayer, ecr:BatchGetImage on arn:aws:ecr:us-east-1:444455556666:repository/shared-web, so the refusal comes from the repository's side"),
+    ],
+)
 def cross_account_repository_policy_403(s):
-    """The image is in another account's registry, not read as its owner; the task stopped on a 403
-    from that registry while the execution role's own policies allow the pull: the repository
-    policy, which the caller cannot read, likely grants nothing to this account."""
     other = "444455556666"
     image = f"{other}.dkr.ecr.{REGION}.amazonaws.com/shared-web:1.4.2"
     cross_account_repository_unseen(s)
@@ -700,14 +1058,23 @@ def pull_through_cache(s):
     s["task_definitions"][0]["containers"][0]["image"] = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/docker-hub/library/nginx:1.27"
 
 
+@scenario(
+    "pull-through-cache-import-denied",
+    summary=(
+        "A pull-through cache image not cached yet: the first pull must import it, and the "
+        "execution role (AmazonECSTaskExecutionRolePolicy only) may neither import nor create the repository."
+    ),
+    errors=["PC703"],
+)
 def pull_through_cache_import_denied(s):
-    """A pull-through cache image not cached yet: the first pull must import it, and the
-    execution role (AmazonECSTaskExecutionRolePolicy only) may neither import nor create the repository."""
     pull_through_cache(s)
 
 
+@scenario(
+    "pull-through-cache-ready",
+    summary="The same first pull, with the role allowed to import and to create the cache repository.",
+)
 def pull_through_cache_ready(s):
-    """The same first pull, with the role allowed to import and to create the cache repository."""
     pull_through_cache(s)
     s["iam_roles"][0]["inline_policies"] = [{
         "name": "pull-through-cache",
@@ -718,34 +1085,62 @@ def pull_through_cache_ready(s):
     }]
 
 
+@scenario(
+    "repository-kms-key-disabled",
+    summary="The repository is encrypted with a customer-managed KMS key that was disabled.",
+    errors=["PC704"],
+)
 def repository_kms_key_disabled(s):
-    """The repository is encrypted with a customer-managed KMS key that was disabled."""
     key = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"
     s["ecr_repositories"][0]["encryption_type"] = "KMS"
     s["ecr_repositories"][0]["kms_key"] = key
     s["kms_keys"] = [{"arn": key, "key_state": "Disabled", "key_manager": "CUSTOMER"}]
 
 
+@scenario(
+    "image-tag-missing",
+    summary="The task definition names a tag that was never pushed.",
+    errors=["PC701"],
+    also=["PC801"],
+)
 def image_tag_missing(s):
-    """The task definition names a tag that was never pushed."""
     s["task_definitions"][0]["containers"][0]["image"] = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/web:1.4.3"
     stopped_task(s, f"CannotPullContainerError: failed to resolve ref {ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/web:1.4.3: {ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/web:1.4.3: not found")
 
 
+@scenario(
+    "image-platform-mismatch",
+    summary="The image was built for arm64 only; the task runs on x86_64.",
+    errors=["PC702"],
+    also=["PC801"],
+)
 def image_platform_mismatch(s):
-    """The image was built for arm64 only; the task runs on x86_64."""
     s["ecr_repositories"][0]["images"][0]["platforms"] = ["linux/arm64"]
     stopped_task(s, "CannotPullContainerError: pull image manifest has been retried 5 time(s): image Manifest does not contain descriptor matching platform 'linux/amd64'")
 
 
+@scenario(
+    "reason-already-fixed",
+    summary="The task stopped on an ecr.api timeout, but the path is complete now.",
+    also=["PC802", "PC801"],
+)
 def reason_already_fixed(s):
-    """The task stopped on an ecr.api timeout, but the path is complete now."""
     stopped_task(s, auth_timeout("10.0.10.5"))
 
 
+@scenario(
+    "registry-rate-limit-sidecar",
+    summary=(
+        "A sidecar pulled anonymously from Docker Hub hit its pull rate limit (429 toomanyrequests); "
+        "the NAT path to Docker Hub works."
+    ),
+    errors=["PC707"],
+    also=["PC801"],
+    causes=[
+        ("PC707", "container `datadog-agent`, image datadog/agent:7"),
+    ],
+)
 def registry_rate_limit_sidecar(s):
-    """A sidecar pulled anonymously from Docker Hub hit its pull rate limit (429 toomanyrequests);
-    the NAT path to Docker Hub works."""
     no_endpoints_nat(s)
     s["task_definitions"][0]["containers"].append({"name": "datadog-agent", "image": "datadog/agent:7"})
     reason = (
@@ -757,9 +1152,19 @@ def registry_rate_limit_sidecar(s):
     s["tasks"][0]["containers"].append({"name": "datadog-agent", "image": "datadog/agent:7", "reason": reason})
 
 
+@scenario(
+    "secret-json-key-missing",
+    summary=(
+        "The container asks for JSON key DB_HOST of a secret that has no such key; the secretsmanager "
+        "endpoint and the role's permission are fine."
+    ),
+    errors=["PC607"],
+    also=["PC801"],
+    causes=[
+        ("PC607", "container `web` sets DB_HOST from valueFrom arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/web/db-oDuwul:DB_HOST::"),
+    ],
+)
 def secret_json_key_missing(s):
-    """The container asks for JSON key DB_HOST of a secret that has no such key; the secretsmanager
-    endpoint and the role's permission are fine."""
     secret = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:prod/web/db-oDuwul"
     s["vpc_endpoints"].append(interface_endpoint("secretsmanager", 8))
     s["task_definitions"][0]["containers"][0]["secrets"] = [
@@ -774,9 +1179,20 @@ def secret_json_key_missing(s):
     stopped_task(s, "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): retrieved secret from Secrets Manager did not contain json key DB_HOST")
 
 
+@scenario(
+    "image-digest-expired",
+    summary=(
+        "The deployment resolved web:1.4.2 to a digest that a lifecycle rule expired since (rule 1: "
+        "untagged images after 7 days); the tag now points at a newer image."
+    ),
+    errors=["PC705"],
+    also=["PC801"],
+    causes=[
+        ("PC705", "none with that digest"),
+        ("PC705", "The repository's lifecycle policy expires it: rulePriority 1 (\"Expire untagged images after 7 days\"), tagStatus untagged, sinceImagePushed 7 days, action expire"),
+    ],
+)
 def image_digest_expired(s):
-    """The deployment resolved web:1.4.2 to a digest that a lifecycle rule expired since (rule 1:
-    untagged images after 7 days); the tag now points at a newer image."""
     stopped_task(s, f"CannotPullContainerError: failed to resolve ref {IMAGE}@sha256:{'c' * 64}: not found")
     s["tasks"][0]["containers"][0]["image_digest"] = "sha256:" + "c" * 64
     s["ecr_repositories"][0]["lifecycle_policy"] = {"rules": [
@@ -795,34 +1211,85 @@ def image_digest_expired(s):
     ]}
 
 
+@scenario(
+    "image-bare-name-own-repository",
+    summary=(
+        "The task definition says web:1.4.2 (no registry: docker.io/library/web); the account's ECR "
+        "repository web has that tag. The NAT path reaches Docker Hub, which has no such image."
+    ),
+    errors=["PC706"],
+    also=["PC801"],
+    causes=[
+        ("PC706", "the account's ECR repository arn:aws:ecr:us-east-1:111122223333:repository/web holds 1.4.2"),
+    ],
+)
 def image_bare_name_own_repository(s):
-    """The task definition says web:1.4.2 (no registry: docker.io/library/web); the account's ECR
-    repository web has that tag. The NAT path reaches Docker Hub, which has no such image."""
     no_endpoints_nat(s)
     s["task_definitions"][0]["containers"][0]["image"] = "web:1.4.2"
     stopped_task(s, "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref docker.io/library/web:1.4.2: pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed")
     s["tasks"][0]["containers"][0]["image"] = "web:1.4.2"
 
 
+@scenario(
+    "exec-format-error-platform-unknown",
+    summary=(
+        "The image pulled, then the container exited with exec format error; the image is "
+        "single-architecture and reading its config blob was refused, so its architecture is "
+        "unknown: a warning naming the refused read, not an error."
+    ),
+    also=["PC702", "PC901"],
+    causes=[
+        ("PC702", "its binaries are for another architecture than linux/amd64"),
+        ("PC702", f"ecr:GetDownloadUrlForLayer for arn:aws:ecr:{REGION}:{ACCOUNT}:repository/web failed (AccessDeniedException"),
+    ],
+    live_skip="moto never refuses a call (a refused config blob read is an SDK mock test)",
+)
 def exec_format_error_platform_unknown(s):
-    """The image pulled, then the container exited with exec format error; the image is
-    single-architecture, so its architecture is not recorded: unknown, not an error."""
     s["ecr_repositories"][0]["images"][0]["platforms"] = []
     stopped_task(s, "Essential container in task exited")
     s["tasks"][0]["stop_code"] = "EssentialContainerExited"
     s["tasks"][0]["containers"][0].update({"exit_code": 255, "reason": "exec /app/server: exec format error"})
+    # The collector's policy predates ecr:GetDownloadUrlForLayer (the schema 3 read).
+    s["gaps"] = [{
+        "api": "ecr:GetDownloadUrlForLayer",
+        "resource": f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/web",
+        "error_code": "AccessDeniedException",
+        "message": f"User: arn:aws:sts::{ACCOUNT}:assumed-role/oncall/jane is not authorized to perform: ecr:GetDownloadUrlForLayer on resource: arn:aws:ecr:{REGION}:{ACCOUNT}:repository/web because no identity-based policy allows the ecr:GetDownloadUrlForLayer action",
+    }]
 
 
+@scenario(
+    "ephemeral-storage-too-small",
+    summary=(
+        "An 8 GiB (compressed) image on Fargate's default 20 GiB of ephemeral storage: extracting "
+        "it fills the disk."
+    ),
+    errors=["PC708"],
+    also=["PC801"],
+    causes=[
+        ("PC708", "more than the 20 GiB of Fargate's default ephemeral storage"),
+    ],
+    live_skip="moto computes imageSizeInBytes from the pushed manifest; an 8 GiB image cannot be seeded",
+)
 def ephemeral_storage_too_small(s):
-    """An 8 GiB (compressed) image on Fargate's default 20 GiB of ephemeral storage: extracting
-    it fills the disk."""
     s["ecr_repositories"][0]["images"][0]["size_bytes"] = 8 * 2**30
     stopped_task(s, "CannotPullContainerError: failed to extract layer sha256:0b1c: write /var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots/12/fs/usr/lib/libx.so: no space left on device")
 
 
+@scenario(
+    "dualstack-registry-ipv6-only-egress",
+    summary=(
+        "The image uses ECR's dual-stack host; the subnet has only an IPv6 egress path (egress-only "
+        "internet gateway) and no endpoints: registry auth dials the IPv4-only api.ecr host."
+    ),
+    errors=["PC201"],
+    also=["PC302", "PC801"],
+    causes=[
+        ("PC201", "Registry auth needs IPv4 even for a dual-stack image"),
+    ],
+    live_skip="seed.py creates no egress-only internet gateway or IPv6 route",
+)
 def dualstack_registry_ipv6_only_egress(s):
-    """The image uses ECR's dual-stack host; the subnet has only an IPv6 egress path (egress-only
-    internet gateway) and no endpoints: registry auth dials the IPv4-only api.ecr host."""
     s["vpc_endpoints"] = []
     s["task_definitions"][0]["containers"][0]["image"] = f"{ACCOUNT}.dkr-ecr.{REGION}.on.aws/web:1.4.2"
     by_id(s["route_tables"], "rtb-private")["routes"] = [
@@ -836,9 +1303,19 @@ def dualstack_registry_ipv6_only_egress(s):
     stopped_task(s, auth_timeout("3.227.250.138"))
 
 
+@scenario(
+    "s3-endpoint-policy-principal-account",
+    summary=(
+        "The S3 gateway endpoint's policy allows s3:GetObject only when aws:PrincipalAccount is the "
+        "account itself; ECR's service signs layer URLs, so S3 refuses every layer with 403."
+    ),
+    errors=["PC204"],
+    also=["PC801"],
+    causes=[
+        ("PC204", "Layer downloads are presigned URLs that ECR's own service signs"),
+    ],
+)
 def s3_endpoint_policy_principal_account(s):
-    """The S3 gateway endpoint's policy allows s3:GetObject only when aws:PrincipalAccount is the
-    account itself; ECR's service signs layer URLs, so S3 refuses every layer with 403."""
     by_id(s["vpc_endpoints"], "vpce-s3")["policy"] = {"Version": "2012-10-17", "Statement": [{
         "Sid": "SameAccountOnly", "Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": "*",
         "Condition": {"StringEquals": {"aws:PrincipalAccount": ACCOUNT}},
@@ -846,85 +1323,50 @@ def s3_endpoint_policy_principal_account(s):
     stopped_task(s, f"CannotPullContainerError: ref pull has been retried 1 time(s): failed to copy: httpReadSeeker: failed open: unexpected status code https://prod-{REGION}-starport-layer-bucket.s3.{REGION}.amazonaws.com/...: 403 Forbidden")
 
 
-SCENARIOS = {
-    "healthy-endpoints": lambda s: None,
-    "s3-prefix-list-egress-missing": s3_prefix_list_egress_missing,
-    "s3-gateway-endpoint-missing": s3_gateway_endpoint_missing,
-    "s3-gateway-not-associated": s3_gateway_not_associated,
-    "ecr-api-endpoint-missing": ecr_api_endpoint_missing,
-    "private-dns-disabled": private_dns_disabled,
-    "endpoint-sg-no-ingress": endpoint_sg_no_ingress,
-    "custom-dns": custom_dns,
-    "custom-dns-no-evidence": custom_dns_no_evidence,
-    "dns-support-disabled": dns_support_disabled,
-    "dns-hostnames-disabled": dns_hostnames_disabled,
-    "logs-endpoint-missing": logs_endpoint_missing,
-    "nacl-blocks-https": nacl_blocks_https,
-    "nacl-blocks-ephemeral": nacl_blocks_ephemeral,
-    "nat-path-healthy": nat_path_healthy,
-    "nat-without-internet-route": nat_without_internet_route,
-    "public-subnet-no-public-ip": public_subnet_no_public_ip,
-    "endpoint-policy-denies": endpoint_policy_denies,
-    "endpoint-sg-open-to-world": endpoint_sg_open_to_world,
-    "transit-gateway-egress": transit_gateway_egress,
-    "image-in-other-region": image_in_other_region,
-    "network-acls-refused": network_acls_refused,
-    "endpoint-pending": endpoint_pending,
-    "endpoint-single-az": endpoint_single_az,
-    "nat-route-blackhole": nat_route_blackhole,
-    "external-launch-type": external_launch_type,
-    "ec2-instance-healthy": ec2_instance_healthy,
-    "ec2-instance-role-denies": ec2_instance_role_denies,
-    "ec2-instance-no-profile": ec2_instance_no_profile,
-    "ec2-instance-sg-no-s3-egress": ec2_instance_sg_no_s3_egress,
-    "legacy-platform": legacy_platform,
-    "task-definition-missing": task_definition_missing,
-    "reason-already-fixed": reason_already_fixed,
-    "secrets-endpoint-missing": secrets_endpoint_missing,
-    "execution-role-missing": execution_role_missing,
-    "execution-role-boundary-denies": execution_role_boundary_denies,
-    "external-registry-private-subnet": external_registry_private_subnet,
-    "logs-create-group-denied": logs_create_group_denied,
-    "execution-role-trust": execution_role_trust,
-    "execution-role-denies": execution_role_denies,
-    "repository-policy-denies": repository_policy_denies,
-    "image-tag-missing": image_tag_missing,
-    "cross-account-repository-unseen": cross_account_repository_unseen,
-    "cross-account-repository-missing": cross_account_repository_missing,
-    "cross-account-repository-policy-403": cross_account_repository_policy_403,
-    "simulator-disagrees": simulator_disagrees,
-    "pull-through-cache-import-denied": pull_through_cache_import_denied,
-    "pull-through-cache-ready": pull_through_cache_ready,
-    "repository-kms-key-disabled": repository_kms_key_disabled,
-    "image-in-other-region-replicated": image_in_other_region_replicated,
-    "image-in-other-region-replicated-late": image_in_other_region_replicated_late,
-    "secret-kms-decrypt-denied": secret_kms_decrypt_denied,
-    "secret-kms-key-policy-excludes-role": secret_kms_key_policy_excludes_role,
-    "secret-kms-key-policy-grants-role": secret_kms_key_policy_grants_role,
-    "image-platform-mismatch": image_platform_mismatch,
-    "registry-rate-limit-sidecar": registry_rate_limit_sidecar,
-    "secret-json-key-missing": secret_json_key_missing,
-    "image-digest-expired": image_digest_expired,
-    "image-bare-name-own-repository": image_bare_name_own_repository,
-    "exec-format-error-platform-unknown": exec_format_error_platform_unknown,
-    "ephemeral-storage-too-small": ephemeral_storage_too_small,
-    "dualstack-registry-ipv6-only-egress": dualstack_registry_ipv6_only_egress,
-    "s3-endpoint-policy-principal-account": s3_endpoint_policy_principal_account,
-}
+@scenario(
+    "image-platform-single-arch-mismatch",
+    summary=(
+        "A single-architecture image whose config blob says linux/arm64/v8 on an x86_64 task: the "
+        "container exits 255 with no reason; the config blob read decides it."
+    ),
+    errors=["PC702"],
+    causes=[
+        ("PC702", "its config blob says linux/arm64/v8: a single-architecture image"),
+    ],
+)
+def image_platform_single_arch_mismatch(s):
+    image = s["ecr_repositories"][0]["images"][0]
+    image["platforms"] = []
+    image["config_platform"] = "linux/arm64/v8"
+    stopped_task(s, "Essential container in task exited")
+    s["tasks"][0]["stop_code"] = "EssentialContainerExited"
+    s["tasks"][0]["containers"][0]["exit_code"] = 255
 
 
 def main():
     root = pathlib.Path(__file__).parent
-    index = []
-    for name, mutate in SCENARIOS.items():
+    stale = sorted(path.parent.name for path in root.glob("*/scenario.json") if path.parent.name not in SCENARIOS)
+    if stale:
+        sys.exit(f"no @scenario declares {', '.join(stale)} any more: delete the folder(s) under mocks/ (git rm -r)")
+    for name, (mutate, declaration) in SCENARIOS.items():
         snapshot = copy.deepcopy(healthy())
         mutate(snapshot)
         folder = root / name
         folder.mkdir(exist_ok=True)
         (folder / "snapshot.json").write_text(json.dumps(snapshot, indent=2) + "\n")
-        index.append((name, (mutate.__doc__ or "The healthy endpoint-only account.").strip()))
-    lines = ["# Scenarios", "", "Generated by `build_scenarios.py`; each folder holds `snapshot.json` and the golden `expected.json`.", "", "| scenario | what is broken |", "|---|---|"]
-    lines += [f"| `{name}` | {doc} |" for name, doc in index]
+        (folder / "scenario.json").write_text(json.dumps(declaration, indent=2, ensure_ascii=False) + "\n")
+    lines = [
+        "# Scenarios",
+        "",
+        "Generated by `build_scenarios.py` from the `@scenario(...)` declarations; each folder holds",
+        "`snapshot.json`, `scenario.json` (its declaration, read by the tests) and the golden `expected.json`.",
+        "",
+        "| scenario | what is broken | error checks | not run live because |",
+        "|---|---|---|---|",
+    ]
+    for name, (_, declaration) in SCENARIOS.items():
+        errors = ", ".join(declaration["errors"]) or "none"
+        lines.append(f"| `{name}` | {declaration['summary']} | {errors} | {declaration['live_skip'] or ''} |")
     (root / "README.md").write_text("\n".join(lines) + "\n")
 
 

@@ -18,39 +18,25 @@ use serde_json::Value;
 mod support;
 use support::{assert_one_line_error, python};
 
-/// Scenarios the emulator cannot hold, and why; the offline goldens and the SDK mock tests in
-/// `src/collect/` cover them.
-const SKIPPED: &[(&str, &str)] = &[
-    (
-        "dualstack-registry-ipv6-only-egress",
-        "seed.py creates no egress-only internet gateway or IPv6 route",
-    ),
-    (
-        "endpoint-pending",
-        "moto's endpoints are always `available`",
-    ),
-    ("nat-route-blackhole", "moto cannot make a blackhole route"),
-    (
-        "network-acls-refused",
-        "moto never refuses a call (AccessDenied is an SDK mock test)",
-    ),
-    (
-        "task-definition-missing",
-        "moto will not create a service whose task definition does not exist",
-    ),
-    (
-        "external-launch-type",
-        "moto's CreateService rejects the EXTERNAL launch type",
-    ),
-    (
-        "simulator-disagrees",
-        "moto does not implement iam:SimulatePrincipalPolicy (HTTP 500)",
-    ),
-    (
-        "ephemeral-storage-too-small",
-        "moto computes imageSizeInBytes from the pushed manifest; an 8 GiB image cannot be seeded",
-    ),
-];
+/// Why the emulator cannot hold `scenario`, if it cannot: the `live_skip` of its declaration
+/// (`mocks/NAME/scenario.json`, written from its `@scenario(...)` in `mocks/build_scenarios.py`).
+/// The offline goldens and the SDK mock tests in `src/collect/` cover those.
+fn live_skip(scenario: &str) -> Option<String> {
+    let path = root().join("mocks").join(scenario).join("scenario.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|error| {
+        panic!(
+            "{}: {error}: declare the scenario in mocks/build_scenarios.py",
+            path.display()
+        )
+    });
+    let declaration: Value =
+        serde_json::from_str(&text).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+    match &declaration["live_skip"] {
+        Value::Null => None,
+        Value::String(reason) if !reason.trim().is_empty() => Some(reason.clone()),
+        other => panic!("{}: live_skip is {other}", path.display()),
+    }
+}
 
 const ACCOUNT: &str = "111122223333";
 
@@ -260,7 +246,7 @@ fn every_scenario_the_emulator_can_hold_diagnoses_live_as_offline() {
     let mut compared = 0;
     let mut mismatches = Vec::new();
     for scenario in scenarios() {
-        if SKIPPED.iter().any(|(name, _)| *name == scenario) {
+        if live_skip(&scenario).is_some() {
             continue;
         }
         emulator.seed(&scenario);
@@ -503,6 +489,45 @@ fn stock_moto_gives_the_same_errors_as_the_patched_emulator() {
             "{scenario} took {elapsed:?}"
         );
     }
+    // A single-architecture image: stock moto has no image blobs (HTTP 500 for
+    // ecr:GetDownloadUrlForLayer), so its platform is unknown: PC702 names the failed read and
+    // its error of the offline run is neither kept nor turned into a pass (exit 3).
+    let scenario = "image-platform-single-arch-mismatch";
+    emulator.seed(scenario);
+    let live = emulator.run(&["diagnose", "--cluster", "prod", "--output", "json"]);
+    assert_eq!(
+        live.status.code(),
+        Some(3),
+        "{scenario}: stderr {}",
+        String::from_utf8_lossy(&live.stderr)
+    );
+    let report = json(&live);
+    let offline_errors = errors(&json(&offline(scenario)));
+    assert!(offline_errors.iter().any(|error| error.1 == "PC702"));
+    let kept: BTreeSet<_> = offline_errors
+        .into_iter()
+        .filter(|error| error.1 != "PC702")
+        .collect();
+    assert_eq!(errors(&report), kept, "{scenario}");
+    let findings = report["findings"].as_array().unwrap();
+    let names = |check: &str, field: &str| {
+        findings.iter().any(|finding| {
+            finding["check"] == check
+                && finding["severity"] != "error"
+                && finding[field]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains("ecr:GetDownloadUrlForLayer")
+        })
+    };
+    assert!(
+        names("PC901", "title"),
+        "{scenario}: no PC901 names the read"
+    );
+    assert!(
+        names("PC702", "detail"),
+        "{scenario}: PC702 does not name the read"
+    );
 }
 
 /// Every action of docs/iam-policy.json made to fail alone (refused, unknown operation, 5xx) for

@@ -304,6 +304,18 @@ const READS: &[Read] = &[
             for repository in &mut s.ecr_repositories {
                 for image in &mut repository.images {
                     image.platforms.clear();
+                    image.config_platform = None;
+                }
+            }
+        },
+    },
+    Read {
+        api: "ecr:GetDownloadUrlForLayer",
+        resources: each_repository,
+        lose: |s| {
+            for repository in &mut s.ecr_repositories {
+                for image in &mut repository.images {
+                    image.config_platform = None;
                 }
             }
         },

@@ -1,125 +1,172 @@
 //! Every scenario under `mocks/` against its golden report, plus the facts each scenario exists
 //! to prove (so blessing a wrong golden cannot pass). `BLESS=1` rewrites the goldens.
+//!
+//! What a scenario must prove is declared once, by the `@scenario(...)` above its function in
+//! `mocks/build_scenarios.py`, which writes it to `mocks/NAME/scenario.json`; these tests read it
+//! there (and `tests/live.rs` reads its `live_skip`).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use ecr_pathcheck_checks::{Severity, diagnose, snapshot};
+use serde::Deserialize;
 
 fn mocks() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../mocks")
 }
 
-fn scenario_names() -> Vec<String> {
+/// The folders of `mocks/` that hold `file`, sorted.
+fn folders_with(file: &str) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(mocks())
         .unwrap()
         .filter_map(|entry| entry.ok())
-        .filter(|entry| entry.path().join("snapshot.json").exists())
+        .filter(|entry| entry.path().join(file).exists())
         .map(|entry| entry.file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
     names
 }
 
-/// (scenario, error checks that must be reported — exactly these —, other checks that must appear)
-const EXPECTATIONS: &[(&str, &[&str], &[&str])] = &[
-    ("healthy-endpoints", &[], &[]),
-    ("s3-prefix-list-egress-missing", &["PC401"], &["PC801"]),
-    ("s3-gateway-endpoint-missing", &["PC201"], &["PC801"]),
-    ("s3-gateway-not-associated", &["PC301"], &["PC801"]),
-    ("ecr-api-endpoint-missing", &["PC201"], &["PC801"]),
-    ("private-dns-disabled", &["PC103"], &["PC801"]),
-    ("endpoint-sg-no-ingress", &["PC403"], &["PC801"]),
-    ("custom-dns", &["PC104"], &["PC801"]),
-    ("custom-dns-no-evidence", &[], &["PC104"]),
-    ("dns-support-disabled", &["PC101"], &[]),
-    ("dns-hostnames-disabled", &["PC102"], &[]),
-    ("logs-endpoint-missing", &["PC201"], &["PC801"]),
-    ("nacl-blocks-https", &["PC501"], &["PC801"]),
-    ("nacl-blocks-ephemeral", &["PC502"], &["PC801"]),
-    ("nat-path-healthy", &[], &[]),
-    ("nat-without-internet-route", &["PC304"], &["PC801"]),
-    ("public-subnet-no-public-ip", &["PC305"], &[]),
-    ("endpoint-policy-denies", &["PC204"], &[]),
-    ("endpoint-sg-open-to-world", &[], &["PC404"]),
-    ("transit-gateway-egress", &[], &["PC306"]),
-    ("image-in-other-region", &["PC205", "PC302", "PC402"], &[]),
-    (
-        "image-in-other-region-replicated-late",
-        &["PC205", "PC302", "PC402"],
-        &[],
-    ),
-    (
-        "image-in-other-region-replicated",
-        &["PC205", "PC302", "PC402"],
-        &[],
-    ),
-    ("network-acls-refused", &[], &["PC901"]),
-    ("endpoint-pending", &["PC202"], &[]),
-    ("endpoint-single-az", &[], &["PC203"]),
-    ("nat-route-blackhole", &["PC303"], &[]),
-    ("external-launch-type", &[], &["PC902"]),
-    ("ec2-instance-healthy", &[], &[]),
-    ("ec2-instance-role-denies", &["PC603"], &["PC801"]),
-    ("ec2-instance-no-profile", &["PC606"], &[]),
-    ("ec2-instance-sg-no-s3-egress", &["PC401"], &["PC801"]),
-    ("legacy-platform", &[], &["PC903"]),
-    ("task-definition-missing", &[], &["PC904"]),
-    ("reason-already-fixed", &[], &["PC802", "PC801"]),
-    ("secrets-endpoint-missing", &["PC201", "PC603"], &["PC801"]),
-    ("execution-role-missing", &["PC601"], &["PC801"]),
-    ("execution-role-trust", &["PC602"], &[]),
-    ("execution-role-denies", &["PC603"], &["PC801"]),
-    ("repository-policy-denies", &["PC604"], &[]),
-    ("image-tag-missing", &["PC701"], &["PC801"]),
-    ("cross-account-repository-unseen", &[], &["PC701", "PC901"]),
-    ("cross-account-repository-missing", &["PC701"], &[]),
-    (
-        "cross-account-repository-policy-403",
-        &[],
-        &["PC604", "PC701", "PC801", "PC901"],
-    ),
-    ("simulator-disagrees", &[], &["PC603"]),
-    ("pull-through-cache-import-denied", &["PC703"], &[]),
-    ("pull-through-cache-ready", &[], &[]),
-    ("repository-kms-key-disabled", &["PC704"], &[]),
-    ("secret-kms-decrypt-denied", &["PC605"], &[]),
-    (
-        "secret-kms-key-policy-excludes-role",
-        &["PC605"],
-        &["PC801"],
-    ),
-    ("secret-kms-key-policy-grants-role", &[], &[]),
-    ("logs-create-group-denied", &["PC603"], &["PC801"]),
-    ("execution-role-boundary-denies", &["PC603"], &["PC801"]),
-    (
-        "external-registry-private-subnet",
-        &["PC201", "PC205", "PC302", "PC402"],
-        &[],
-    ),
-    ("image-platform-mismatch", &["PC702"], &["PC801"]),
-    ("registry-rate-limit-sidecar", &["PC707"], &["PC801"]),
-    ("secret-json-key-missing", &["PC607"], &["PC801"]),
-    ("image-digest-expired", &["PC705"], &["PC801"]),
-    ("image-bare-name-own-repository", &["PC706"], &["PC801"]),
-    ("exec-format-error-platform-unknown", &[], &["PC702"]),
-    ("ephemeral-storage-too-small", &["PC708"], &["PC801"]),
-    (
-        "dualstack-registry-ipv6-only-egress",
-        &["PC201"],
-        &["PC302", "PC801"],
-    ),
-    (
-        "s3-endpoint-policy-principal-account",
-        &["PC204"],
-        &["PC801"],
-    ),
-];
+fn scenario_names() -> Vec<String> {
+    folders_with("snapshot.json")
+}
+
+/// `mocks/NAME/scenario.json`, as `mocks/build_scenarios.py` writes it from `@scenario(...)`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Declaration {
+    name: String,
+    /// One line: its row of `mocks/README.md`.
+    summary: String,
+    /// The error checks its report must have: exactly these.
+    errors: Vec<String>,
+    /// Other checks that must appear, at any severity.
+    also: Vec<String>,
+    /// The deciding statement or resource its findings must name.
+    causes: Vec<Cause>,
+    /// Why `tests/live.rs` cannot seed it in the emulator, if it cannot.
+    live_skip: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Cause {
+    check: String,
+    /// Words a finding of `check` must have in its detail.
+    words: String,
+}
+
+fn declaration(name: &str) -> Declaration {
+    let path = mocks().join(name).join("scenario.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|error| {
+        panic!(
+            "{}: {error}: declare the scenario with @scenario(...) in mocks/build_scenarios.py \
+             and run it",
+            path.display()
+        )
+    });
+    let declaration: Declaration =
+        serde_json::from_str(&text).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+    assert_eq!(declaration.name, name, "{}: name", path.display());
+    declaration
+}
+
+/// Every scenario's declaration: a scenario folder without one fails here.
+fn declarations() -> Vec<Declaration> {
+    scenario_names()
+        .iter()
+        .map(|name| declaration(name))
+        .collect()
+}
+
+/// A scenario folder has its declaration, a declaration its scenario (the snapshot), and
+/// `mocks/README.md` (generated from the same declarations) lists exactly these, each with its
+/// one-line summary: a scenario declared in `build_scenarios.py` but never built, or a folder
+/// left behind by a removed one, fails here.
+#[test]
+fn every_scenario_is_declared_once_and_every_declaration_has_its_scenario() {
+    let scenarios = scenario_names();
+    assert!(scenarios.len() >= 60, "only {} scenarios", scenarios.len());
+    // A scenario folder without its scenario.json fails here.
+    let declarations = declarations();
+    for name in folders_with("scenario.json") {
+        assert!(
+            scenarios.contains(&name),
+            "mocks/{name}/scenario.json declares a scenario that has no snapshot.json \
+             (run python3 mocks/build_scenarios.py, or delete the folder)"
+        );
+    }
+    let readme = std::fs::read_to_string(mocks().join("README.md")).unwrap();
+    let rows: Vec<&str> = readme
+        .lines()
+        .filter(|line| line.starts_with("| `"))
+        .collect();
+    let listed: BTreeSet<&str> = rows
+        .iter()
+        .filter_map(|row| row.split('`').nth(1))
+        .collect();
+    assert_eq!(
+        rows.len(),
+        listed.len(),
+        "mocks/README.md lists a scenario twice"
+    );
+    let folders: BTreeSet<&str> = scenarios.iter().map(String::as_str).collect();
+    assert!(
+        listed == folders,
+        "mocks/README.md (the declarations) and the scenario folders differ: declared but not \
+         built {:?}, built but no longer declared {:?}: run python3 mocks/build_scenarios.py",
+        listed.difference(&folders).collect::<Vec<_>>(),
+        folders.difference(&listed).collect::<Vec<_>>()
+    );
+    for declaration in &declarations {
+        let name = &declaration.name;
+        let row = format!("| `{name}` | {} |", declaration.summary);
+        assert!(
+            rows.iter().any(|line| line.starts_with(&row)),
+            "mocks/README.md: no row `{row}`"
+        );
+        for text in [Some(&declaration.summary), declaration.live_skip.as_ref()]
+            .into_iter()
+            .flatten()
+        {
+            assert!(
+                !text.trim().is_empty() && !text.contains('\n'),
+                "{name}: summary and live_skip are one non-empty line"
+            );
+        }
+    }
+}
+
+/// Lines of unified diff shown for one golden, and goldens shown with their diff, on a mismatch.
+const DIFF_LINES: usize = 60;
+const DIFFS_SHOWN: usize = 5;
+
+/// A unified diff from the golden to the report, cut after `DIFF_LINES` lines.
+fn golden_diff(name: &str, expected: &str, actual: &str) -> String {
+    let diff = similar::TextDiff::from_lines(expected, actual)
+        .unified_diff()
+        .context_radius(3)
+        .header(
+            &format!("mocks/{name}/expected.json"),
+            "report (diagnose of snapshot.json)",
+        )
+        .to_string();
+    let lines: Vec<&str> = diff.lines().collect();
+    if lines.len() <= DIFF_LINES {
+        return diff;
+    }
+    format!(
+        "{}\n... {} more lines of diff\n",
+        lines[..DIFF_LINES].join("\n"),
+        lines.len() - DIFF_LINES
+    )
+}
 
 #[test]
 fn every_scenario_matches_its_golden_report() {
     let bless = std::env::var_os("BLESS").is_some();
     let mut failures = Vec::new();
+    let mut differing = 0;
     for name in scenario_names() {
         let folder = mocks().join(&name);
         let snapshot = snapshot::load_file(&folder.join("snapshot.json"))
@@ -132,146 +179,54 @@ fn every_scenario_matches_its_golden_report() {
         }
         match std::fs::read_to_string(&golden) {
             Ok(expected) if expected == actual => {}
-            Ok(_) => failures.push(format!(
-                "{name}: report differs from expected.json (review, then BLESS=1)"
-            )),
+            Ok(expected) => {
+                let mut failure =
+                    format!("{name}: report differs from expected.json (review, then BLESS=1)");
+                if differing < DIFFS_SHOWN {
+                    failure += &format!("\n{}", golden_diff(&name, &expected, &actual));
+                }
+                differing += 1;
+                failures.push(failure);
+            }
             Err(_) => failures.push(format!("{name}: no expected.json (run with BLESS=1)")),
         }
+    }
+    if differing > DIFFS_SHOWN {
+        failures.push(format!(
+            "({differing} goldens differ; the diffs of the first {DIFFS_SHOWN} are shown)"
+        ));
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// (scenario, check, words its finding must contain): the deciding statement or resource named.
-const NAMED_CAUSES: &[(&str, &str, &str)] = &[
-    (
-        "ec2-instance-role-denies",
-        "PC603",
-        "for role arn:aws:iam::111122223333:role/ecsInstanceRole, no statement",
-    ),
-    (
-        "ec2-instance-no-profile",
-        "PC606",
-        "the instance has no IAM instance profile",
-    ),
-    ("ec2-instance-sg-no-s3-egress", "PC401", "sg-instances"),
-    (
-        "cross-account-repository-missing",
-        "PC701",
-        "ECR answered RepositoryNotFoundException for arn:aws:ecr:us-east-1:444455556666:repository/shared-web",
-    ),
-    (
-        "logs-create-group-denied",
-        "PC603",
-        "CloudWatch Logs needs logs:CreateLogGroup on arn:aws:logs:us-east-1:111122223333:log-group:/ecs/web:*",
-    ),
-    (
-        "execution-role-boundary-denies",
-        "PC603",
-        "the permissions boundary arn:aws:iam::111122223333:policy/logs-only-boundary (it does not allow the action) denies it",
-    ),
-    (
-        "external-registry-private-subnet",
-        "PC201",
-        "reads secret arn:aws:secretsmanager:us-east-1:111122223333:secret:ghcr-token-Q1w2E3",
-    ),
-    (
-        "image-in-other-region",
-        "PC205",
-        "has 0 rule(s), none with destination us-east-1 that covers web",
-    ),
-    (
-        "image-in-other-region-replicated-late",
-        "PC205",
-        "ECR replicates only images pushed after the rule was created",
-    ),
-    (
-        "secret-kms-decrypt-denied",
-        "PC605",
-        "statement `Enable IAM User Permissions` of the key policy",
-    ),
-    (
-        "secret-kms-key-policy-excludes-role",
-        "PC605",
-        "names neither the role nor its account (arn:aws:iam::111122223333:root)",
-    ),
-    (
-        "registry-rate-limit-sidecar",
-        "PC707",
-        "container `datadog-agent`, image datadog/agent:7",
-    ),
-    (
-        "secret-json-key-missing",
-        "PC607",
-        "container `web` sets DB_HOST from valueFrom arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/web/db-oDuwul:DB_HOST::",
-    ),
-    ("image-digest-expired", "PC705", "none with that digest"),
-    (
-        "image-digest-expired",
-        "PC705",
-        "The repository's lifecycle policy expires it: rulePriority 1 (\"Expire untagged images after 7 days\"), tagStatus untagged, sinceImagePushed 7 days, action expire",
-    ),
-    (
-        "image-bare-name-own-repository",
-        "PC706",
-        "the account's ECR repository arn:aws:ecr:us-east-1:111122223333:repository/web holds 1.4.2",
-    ),
-    (
-        "exec-format-error-platform-unknown",
-        "PC702",
-        "its binaries are for another architecture than linux/amd64",
-    ),
-    (
-        "ephemeral-storage-too-small",
-        "PC708",
-        "more than the 20 GiB of Fargate's default ephemeral storage",
-    ),
-    (
-        "dualstack-registry-ipv6-only-egress",
-        "PC201",
-        "Registry auth needs IPv4 even for a dual-stack image",
-    ),
-    (
-        "s3-endpoint-policy-principal-account",
-        "PC204",
-        "Layer downloads are presigned URLs that ECR's own service signs",
-    ),
-    ("image-in-other-region", "PC205", "eu-west-1"),
-    (
-        "cross-account-repository-policy-403",
-        "PC604",
-        "own policies allow ecr:BatchCheckLayerAvailability, ecr:GetDownloadUrlForLayer, ecr:BatchGetImage on arn:aws:ecr:us-east-1:444455556666:repository/shared-web, so the refusal comes from the repository's side",
-    ),
-];
-
 #[test]
 fn findings_name_the_statement_or_resource_that_decides() {
-    for (name, check, words) in NAMED_CAUSES {
+    let mut named = 0;
+    for declaration in declarations() {
+        let name = &declaration.name;
+        if declaration.causes.is_empty() {
+            continue;
+        }
         let snapshot = snapshot::load_file(&mocks().join(name).join("snapshot.json")).unwrap();
         let report = diagnose(&snapshot);
-        assert!(
-            report
-                .findings
-                .iter()
-                .any(|f| f.check == *check && f.detail.contains(words)),
-            "{name}: no {check} finding saying `{words}`"
-        );
+        for Cause { check, words } in &declaration.causes {
+            assert!(
+                report
+                    .findings
+                    .iter()
+                    .any(|f| f.check == check.as_str() && f.detail.contains(words.as_str())),
+                "{name}: no {check} finding saying `{words}`"
+            );
+            named += 1;
+        }
     }
+    assert!(named >= 20, "only {named} named causes declared");
 }
 
 #[test]
 fn every_scenario_proves_what_it_is_named_for() {
-    let names = scenario_names();
-    for (name, _, _) in EXPECTATIONS {
-        assert!(
-            names.contains(&name.to_string()),
-            "expectation for missing scenario {name}"
-        );
-    }
-    for name in &names {
-        let (_, errors, others) = EXPECTATIONS
-            .iter()
-            .find(|(scenario, _, _)| scenario == name)
-            .unwrap_or_else(|| panic!("scenario {name} has no expectation"));
+    for declaration in declarations() {
+        let name = &declaration.name;
         let snapshot = snapshot::load_file(&mocks().join(name).join("snapshot.json")).unwrap();
         let report = diagnose(&snapshot);
         let actual_errors: BTreeSet<&str> = report
@@ -280,16 +235,17 @@ fn every_scenario_proves_what_it_is_named_for() {
             .filter(|f| f.severity == Severity::Error)
             .map(|f| f.check)
             .collect();
-        let expected_errors: BTreeSet<&str> = errors.iter().copied().collect();
+        let expected_errors: BTreeSet<&str> =
+            declaration.errors.iter().map(String::as_str).collect();
         assert_eq!(actual_errors, expected_errors, "{name}: error checks");
         assert_eq!(
             report.has_errors(),
-            !errors.is_empty(),
+            !declaration.errors.is_empty(),
             "{name}: exit status"
         );
-        for check in *others {
+        for check in &declaration.also {
             assert!(
-                report.findings.iter().any(|f| f.check == *check),
+                report.findings.iter().any(|f| f.check == check.as_str()),
                 "{name}: expected a {check} finding"
             );
         }

@@ -3,8 +3,8 @@
 
   emulator.py PORT [--stock]   serve until SIGTERM/SIGINT; prints "ready" once listening
 
---stock leaves out the actions this script adds to moto (3 below), so the product meets moto's
-own answer for them (HTTP 500), as users of other emulators, partitions or regions do. The other
+--stock leaves out the actions this script adds to moto (3 and 7 below), so the product meets
+moto's own answer for them (HTTP 500), as users of other emulators, partitions or regions do. The other
 fixes make moto answer as AWS does, or (4) let the seeder set what ECS sets itself; they stay.
 
 1. moto reports a task container's `cpu` and `memory` as JSON numbers; AWS (and the Rust SDK's
@@ -23,12 +23,26 @@ fixes make moto answer as AWS does, or (4) let the seeder set what ECS sets itse
    keys moto does not know), so assumed-role credentials act in the role's account, as on AWS.
 6. moto's tasks hold one container, the first definition's; ECS reports one per container
    definition (each with its name and image), so a sidecar's own reason can be seen.
+7. moto has no image blobs (the layer upload actions and GetDownloadUrlForLayer answer HTTP 500).
+   InitiateLayerUpload, UploadLayerPart and CompleteLayerUpload are added (what `docker push`
+   calls; the digest is checked, as ECR does), and GetDownloadUrlForLayer answers as ECR does: a
+   presigned-style URL, here on the emulator itself (`/ecr-layers/...`, signed and expiring like
+   an S3 presigned URL), whose GET returns the blob's bytes; LayersNotFoundException for a blob the
+   repository does not hold, LayerInaccessibleException for one no image references. Left out
+   with --stock, like 3: the product then meets moto's HTTP 500 and must record a gap.
 """
+import base64
+import calendar
+import hashlib
+import hmac
 import json
 import os
+import secrets
 import signal
 import sys
 import threading
+import time
+import urllib.parse
 
 os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 DEFAULT_ACCOUNT = os.environ.pop("MOTO_ACCOUNT_ID", None)
@@ -38,6 +52,9 @@ from moto.core.responses import ActionResult, BaseResponse  # noqa: E402
 from moto.sts import models as sts_models  # noqa: E402
 from moto.ecr.responses import ECRResponse  # noqa: E402
 from moto.ecs import models as ecs_models  # noqa: E402
+from moto.core.exceptions import ServiceException  # noqa: E402
+from moto.ecr.models import ecr_backends  # noqa: E402
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication  # noqa: E402
 from moto.server import ThreadedMotoServer  # noqa: E402
 
 _container_init = ecs_models.Container.__init__
@@ -116,10 +133,167 @@ def _describe_pull_through_cache_rules(self):
     return ActionResult({"pullThroughCacheRules": _rules(self)})
 
 
+# 7. Image blobs. On the ECR backend (so /moto-api/reset clears them): the blobs of each
+# repository by digest, and the uploads in progress.
+_LAYER_PATH = "/ecr-layers/"
+_URL_SECRET = secrets.token_bytes(32)
+_URL_LIFETIME_S = 3600
+
+
+def _ecr_error(code, message):
+    """An ECR error as moto serializes its own (it finds the service by the class's module)."""
+    error = type(code, (ServiceException,), {"code": code, "__module__": "moto.ecr.exceptions"})
+    return error(message)
+
+
+def _blobs(backend, repository):
+    return backend.__dict__.setdefault("layer_blobs", {}).setdefault(repository, {})
+
+
+def _uploads(backend):
+    return backend.__dict__.setdefault("layer_uploads", {})
+
+
+def _repository(self):
+    """The repository the request names, or RepositoryNotFoundException as ECR answers."""
+    registry_id = self._get_param("registryId")
+    name = self._get_param("repositoryName")
+    return self.ecr_backend._get_repository(name, registry_id)
+
+
+def _initiate_layer_upload(self):
+    repository = _repository(self)
+    upload_id = secrets.token_hex(16)
+    _uploads(self.ecr_backend)[upload_id] = {"repository": repository.name, "bytes": b""}
+    return ActionResult({"uploadId": upload_id, "partSize": 10485760})
+
+
+def _upload(self, repository):
+    upload = _uploads(self.ecr_backend).get(self._get_param("uploadId"))
+    if upload is None or upload["repository"] != repository.name:
+        raise _ecr_error("UploadNotFoundException", f"upload {self._get_param('uploadId')} is not one of repository {repository.name}")
+    return upload
+
+
+def _upload_layer_part(self):
+    repository = _repository(self)
+    upload = _upload(self, repository)
+    part = base64.b64decode(self._get_param("layerPartBlob") or "")
+    first, last = self._get_param("partFirstByte"), self._get_param("partLastByte")
+    if first != len(upload["bytes"]) or last != first + len(part) - 1:
+        raise _ecr_error("InvalidLayerPartException", f"the part must start at byte {len(upload['bytes'])} and end at its last byte")
+    upload["bytes"] += part
+    return ActionResult({"registryId": repository.registry_id, "repositoryName": repository.name, "uploadId": self._get_param("uploadId"), "lastByteReceived": last})
+
+
+def _complete_layer_upload(self):
+    repository = _repository(self)
+    upload = _upload(self, repository)
+    if not upload["bytes"]:
+        raise _ecr_error("EmptyUploadException", "the upload has no part")
+    digests = self._get_param("layerDigests") or []
+    actual = "sha256:" + hashlib.sha256(upload["bytes"]).hexdigest()
+    if digests != [actual]:
+        raise _ecr_error("InvalidLayerException", f"the uploaded bytes have the digest {actual}, not the one given")
+    blobs = _blobs(self.ecr_backend, repository.name)
+    if actual in blobs:
+        raise _ecr_error("LayerAlreadyExistsException", f"layer {actual} is already in repository {repository.name}")
+    blobs[actual] = upload["bytes"]
+    del _uploads(self.ecr_backend)[self._get_param("uploadId")]
+    return ActionResult({"registryId": repository.registry_id, "repositoryName": repository.name, "uploadId": self._get_param("uploadId"), "layerDigest": actual})
+
+
+def _referenced(repository, digest):
+    """Whether an image of the repository names the blob (its config, a layer or a manifest)."""
+    for image in repository.images:
+        try:
+            manifest = json.loads(image.image_manifest)
+        except ValueError:
+            continue
+        named = [manifest.get("config", {}).get("digest")]
+        named += [part.get("digest") for part in manifest.get("layers", []) + manifest.get("manifests", [])]
+        if digest in named:
+            return True
+    return False
+
+
+def _signature(path, issued):
+    return hmac.new(_URL_SECRET, f"{path}\n{issued}".encode(), hashlib.sha256).hexdigest()
+
+
+def _get_download_url_for_layer(self):
+    repository = _repository(self)
+    digest = self._get_param("layerDigest")
+    if digest not in _blobs(self.ecr_backend, repository.name):
+        raise _ecr_error("LayersNotFoundException", f"layer {digest} is not in repository {repository.name}")
+    if not _referenced(repository, digest):
+        raise _ecr_error("LayerInaccessibleException", f"layer {digest} is not referenced by an image of repository {repository.name}")
+    # As S3's presigned URLs: the path names the object, the query carries the signature and
+    # its validity. The host is the one the request came to (the emulator, or a proxy before it).
+    path = _LAYER_PATH + "/".join(urllib.parse.quote(part, safe="") for part in (self.current_account, self.region, repository.name, digest))
+    issued = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    query = urllib.parse.urlencode({
+        "X-Amz-Algorithm": "AWS4-HMAC-SHA256",
+        "X-Amz-Credential": f"ASIAEMULATOR/{issued[:8]}/{self.region}/s3/aws4_request",
+        "X-Amz-Date": issued,
+        "X-Amz-Expires": str(_URL_LIFETIME_S),
+        "X-Amz-SignedHeaders": "host",
+        "X-Amz-Signature": _signature(path, issued),
+    })
+    host = self.headers.get("Host", "127.0.0.1")
+    return ActionResult({"downloadUrl": f"http://{host}{path}?{query}", "layerDigest": digest})
+
+
+def _s3_error(start_response, status, code, message):
+    body = f"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message></Error>".encode()
+    start_response(status, [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def _serve_layer(environ, start_response):
+    """GET of a URL from _get_download_url_for_layer, answered as S3 answers a presigned GET."""
+    # The path as sent (PATH_INFO is decoded, and a repository name holds slashes).
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI") or urllib.parse.quote(environ.get("PATH_INFO", ""))
+    path = raw.split("?", 1)[0]
+    query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
+    issued = (query.get("X-Amz-Date") or [""])[0]
+    signature = (query.get("X-Amz-Signature") or [""])[0]
+    if environ.get("REQUEST_METHOD") != "GET" or not hmac.compare_digest(signature, _signature(path, issued)):
+        return _s3_error(start_response, "403 Forbidden", "SignatureDoesNotMatch", "the URL's signature is not the one issued")
+    try:
+        expired = time.time() > calendar.timegm(time.strptime(issued, "%Y%m%dT%H%M%SZ")) + _URL_LIFETIME_S
+    except ValueError:
+        expired = True
+    if expired:
+        return _s3_error(start_response, "403 Forbidden", "AccessDenied", "the URL has expired")
+    try:
+        account, region, repository, digest = (urllib.parse.unquote(part) for part in path[len(_LAYER_PATH):].split("/"))
+        blob = _blobs(ecr_backends[account][region], repository)[digest]
+    except (ValueError, KeyError):
+        return _s3_error(start_response, "404 Not Found", "NoSuchKey", "no such blob")
+    start_response("200 OK", [("Content-Type", "application/octet-stream"), ("Content-Length", str(len(blob))),
+                              ("ETag", '"' + hashlib.md5(blob).hexdigest() + '"')])
+    return [blob]
+
+
+_dispatch = DomainDispatcherApplication.__call__
+
+
+def _dispatch_with_layers(self, environ, start_response):
+    if environ.get("PATH_INFO", "").startswith(_LAYER_PATH):
+        return _serve_layer(environ, start_response)
+    return _dispatch(self, environ, start_response)
+
+
 STOCK = "--stock" in sys.argv[2:]
 if not STOCK:
     ECRResponse.create_pull_through_cache_rule = _create_pull_through_cache_rule
     ECRResponse.describe_pull_through_cache_rules = _describe_pull_through_cache_rules
+    ECRResponse.initiate_layer_upload = _initiate_layer_upload
+    ECRResponse.upload_layer_part = _upload_layer_part
+    ECRResponse.complete_layer_upload = _complete_layer_upload
+    ECRResponse.get_download_url_for_layer = _get_download_url_for_layer
+    DomainDispatcherApplication.__call__ = _dispatch_with_layers
 
 
 def _address_from_subnet(*_args, **_kwargs):

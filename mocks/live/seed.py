@@ -13,8 +13,13 @@ import sys
 import urllib.request
 
 import boto3
+import botocore.config
+import botocore.exceptions
 
 ids = {}
+# Blob uploads are tried once: the stock emulator (`emulator.py --stock`) lacks them (HTTP 500),
+# and its images are then seeded without blobs, as the product must cope with.
+ONE_ATTEMPT = botocore.config.Config(retries={"mode": "standard", "total_max_attempts": 1})
 
 
 def mapped(value):
@@ -198,16 +203,34 @@ def managed_policy(iam, policy):
     return arn
 
 
-def image_manifest(platforms, seed):
+def image_config(platform):
+    """The config blob of a single-architecture image for `platform` (`os/architecture[/variant]`),
+    as `docker build` writes one: the platform, a runtime config and the layers' diff ids."""
+    parts = dict(zip(("os", "architecture", "variant"), platform.split("/")))
+    return json.dumps({
+        "architecture": parts["architecture"],
+        "os": parts["os"],
+        **({"variant": parts["variant"]} if "variant" in parts else {}),
+        "config": {"Entrypoint": ["/app/server"], "Env": ["PATH=/usr/local/bin:/usr/bin:/bin"]},
+        "rootfs": {"type": "layers", "diff_ids": ["sha256:" + hashlib.sha256(platform.encode()).hexdigest()]},
+    }, separators=(",", ":")).encode()
+
+
+def image_manifest(platforms, seed, config=None):
     """A manifest list naming `platforms`; with none, a single-architecture manifest, whose
-    platform only its config blob records (as a snapshot's `platforms: []` says)."""
+    platform only its config blob records: `config` (its bytes), else a blob that is not pushed
+    (as a snapshot's `platforms: []` without `config_platform` says: the platform is unknown)."""
     def digest(text):
         return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
     if not platforms:
         return json.dumps({
             "schemaVersion": 2,
             "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-            "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 1000, "digest": digest(f"{seed}/config")},
+            "config": {
+                "mediaType": "application/vnd.docker.container.image.v1+json",
+                "size": len(config) if config else 1000,
+                "digest": "sha256:" + hashlib.sha256(config).hexdigest() if config else digest(f"{seed}/config"),
+            },
             "layers": [{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": 1000, "digest": digest(f"{seed}/layer")}],
         })
     return json.dumps({
@@ -250,7 +273,7 @@ def seed_secrets(secretsmanager, ssm, snap):
             ssm.put_parameter(Name=name, Value="seeded", Type="SecureString", **({"KeyId": args["KmsKeyId"]} if args else {}))
 
 
-def as_account(client, account):
+def as_account(client, account, **options):
     """The same client, signed with credentials of a role assumed into `account`."""
     kw = dict(endpoint_url=client.meta.endpoint_url, region_name=client.meta.region_name)
     sts = boto3.client("sts", aws_access_key_id="testing", aws_secret_access_key="testing", **kw)
@@ -261,7 +284,25 @@ def as_account(client, account):
         aws_secret_access_key=credentials["SecretAccessKey"],
         aws_session_token=credentials["SessionToken"],
         **kw,
+        **options,
     )
+
+
+def push_blob(ecr, repository, blob):
+    """Pushes one blob as `docker push` does (InitiateLayerUpload, UploadLayerPart,
+    CompleteLayerUpload); False when the emulator lacks those actions (--stock)."""
+    try:
+        upload = ecr.initiate_layer_upload(repositoryName=repository)["uploadId"]
+        ecr.upload_layer_part(repositoryName=repository, uploadId=upload, partFirstByte=0,
+                              partLastByte=len(blob) - 1, layerPartBlob=blob)
+        ecr.complete_layer_upload(repositoryName=repository, uploadId=upload,
+                                  layerDigests=["sha256:" + hashlib.sha256(blob).hexdigest()])
+    except botocore.exceptions.ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "LayerAlreadyExistsException":
+            return True
+        print(f"seed.py: blob of {repository} not pushed: {str(error).splitlines()[0]}", file=sys.stderr)
+        return False
+    return True
 
 
 def seed_registry(ecr, snap):
@@ -285,6 +326,11 @@ def seed_registry(ecr, snap):
         account = repository["arn"].split(":")[4]
         # Another account's registry: moto acts in the account a role is assumed into.
         owner = ecr if account == snap["account_id"] else as_account(ecr, account)
+        uploader = (
+            boto3.client("ecr", endpoint_url=ecr.meta.endpoint_url, region_name=ecr.meta.region_name,
+                         aws_access_key_id="testing", aws_secret_access_key="testing", config=ONE_ATTEMPT)
+            if account == snap["account_id"] else as_account(ecr, account, config=ONE_ATTEMPT)
+        )
         encryption = {"encryptionType": repository.get("encryption_type", "AES256")}
         if repository.get("kms_key"):
             encryption["kmsKey"] = mapped(repository["kms_key"])
@@ -294,7 +340,11 @@ def seed_registry(ecr, snap):
         if repository.get("lifecycle_policy") is not None:
             owner.put_lifecycle_policy(repositoryName=repository["name"], lifecyclePolicyText=json.dumps(repository["lifecycle_policy"]))
         for image in repository.get("images", []):
-            manifest = image_manifest(image.get("platforms") or [], image["digest"])
+            config = None
+            if not image.get("platforms") and image.get("config_platform"):
+                config = image_config(image["config_platform"])
+                push_blob(uploader, repository["name"], config)
+            manifest = image_manifest(image.get("platforms") or [], image["digest"], config)
             for tag in image.get("tags", []):
                 owner.put_image(
                     repositoryName=repository["name"],

@@ -3,8 +3,7 @@
 use std::fmt;
 
 pub use ecr_pathcheck_checks::arn::{
-    PARTITIONS, account_of, is_account, is_ecs_name, is_partition, is_region, name_of,
-    partition_of,
+    PARTITIONS, account_of, is_account, is_ecs_name, is_partition, is_region, name_of, partition_of,
 };
 
 /// `arn:aws:ecs:REGION:ACCOUNT:task/CLUSTER/ID` (or the old `task/ID` form, which names no cluster).

@@ -167,10 +167,35 @@ impl Calls {
         }
     }
 
-    async fn attempt<T, E, F>(&self, absent: &[&str], call: F) -> Result<Outcome<T>, Failure>
+    /// A request that is not an SDK call (the GET of a presigned URL), under the same bounds as
+    /// the others: the calls in flight, the progress line and the run's deadline. Its failure,
+    /// `(error_code, message)`, is recorded as a gap named `api` about `resource` and gives
+    /// `None`; the caller's message must hold nothing secret (it goes into the snapshot).
+    pub async fn fetch<T, F>(
+        &self,
+        api: &'static str,
+        resource: Option<&str>,
+        request: F,
+    ) -> Option<T>
     where
-        F: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
-        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        F: Future<Output = Result<T, (String, String)>>,
+    {
+        let failure = match self.bounded(request).await {
+            Ok(Ok(value)) => {
+                self.succeeded.fetch_add(1, Ordering::Relaxed);
+                return Some(value);
+            }
+            Ok(Err(failure)) => failure,
+            Err(failure) => failure.as_gap(),
+        };
+        self.record_gap(api, resource, &failure.0, &failure.1);
+        None
+    }
+
+    /// Runs `call` within the limit of calls in flight and the run's deadline.
+    async fn bounded<R, F>(&self, call: F) -> Result<R, Failure>
+    where
+        F: Future<Output = R>,
     {
         let bounded = async {
             let _permit = self
@@ -183,12 +208,20 @@ impl Calls {
             self.progress.finished();
             Ok::<_, Failure>(result)
         };
-        let result = match self.deadline {
+        match self.deadline {
             Some(deadline) => tokio::time::timeout_at(deadline, bounded)
                 .await
-                .map_err(|_| Failure::Deadline)??,
-            None => bounded.await?,
-        };
+                .map_err(|_| Failure::Deadline)?,
+            None => bounded.await,
+        }
+    }
+
+    async fn attempt<T, E, F>(&self, absent: &[&str], call: F) -> Result<Outcome<T>, Failure>
+    where
+        F: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        let result = self.bounded(call).await?;
         let error = match result {
             Ok(value) => {
                 self.succeeded.fetch_add(1, Ordering::Relaxed);

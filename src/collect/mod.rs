@@ -3,9 +3,12 @@
 //!
 //! Rounds (dependent waves of calls) for one task: the task; its definition, subnets and ENI;
 //! the VPC's tables, groups and endpoints plus the role and repository; rule ids, prefix list
-//! entries, endpoint ENIs and policy metadata; managed policy documents.
+//! entries, endpoint ENIs and policy metadata; managed policy documents. Within a repository's
+//! reads, an image's manifest is followed by its config blob's URL and GET when the image is
+//! single-architecture (its platform is recorded there), without waiting for the other reads.
 
 pub mod arn;
+mod blob;
 mod call;
 pub mod client;
 mod ecs;
@@ -125,6 +128,9 @@ async fn collect_with(clients: &Clients, scope: &Scope, calls: &Calls) -> anyhow
         .filter_map(|(_, eni)| eni.clone())
         .collect();
 
+    // Config blobs of single-architecture images (their platform), read in the repositories'
+    // round, right after each manifest.
+    let blobs = blob::ConfigBlobs::default();
     let definitions_and_identity = async {
         let definitions = ecs::task_definitions(&clients.ecs, calls, &definition_arns).await?;
         let instance_roles: BTreeSet<String> = container_instances
@@ -152,6 +158,7 @@ async fn collect_with(clients: &Clients, scope: &Scope, calls: &Calls) -> anyhow
                     &clients.ecr,
                     &clients.registry_clients,
                     calls,
+                    &blobs,
                     &clients.region,
                     &workloads.account_id,
                     &images

@@ -12,6 +12,7 @@ use ecr_pathcheck_checks::snapshot::{
 };
 use futures::future::try_join_all;
 
+use super::blob::{self, ConfigBlobs};
 use super::call::{Calls, Outcome};
 
 /// The manifest types `BatchGetImage` may return; an index lists the image's platforms.
@@ -33,10 +34,13 @@ struct Wanted {
 
 /// `owners` holds clients that read another account's registry with that account's own role
 /// (`--registry-role`); every other registry is read with the caller's `client`.
+/// `blobs` reads the config blob of the single-architecture images the task definitions name,
+/// for their platform.
 pub async fn repositories(
     client: &Client,
     owners: &BTreeMap<String, Client>,
     calls: &Calls,
+    blobs: &ConfigBlobs,
     region: &str,
     own_account: &str,
     images: &BTreeSet<String>,
@@ -81,7 +85,7 @@ pub async fn repositories(
     }
     let found = try_join_all(wanted.iter().map(|(repository, references)| {
         let client = owners.get(&repository.account).unwrap_or(client);
-        repository_with_images(client, calls, repository, references)
+        repository_with_images(client, calls, blobs, repository, references)
     }))
     .await?;
     Ok(found.into_iter().flatten().collect())
@@ -90,6 +94,7 @@ pub async fn repositories(
 async fn repository_with_images(
     client: &Client,
     calls: &Calls,
+    blobs: &ConfigBlobs,
     wanted: &Wanted,
     references: &BTreeSet<String>,
 ) -> anyhow::Result<Option<EcrRepository>> {
@@ -120,11 +125,7 @@ async fn repository_with_images(
         .into_paginator()
         .items()
         .send();
-    let manifests = try_join_all(
-        references
-            .iter()
-            .map(|reference| manifest_platforms(client, calls, wanted, &arn, reference)),
-    );
+    let manifests = image_platforms(client, calls, blobs, wanted, &arn, references);
     let (described, policy, lifecycle, images, manifests) = tokio::try_join!(
         calls.run(
             "ecr:DescribeRepositories",
@@ -179,15 +180,22 @@ async fn repository_with_images(
     let Some(repository) = repository else {
         return Ok(None);
     };
-    let platforms: BTreeMap<String, Vec<String>> = manifests.into_iter().flatten().collect();
     let images = images
         .found()
         .unwrap_or_default()
         .iter()
         .filter_map(|detail| {
             let digest = detail.image_digest()?.to_string();
+            let recorded = manifests.get(&digest);
             Some(EcrImage {
-                platforms: platforms.get(&digest).cloned().unwrap_or_default(),
+                platforms: match recorded {
+                    Some(Platform::Index(platforms)) => platforms.clone(),
+                    _ => Vec::new(),
+                },
+                config_platform: match recorded {
+                    Some(Platform::Config(platform)) => Some(platform.clone()),
+                    _ => None,
+                },
                 tags: detail.image_tags().to_vec(),
                 size_bytes: detail
                     .image_size_in_bytes()
@@ -264,15 +272,64 @@ pub async fn registry(client: &Client, calls: &Calls) -> anyhow::Result<Option<E
     }))
 }
 
-/// The platforms of one tag or digest, when its manifest is an index; `None` for a single
-/// manifest (its platform sits in the config blob, which is not read) or a missing image.
-async fn manifest_platforms(
+/// Where an image's platform was read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Platform {
+    /// A manifest list or OCI index: the platforms its manifests are for.
+    Index(Vec<String>),
+    /// A single image manifest: the platform its config blob records.
+    Config(String),
+}
+
+/// The platforms of the images `references` (tags or digests) name, by image digest: an index's
+/// from the manifest itself, a single manifest's from its config blob, read once per config
+/// digest (one `GetDownloadUrlForLayer` and one GET each). A failed read leaves the image out
+/// and is a gap about the repository.
+async fn image_platforms(
+    client: &Client,
+    calls: &Calls,
+    blobs: &ConfigBlobs,
+    wanted: &Wanted,
+    arn: &str,
+    references: &BTreeSet<String>,
+) -> anyhow::Result<BTreeMap<String, Platform>> {
+    let manifests = try_join_all(
+        references
+            .iter()
+            .map(|reference| manifest(client, calls, wanted, arn, reference)),
+    )
+    .await?;
+    let mut platforms = BTreeMap::new();
+    let mut configs: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (digest, manifest) in manifests.into_iter().flatten() {
+        if let Some(index) = index_platforms(&manifest) {
+            platforms.insert(digest, Platform::Index(index));
+        } else if let Some(config) = blob::config_digest(&manifest) {
+            configs.entry(config).or_default().push(digest);
+        }
+    }
+    let read = try_join_all(configs.into_iter().map(|(config, digests)| async move {
+        let platform = config_platform(client, calls, blobs, wanted, arn, &config).await?;
+        Ok::<_, anyhow::Error>(platform.map(|platform| (digests, platform)))
+    }))
+    .await?;
+    for (digests, platform) in read.into_iter().flatten() {
+        for digest in digests {
+            platforms.insert(digest, Platform::Config(platform.clone()));
+        }
+    }
+    Ok(platforms)
+}
+
+/// The manifest of one tag or digest (`BatchGetImage`), with the image's digest; `None` for a
+/// missing image or a failed read (a gap).
+async fn manifest(
     client: &Client,
     calls: &Calls,
     wanted: &Wanted,
     arn: &str,
     reference: &str,
-) -> anyhow::Result<Option<(String, Vec<String>)>> {
+) -> anyhow::Result<Option<(String, String)>> {
     let id = if reference.starts_with("sha256:") {
         ImageIdentifier::builder().image_digest(reference).build()
     } else {
@@ -299,9 +356,53 @@ async fn manifest_platforms(
     Ok(output.and_then(|output| {
         let image = output.images().first()?;
         let digest = image.image_id()?.image_digest()?.to_string();
-        let platforms = index_platforms(image.image_manifest()?)?;
-        Some((digest, platforms))
+        Some((digest, image.image_manifest()?.to_string()))
     }))
+}
+
+/// The platform the config blob `config` (a digest from a manifest) records:
+/// `GetDownloadUrlForLayer` for its URL, then the GET. Both failures are gaps named
+/// `ecr:GetDownloadUrlForLayer` about the repository (the action to grant, and the read the
+/// engine looks up); `None` then.
+async fn config_platform(
+    client: &Client,
+    calls: &Calls,
+    blobs: &ConfigBlobs,
+    wanted: &Wanted,
+    arn: &str,
+    config: &str,
+) -> anyhow::Result<Option<String>> {
+    const API: &str = "ecr:GetDownloadUrlForLayer";
+    let request = client
+        .get_download_url_for_layer()
+        .registry_id(&wanted.account)
+        .repository_name(&wanted.name)
+        .layer_digest(config)
+        .send();
+    let answer = calls
+        .run(API, Some(arn), &["RepositoryNotFoundException"], request)
+        .await?
+        .found();
+    let Some(answer) = answer else {
+        return Ok(None);
+    };
+    let Some(url) = answer.download_url().filter(|url| !url.is_empty()) else {
+        calls.record_gap(
+            API,
+            Some(arn),
+            "InvalidResponse",
+            &format!("the answer for config blob {config} has no downloadUrl"),
+        );
+        return Ok(None);
+    };
+    Ok(calls
+        .fetch(API, Some(arn), async {
+            blobs
+                .platform(url, config)
+                .await
+                .map_err(|failure| (failure.code, failure.message))
+        })
+        .await)
 }
 
 /// `linux/arm64/v8`-style platforms of a manifest list or OCI index, attestations left out.

@@ -740,6 +740,7 @@ async fn a_repositorys_lifecycle_policy_is_read_and_its_failure_is_a_gap() {
             &client,
             &Default::default(),
             &calls,
+            &Default::default(),
             "us-east-1",
             "111122223333",
             &images,
@@ -802,4 +803,353 @@ async fn an_empty_answer_is_a_gap_not_an_empty_list() {
     assert_eq!(gaps.len(), 1, "{gaps:?}");
     assert_eq!(gaps[0].error_code, "InvalidResponse");
     assert_eq!(empty.num_calls(), 1);
+}
+
+/// A scripted answer to the GET of attempt N (from 1): a status and a body, or a network error.
+type BlobAnswer = fn(usize) -> Result<(u16, Vec<u8>), &'static str>;
+
+/// A scripted HTTP server for config blob GETs: each request gets `answer(attempt)`, and the
+/// requested URLs are kept.
+#[derive(Debug, Clone)]
+struct BlobServer {
+    answer: BlobAnswer,
+    requests: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl BlobServer {
+    fn new(answer: BlobAnswer) -> BlobServer {
+        BlobServer {
+            answer,
+            requests: Default::default(),
+        }
+    }
+
+    fn requests(&self) -> Vec<String> {
+        self.requests.lock().unwrap().clone()
+    }
+}
+
+impl aws_smithy_runtime_api::client::http::HttpConnector for BlobServer {
+    fn call(
+        &self,
+        request: aws_smithy_runtime_api::client::orchestrator::HttpRequest,
+    ) -> aws_smithy_runtime_api::client::http::HttpConnectorFuture {
+        use aws_smithy_runtime_api::client::http::HttpConnectorFuture;
+        use aws_smithy_runtime_api::client::result::ConnectorError;
+        let attempt = {
+            let mut requests = self.requests.lock().unwrap();
+            requests.push(request.uri().to_string());
+            requests.len()
+        };
+        HttpConnectorFuture::ready(match (self.answer)(attempt) {
+            Ok((status, body)) => Ok(aws_smithy_runtime_api::http::Response::new(
+                status.try_into().unwrap(),
+                aws_smithy_types::body::SdkBody::from(body),
+            )),
+            Err(error) => Err(ConnectorError::io(error.into())),
+        })
+    }
+}
+
+const ARM64_CONFIG: &str = r#"{"architecture":"arm64","variant":"v8","os":"linux","config":{"Entrypoint":["/app/server"]},"rootfs":{"type":"layers","diff_ids":["sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef"]}}"#;
+const PRESIGNED: &str = "https://prod-us-east-1-starport-layer-bucket.s3.us-east-1.amazonaws.com/e8a5-111122223333-1c2f/sha256:cfg?X-Amz-Security-Token=FwoCanaryToken&X-Amz-Signature=canarysignature";
+
+fn sha256(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let hex: String = Sha256::digest(bytes)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    format!("sha256:{hex}")
+}
+
+fn single_manifest(config: &str) -> String {
+    format!(
+        r#"{{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{{"mediaType":"application/vnd.docker.container.image.v1+json","size":{},"digest":"{config}"}},"layers":[{{"mediaType":"application/vnd.docker.image.rootfs.diff.tar.gzip","size":1000,"digest":"sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef"}}]}}"#,
+        ARM64_CONFIG.len()
+    )
+}
+
+/// What `registry::repositories` made of repository `web`, whose tags `1.4.2` and `stable` are one
+/// single-architecture image, `multi` a manifest list and `unused` an image no target names;
+/// `download` is the scripted `GetDownloadUrlForLayer`.
+async fn read_web(
+    download: aws_smithy_mocks::Rule,
+    blobs: &super::blob::ConfigBlobs,
+    calls: &Calls,
+) -> ecr_pathcheck_checks::snapshot::EcrRepository {
+    use aws_sdk_ecr::operation::batch_get_image::BatchGetImageOutput;
+    use aws_sdk_ecr::operation::describe_images::DescribeImagesOutput;
+    use aws_sdk_ecr::operation::describe_repositories::DescribeRepositoriesOutput;
+    use aws_sdk_ecr::operation::get_lifecycle_policy::GetLifecyclePolicyError;
+    use aws_sdk_ecr::operation::get_repository_policy::GetRepositoryPolicyError;
+    use aws_sdk_ecr::types::{Image, ImageDetail, ImageIdentifier, Repository};
+    const SINGLE: &str = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
+    const MULTI: &str = "sha256:2222222222222222222222222222222222222222222222222222222222222222";
+    const UNUSED: &str = "sha256:3333333333333333333333333333333333333333333333333333333333333333";
+    let described = mock!(aws_sdk_ecr::Client::describe_repositories).then_output(|| {
+        DescribeRepositoriesOutput::builder()
+            .repositories(
+                Repository::builder()
+                    .repository_arn("arn:aws:ecr:us-east-1:111122223333:repository/web")
+                    .repository_name("web")
+                    .repository_uri("111122223333.dkr.ecr.us-east-1.amazonaws.com/web")
+                    .build(),
+            )
+            .build()
+    });
+    let no_policy = mock!(aws_sdk_ecr::Client::get_repository_policy).then_error(|| {
+        GetRepositoryPolicyError::generic(
+            ErrorMetadata::builder()
+                .code("RepositoryPolicyNotFoundException")
+                .build(),
+        )
+    });
+    let no_lifecycle = mock!(aws_sdk_ecr::Client::get_lifecycle_policy).then_error(|| {
+        GetLifecyclePolicyError::generic(
+            ErrorMetadata::builder()
+                .code("LifecyclePolicyNotFoundException")
+                .build(),
+        )
+    });
+    let images = mock!(aws_sdk_ecr::Client::describe_images).then_output(|| {
+        let image = |digest: &str, tags: &[&str]| {
+            ImageDetail::builder()
+                .image_digest(digest)
+                .set_image_tags(Some(tags.iter().map(|tag| tag.to_string()).collect()))
+                .build()
+        };
+        DescribeImagesOutput::builder()
+            .image_details(image(SINGLE, &["1.4.2", "stable"]))
+            .image_details(image(MULTI, &["multi"]))
+            .image_details(image(UNUSED, &["unused"]))
+            .build()
+    });
+    let manifests = mock!(aws_sdk_ecr::Client::batch_get_image).then_compute_output(|request| {
+        let tag = request.image_ids()[0].image_tag().unwrap_or_default();
+        let (digest, manifest) = match tag {
+            "1.4.2" | "stable" => (SINGLE, single_manifest(&sha256(ARM64_CONFIG.as_bytes()))),
+            "multi" => (
+                MULTI,
+                r#"{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.list.v2+json","manifests":[{"digest":"sha256:a","platform":{"os":"linux","architecture":"amd64"}}]}"#.to_string(),
+            ),
+            other => panic!("the manifest of {other} was read"),
+        };
+        BatchGetImageOutput::builder()
+            .images(
+                Image::builder()
+                    .image_id(ImageIdentifier::builder().image_digest(digest).image_tag(tag).build())
+                    .image_manifest(manifest)
+                    .build(),
+            )
+            .build()
+    });
+    let client = mock_client!(
+        aws_sdk_ecr,
+        RuleMode::MatchAny,
+        [
+            &described,
+            &no_policy,
+            &no_lifecycle,
+            &images,
+            &manifests,
+            &download
+        ]
+    );
+    let wanted = BTreeSet::from(
+        ["1.4.2", "stable", "multi"]
+            .map(|tag| format!("111122223333.dkr.ecr.us-east-1.amazonaws.com/web:{tag}")),
+    );
+    let mut repositories = super::registry::repositories(
+        &client,
+        &Default::default(),
+        calls,
+        blobs,
+        "us-east-1",
+        "111122223333",
+        &wanted,
+    )
+    .await
+    .unwrap();
+    assert_eq!(repositories.len(), 1);
+    assert_eq!(manifests.num_calls(), 3, "only the tags the targets name");
+    let mut repository = repositories.remove(0);
+    repository.images.sort_by(|a, b| a.digest.cmp(&b.digest));
+    assert_eq!(repository.images[1].platforms, ["linux/amd64"]);
+    assert_eq!(repository.images[1].config_platform, None, "a list");
+    assert_eq!(repository.images[2].config_platform, None, "unused");
+    repository
+}
+
+fn download_url() -> aws_smithy_mocks::Rule {
+    mock!(aws_sdk_ecr::Client::get_download_url_for_layer)
+        .match_requests(|request| {
+            request.layer_digest() == Some(sha256(ARM64_CONFIG.as_bytes()).as_str())
+                && request.repository_name() == Some("web")
+                && request.registry_id() == Some("111122223333")
+        })
+        .then_output(|| {
+            aws_sdk_ecr::operation::get_download_url_for_layer::GetDownloadUrlForLayerOutput::builder()
+                .download_url(PRESIGNED)
+                .layer_digest(sha256(ARM64_CONFIG.as_bytes()))
+                .build()
+        })
+}
+
+/// A single-architecture image's platform comes from its config blob: the manifest's config
+/// digest, `GetDownloadUrlForLayer`, one GET of the URL, once for two tags of the same image,
+/// and not for a manifest list or an image no target names.
+#[tokio::test]
+async fn a_single_architecture_images_platform_is_read_from_its_config_blob() {
+    let server = BlobServer::new(|_| Ok((200, ARM64_CONFIG.as_bytes().to_vec())));
+    let blobs = super::blob::ConfigBlobs::with_connector(server.clone());
+    let calls = calls();
+    let download = download_url();
+    let repository = read_web(download.clone(), &blobs, &calls).await;
+    assert_eq!(
+        repository.images[0].config_platform.as_deref(),
+        Some("linux/arm64/v8")
+    );
+    assert!(repository.images[0].platforms.is_empty());
+    assert_eq!(download.num_calls(), 1, "one config, two tags");
+    assert_eq!(server.requests(), [PRESIGNED]);
+    assert_eq!(calls.take_gaps(), []);
+}
+
+/// Every way the config read fails is a gap named `ecr:GetDownloadUrlForLayer` about the
+/// repository, with the platform left unrecorded, and never the URL's signature in a message.
+#[tokio::test]
+async fn every_failure_of_the_config_read_is_a_gap_about_the_repository() {
+    use aws_sdk_ecr::operation::get_download_url_for_layer::GetDownloadUrlForLayerError;
+    const ARN: &str = "arn:aws:ecr:us-east-1:111122223333:repository/web";
+    let refused = |code: &'static str| {
+        mock!(aws_sdk_ecr::Client::get_download_url_for_layer).then_error(move || {
+            GetDownloadUrlForLayerError::generic(
+                ErrorMetadata::builder()
+                    .code(code)
+                    .message("User: arn:aws:iam::111122223333:user/oncall is not authorized to perform: ecr:GetDownloadUrlForLayer")
+                    .build(),
+            )
+        })
+    };
+    let cases: Vec<(&str, aws_smithy_mocks::Rule, BlobAnswer, &str, usize)> = vec![
+        (
+            "refused",
+            refused("AccessDeniedException"),
+            |_| Ok((200, ARM64_CONFIG.as_bytes().to_vec())),
+            "AccessDeniedException",
+            0,
+        ),
+        (
+            "unknown operation",
+            refused("UnknownOperationException"),
+            |_| Ok((200, ARM64_CONFIG.as_bytes().to_vec())),
+            "UnknownOperationException",
+            0,
+        ),
+        (
+            "blob missing",
+            refused("LayersNotFoundException"),
+            |_| Ok((200, ARM64_CONFIG.as_bytes().to_vec())),
+            "LayersNotFoundException",
+            0,
+        ),
+        (
+            "S3 refuses",
+            download_url(),
+            |_| {
+                Ok((403, b"<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>".to_vec()))
+            },
+            "HTTP 403",
+            1,
+        ),
+        (
+            "S3 fails on every attempt",
+            download_url(),
+            |_| Ok((500, b"<Error><Code>InternalError</Code></Error>".to_vec())),
+            "HTTP 500",
+            3,
+        ),
+        (
+            "unreachable",
+            download_url(),
+            |_| Err("connection refused"),
+            "Unreachable",
+            3,
+        ),
+        (
+            "not JSON",
+            download_url(),
+            |_| Ok((200, b"<html>captive portal</html>".to_vec())),
+            "InvalidResponse",
+            1,
+        ),
+        (
+            "another blob",
+            download_url(),
+            |_| Ok((200, br#"{"architecture":"amd64","os":"linux"}"#.to_vec())),
+            "InvalidResponse",
+            1,
+        ),
+        (
+            "too large",
+            download_url(),
+            |_| Ok((200, vec![b' '; super::blob::MAX_CONFIG_BYTES + 1])),
+            "InvalidResponse",
+            1,
+        ),
+    ];
+    for (case, download, answer, code, gets) in cases {
+        let server = BlobServer::new(answer);
+        let blobs = super::blob::ConfigBlobs::with_connector(server.clone());
+        let calls = calls();
+        let repository = read_web(download, &blobs, &calls).await;
+        assert_eq!(repository.images[0].config_platform, None, "{case}");
+        assert_eq!(server.requests().len(), gets, "{case}: GETs");
+        let gaps = calls.take_gaps();
+        assert_eq!(gaps.len(), 1, "{case}: {gaps:?}");
+        assert_eq!(gaps[0].api, "ecr:GetDownloadUrlForLayer", "{case}");
+        assert_eq!(gaps[0].resource.as_deref(), Some(ARN), "{case}");
+        assert_eq!(gaps[0].error_code, code, "{case}: {}", gaps[0].message);
+        assert!(
+            !gaps[0].message.contains("Canary") && !gaps[0].message.contains("canary"),
+            "{case}: {}",
+            gaps[0].message
+        );
+    }
+}
+
+/// A server error that clears on a later attempt is read; the run's deadline bounds the GET too.
+#[tokio::test]
+async fn a_config_get_is_retried_after_a_server_error_and_bounded_by_the_deadline() {
+    let server = BlobServer::new(|attempt| {
+        if attempt == 1 {
+            Ok((503, Vec::new()))
+        } else {
+            Ok((200, ARM64_CONFIG.as_bytes().to_vec()))
+        }
+    });
+    let blobs = super::blob::ConfigBlobs::with_connector(server.clone());
+    let calls = calls();
+    let repository = read_web(download_url(), &blobs, &calls).await;
+    assert_eq!(
+        repository.images[0].config_platform.as_deref(),
+        Some("linux/arm64/v8")
+    );
+    assert_eq!(server.requests().len(), 2);
+    assert_eq!(calls.take_gaps(), []);
+
+    let calls = Calls::new(8, Progress::hidden(), Some(tokio::time::Instant::now()));
+    let pending = calls
+        .fetch(
+            "ecr:GetDownloadUrlForLayer",
+            Some("arn:aws:ecr:us-east-1:111122223333:repository/web"),
+            async {
+                tokio::time::sleep(Duration::from_secs(30)).await;
+                Ok::<(), (String, String)>(())
+            },
+        )
+        .await;
+    assert_eq!(pending, None);
+    assert_eq!(calls.take_gaps()[0].error_code, "DeadlineExceeded");
 }

@@ -84,7 +84,8 @@ pub struct EcrImage {
     pub digest: String,
     #[serde(default)]
     pub tags: Vec<String>,
-    /// `linux/amd64`, `linux/arm64`, ...; empty when unknown.
+    /// The platforms a manifest list or OCI index names (`linux/amd64`, `linux/arm64/v8`, ...);
+    /// empty for a single-architecture image (see `config_platform`) or when unknown.
     #[serde(default)]
     pub platforms: Vec<String>,
     /// `DescribeImages` `imageSizeInBytes`: the sum of the image's compressed layers as ECR
@@ -92,6 +93,14 @@ pub struct EcrImage {
     /// collected. Schema 2.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size_bytes: Option<u64>,
+    /// A single-architecture image's platform, `os/architecture[/variant]` (`linux/arm64/v8`),
+    /// as its image config blob records it (the config's `os`, `architecture` and `variant`):
+    /// the manifest's `config.digest`, fetched through `ecr:GetDownloadUrlForLayer`. Absent for
+    /// a manifest list or index (`platforms` names its platforms), for an image no target uses,
+    /// when the read failed (a gap about the repository says so), and in snapshots before
+    /// schema 3. Schema 3, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_platform: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

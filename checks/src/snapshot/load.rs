@@ -264,11 +264,12 @@ pub fn from_json_versioned(bytes: &[u8], path: &Path) -> Result<Loaded, LoadErro
 type Migration = fn(&mut serde_json::Value);
 
 /// The rewrites that bring a file of `version` to [`SCHEMA_VERSION`], oldest first: version 1
-/// files get `&[v1_to_v2]`, version 2 files `&[]`.
+/// files get `&[v1_to_v2, v2_to_v3]`, version 2 files `&[v2_to_v3]`, version 3 files `&[]`.
 fn migrations(version: u64) -> &'static [Migration] {
     match version {
-        1 => &[v1_to_v2],
-        2 => &[],
+        1 => &[v1_to_v2, v2_to_v3],
+        2 => &[v2_to_v3],
+        3 => &[],
         _ => unreachable!("versions outside 1..=SCHEMA_VERSION are refused before"),
     }
 }
@@ -281,6 +282,14 @@ fn migrations(version: u64) -> &'static [Migration] {
 /// `ephemeral_storage_gib` cannot exist (unknown fields are refused), so nothing is renamed.
 fn v1_to_v2(document: &mut serde_json::Value) {
     document["schema_version"] = 2.into();
+}
+
+/// Version 2 to 3. Version 3 adds `ecr_repositories[].images[].config_platform`, the platform a
+/// single-architecture image's config blob records, which no version 2 collector read. Its
+/// absence means "not recorded" (PC702 then says the platform is unknown, as version 2 did), so
+/// the rewrite leaves it absent; nothing else changed.
+fn v2_to_v3(document: &mut serde_json::Value) {
+    document["schema_version"] = 3.into();
 }
 
 /// The top-level `schema_version` (if it is a whole number), read without building the
@@ -371,6 +380,57 @@ mod tests {
             let error = load(&v2.replace(bad, field)).unwrap_err().to_string();
             assert!(error.contains("is refused"), "{error}");
         }
+    }
+
+    #[test]
+    fn versions_1_and_2_migrate_to_3_which_reads_the_config_platform() {
+        let repository = |image: &str| {
+            format!(
+                r#""ecr_repositories": [{{"arn": "arn:aws:ecr:us-east-1:111122223333:repository/web", "name": "web", "uri": "111122223333.dkr.ecr.us-east-1.amazonaws.com/web", "images": [{{"digest": "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "tags": ["1"]{image}}}]}}]"#
+            )
+        };
+        for version in [1, 2] {
+            let old = with(&repository("")).replace(
+                r#""schema_version":1"#,
+                &format!(r#""schema_version":{version}"#),
+            );
+            let loaded = from_json_versioned(old.as_bytes(), Path::new("s.json")).unwrap();
+            assert_eq!(
+                (loaded.read_version, loaded.snapshot.schema_version),
+                (version, 3)
+            );
+            let image = &loaded.snapshot.ecr_repositories[0].images[0];
+            assert_eq!(image.config_platform, None, "not recorded before version 3");
+        }
+        let v3 = with(&repository(r#", "config_platform": "linux/arm64/v8""#))
+            .replace(r#""schema_version":1"#, r#""schema_version":3"#);
+        let loaded = from_json_versioned(v3.as_bytes(), Path::new("s.json")).unwrap();
+        assert_eq!(loaded.read_version, 3);
+        assert_eq!(
+            loaded.snapshot.ecr_repositories[0].images[0]
+                .config_platform
+                .as_deref(),
+            Some("linux/arm64/v8")
+        );
+        let written = serde_json::to_string(&loaded.snapshot).unwrap();
+        assert!(written.contains(r#""config_platform":"linux/arm64/v8""#));
+        for bad in ["arm64", "linux/arm64;id", "linux//v8"] {
+            let error = load(&v3.replace("linux/arm64/v8", bad))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                error.contains("ecr_repositories[0].images[0].config_platform"),
+                "{error}"
+            );
+        }
+        let error =
+            load(r#"{"schema_version":4,"account_id":"111122223333","region":"us-east-1"}"#)
+                .unwrap_err()
+                .to_string();
+        assert!(
+            error.contains("schema_version 4; this build reads version 3"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -24,8 +24,10 @@ use serde::{Deserialize, Serialize};
 
 /// Bumped whenever a field changes meaning or a required field is added. Version 2 adds the
 /// evidence a task carries: containers' resolved `image_digest` and `exit_code`, images'
-/// `size_bytes`, task definitions' `ephemeral_storage_gib` (see `docs/snapshot.md`).
-pub const SCHEMA_VERSION: u32 = 2;
+/// `size_bytes`, task definitions' `ephemeral_storage_gib`. Version 3 adds images'
+/// `config_platform`, read from a single-architecture image's config blob (see
+/// `docs/snapshot.md`).
+pub const SCHEMA_VERSION: u32 = 3;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

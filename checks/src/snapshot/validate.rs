@@ -152,6 +152,8 @@ enum Shape {
     Digest,
     Tag,
     Platform,
+    /// `os/architecture[/variant]`: two or three non-empty parts of the platform alphabet.
+    ConfigPlatform,
     LogGroup,
     /// A log driver or log option name.
     OptionName,
@@ -395,6 +397,11 @@ impl Shape {
                         .is_some_and(|b| b.is_ascii_alphanumeric())
                     && ascii_all(text, |b| b.is_ascii_alphanumeric() || b"/._-".contains(&b))
             }
+            Shape::ConfigPlatform => {
+                Shape::Platform.matches(text)
+                    && (2..=3).contains(&text.split('/').count())
+                    && text.split('/').all(|part| !part.is_empty())
+            }
             Shape::LogGroup => {
                 (1..=512).contains(&text.len())
                     && !text.starts_with('-')
@@ -496,6 +503,9 @@ impl Shape {
             Shape::Digest => "an image digest such as sha256:<64 hex digits>".into(),
             Shape::Tag => "an image tag (letters, digits, _, . and -; up to 300)".into(),
             Shape::Platform => "a platform such as linux/amd64".into(),
+            Shape::ConfigPlatform => {
+                "a platform os/architecture[/variant] such as linux/arm64/v8".into()
+            }
             Shape::LogGroup => "a log group name (letters, digits and ._/#-)".into(),
             Shape::OptionName => "an option name (letters, digits, _, . and -)".into(),
             Shape::EnvName => "an environment variable name (letters, digits, _, . and -)".into(),
@@ -1087,6 +1097,11 @@ fn iam_ecr_shapes(snapshot: &Snapshot) -> Checked {
                 // image at most 4,200 layers; 1 PiB refuses a corrupt number, not an image.
                 check_range(&path.f("size_bytes"), size, 0..=1 << 50)?;
             }
+            check_opt(
+                &path.f("config_platform"),
+                &image.config_platform,
+                Shape::ConfigPlatform,
+            )?;
         }
     }
     let path = root.f("log_groups");
@@ -1393,6 +1408,19 @@ mod tests {
         assert!(!Shape::RouteTarget.matches("igw-1 && reboot"));
         assert!(Shape::Ipv6Cidr.matches("2400:6500:0c3f:d000::/56"));
         assert!(!Shape::Ipv6Cidr.matches("::/129"));
+        for good in ["linux/amd64", "linux/arm64/v8", "windows/amd64"] {
+            assert!(Shape::ConfigPlatform.matches(good), "{good}");
+        }
+        for bad in [
+            "linux",
+            "linux/",
+            "/amd64",
+            "linux//v8",
+            "a/b/c/d",
+            "linux/$(id)",
+        ] {
+            assert!(!Shape::ConfigPlatform.matches(bad), "{bad}");
+        }
     }
 
     #[test]
