@@ -36,7 +36,8 @@ Examples:
   ecr-pathcheck diagnose --cluster prod --service web
   ecr-pathcheck diagnose --cluster prod --output json > report.json
   ecr-pathcheck diagnose --snapshot web.json --output markdown
-  ecr-pathcheck diagnose --cluster prod --registry-role 444455556666=arn:aws:iam::444455556666:role/reader";
+  ecr-pathcheck diagnose --cluster prod --registry-role 444455556666=arn:aws:iam::444455556666:role/reader
+  ecr-pathcheck diagnose --cluster prod --ignore PC404,legacy-platform-version";
 
 const SNAPSHOT_EXAMPLES: &str = "\
 Examples:
@@ -195,6 +196,28 @@ pub struct DiagnoseArgs {
     pub demo: bool,
     #[command(flatten)]
     pub target: TargetArgs,
+    #[command(flatten)]
+    pub checks: CheckSelectionArgs,
+}
+
+/// Which checks run (ruff's `--select` / `--ignore`): a check left out does not run, so its
+/// hop is not judged and its findings are not reported.
+#[derive(Debug, Args, Clone, Default)]
+pub struct CheckSelectionArgs {
+    /// Run only these checks: ids (PC401), names (s3-prefix-list-egress) or id prefixes (PC4),
+    /// comma-separated or repeated.
+    #[arg(long, value_name = "CHECKS")]
+    pub select: Vec<String>,
+    /// Do not run these checks (same forms as --select); wins over --select.
+    #[arg(long, value_name = "CHECKS")]
+    pub ignore: Vec<String>,
+}
+
+impl CheckSelectionArgs {
+    pub fn selection(&self) -> anyhow::Result<ecr_pathcheck_checks::facts::Selection> {
+        ecr_pathcheck_checks::rules::selection(&self.select, &self.ignore)
+            .map_err(anyhow::Error::msg)
+    }
 }
 
 /// Which live workload to read: one task, one service, or every service of a cluster.
@@ -252,4 +275,6 @@ pub struct PlanArgs {
     pub config_dir: Option<PathBuf>,
     #[command(flatten)]
     pub target: TargetArgs,
+    #[command(flatten)]
+    pub checks: CheckSelectionArgs,
 }

@@ -875,3 +875,54 @@ fn explain_reads_a_bounded_standard_input() {
         .unwrap();
     assert_one_line_error(&output, "longer than 1048576 bytes");
 }
+
+/// `--select` / `--ignore` (ruff's flags): ids, names, former names and id prefixes; a check
+/// left out neither runs nor reports, so the exit code follows what is left.
+#[test]
+fn select_and_ignore_choose_the_checks_that_run() {
+    let demo = |args: &[&str]| {
+        let mut all = vec!["diagnose", "--demo", "--output", "json"];
+        all.extend_from_slice(args);
+        let output = run(&all);
+        let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+        let checks: Vec<String> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|finding| finding["check"].as_str().unwrap().to_string())
+            .collect();
+        (output.status.code(), checks)
+    };
+    let (code, checks) = demo(&[]);
+    assert_eq!(code, Some(1));
+    assert!(checks.contains(&"PC401".to_string()), "{checks:?}");
+
+    let (code, checks) = demo(&["--ignore", "PC401"]);
+    assert_eq!(code, Some(0), "{checks:?}");
+    assert!(!checks.contains(&"PC401".to_string()), "{checks:?}");
+
+    let (code, checks) = demo(&["--select", "PC4"]);
+    assert_eq!(code, Some(1));
+    assert_eq!(checks, ["PC401"]);
+
+    let (code, checks) = demo(&[
+        "--select",
+        "s3-prefix-list-egress,PC801",
+        "--ignore",
+        "PC801",
+    ]);
+    assert_eq!((code, checks), (Some(1), vec!["PC401".to_string()]));
+
+    // The name PC603 had before it was renamed still selects it.
+    let (code, checks) = demo(&["--select", "execution-role-denies"]);
+    assert_eq!((code, checks), (Some(0), Vec::<String>::new()));
+
+    assert_one_line_error(
+        &run(&["diagnose", "--demo", "--select", "PC999"]),
+        "--select PC999: no check has that id, name or id prefix (closest: PC901",
+    );
+    assert_one_line_error(
+        &run(&["diagnose", "--demo", "--ignore", "s3-prefix-list-egres"]),
+        "closest: s3-prefix-list-egress",
+    );
+}

@@ -3,7 +3,7 @@
 use std::fmt;
 
 pub use ecr_pathcheck_checks::arn::{
-    PARTITIONS, account_of, is_account, is_ecs_name, is_partition, is_region, name_of, partition_of,
+    account_of, is_account, is_ecs_name, is_partition, is_region, name_of, partition_of,
 };
 
 /// `arn:aws:ecs:REGION:ACCOUNT:task/CLUSTER/ID` (or the old `task/ID` form, which names no cluster).
@@ -307,7 +307,7 @@ mod tests {
             assert_eq!(TaskArn::parse(&arn).unwrap().partition, partition);
             assert_eq!(partition_of(region), partition);
         }
-        assert_eq!(PARTITIONS.len(), 3);
+        assert_eq!(ecr_pathcheck_checks::arn::PARTITIONS.len(), 3);
         for (partition, region) in [("aws-cn", "us-east-1"), ("aws", "cn-north-1")] {
             let arn = format!("arn:{partition}:ecs:{region}:111122223333:task/prod/1");
             let error = TaskArn::parse(&arn).unwrap_err().to_string();

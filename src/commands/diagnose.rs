@@ -13,6 +13,8 @@ use crate::report;
 const DEMO_SNAPSHOT: &str = include_str!("../../mocks/s3-prefix-list-egress-missing/snapshot.json");
 
 pub fn run(args: &DiagnoseArgs, globals: &Globals) -> anyhow::Result<ExitCode> {
+    // A bad --select/--ignore is refused before any AWS call.
+    let selection = args.checks.selection()?;
     let mut connection = globals.connection.clone();
     let snapshot = match live::scope(&args.target, &mut connection)? {
         Some(scope) => live::collect(&scope, &connection, &args.target, globals.debug)?,
@@ -30,7 +32,7 @@ pub fn run(args: &DiagnoseArgs, globals: &Globals) -> anyhow::Result<ExitCode> {
             snapshot
         }
     };
-    let report = ecr_pathcheck_checks::diagnose(&snapshot);
+    let report = ecr_pathcheck_checks::engine::diagnose_with(&snapshot, &selection);
     output::print(&report::render(&report, globals.format, globals.colour))
         .context("cannot write the report")?;
     Ok(if report.has_errors() {

@@ -17,8 +17,9 @@ pub fn run(args: &PlanArgs, globals: &Globals) -> anyhow::Result<ExitCode> {
     // The plan first: a bad plan is refused before any AWS call.
     let bytes = read_plan(&args.plan)?;
     let plan = Plan::from_json(&bytes, &args.plan.display().to_string())?;
+    let selection = args.checks.selection()?;
     let account = account(args, globals)?;
-    let checked = plan::check(&plan, &account)?;
+    let checked = plan::check_with(&plan, &account, &selection)?;
     let config_dir = args
         .config_dir
         .clone()

@@ -70,6 +70,15 @@ impl PlanReport {
 
 /// Lays `plan` over `account` and diagnoses the result.
 pub fn check(plan: &Plan, account: &Snapshot) -> Result<PlanReport, PlanError> {
+    check_with(plan, account, &crate::facts::Selection::default())
+}
+
+/// As [`check`], with only the selected checks (`--select` / `--ignore`).
+pub fn check_with(
+    plan: &Plan,
+    account: &Snapshot,
+    selection: &crate::facts::Selection,
+) -> Result<PlanReport, PlanError> {
     let overlay = overlay::overlay(plan, account);
     let bytes = serde_json::to_vec(&overlay.snapshot)
         .map_err(|error| PlanError(format!("cannot lay the plan over the account: {error}")))?;
@@ -79,7 +88,7 @@ pub fn check(plan: &Plan, account: &Snapshot) -> Result<PlanReport, PlanError> {
                 "the plan's values do not form a valid account: {error}"
             ))
         })?;
-    let mut report = crate::diagnose(&snapshot);
+    let mut report = crate::engine::diagnose_with(&snapshot, selection);
     annotate(&mut report, plan, &overlay);
     Ok(PlanReport {
         report,

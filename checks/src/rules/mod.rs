@@ -53,6 +53,60 @@ use crate::catalog::CheckInfo;
 pub use registry::all;
 
 /// Looks a check up by id (`PC401`) or name (`s3-prefix-list-egress`), case-insensitively.
+/// The checks `--select` / `--ignore` name: each item an id (`PC401`), a name
+/// (`s3-prefix-list-egress`, former names too) or an id prefix (`PC4`: every `PC4xx`), separated
+/// by commas. An item that names no check is an error: one line with the closest names.
+pub fn selection(select: &[String], ignore: &[String]) -> Result<crate::facts::Selection, String> {
+    let resolve = |option: &str, items: &[String]| -> Result<Vec<&'static str>, String> {
+        let mut ids = Vec::new();
+        for item in items.iter().flat_map(|item| item.split(',')).map(str::trim) {
+            if item.is_empty() {
+                continue;
+            }
+            let matched: Vec<&'static str> = match lookup(item) {
+                Some(check) => vec![check.id],
+                None => all()
+                    .iter()
+                    .filter(|check| {
+                        item.len() >= 3
+                            && check.id.len() >= item.len()
+                            && check.id[..item.len()].eq_ignore_ascii_case(item)
+                    })
+                    .map(|check| check.id)
+                    .collect(),
+            };
+            if matched.is_empty() {
+                let mut closest: Vec<(usize, &str)> = all()
+                    .iter()
+                    .flat_map(|check| [check.id, check.name])
+                    .map(|name| {
+                        (
+                            strsim::levenshtein(
+                                &item.to_ascii_lowercase(),
+                                &name.to_ascii_lowercase(),
+                            ),
+                            name,
+                        )
+                    })
+                    .collect();
+                closest.sort();
+                let hint: Vec<&str> = closest.iter().take(2).map(|(_, name)| *name).collect();
+                return Err(format!(
+                    "{option} {}: no check has that id, name or id prefix (closest: {}; `ecr-pathcheck rule` lists them)",
+                    crate::text::truncate(item, 64),
+                    hint.join(", ")
+                ));
+            }
+            ids.extend(matched);
+        }
+        Ok(ids)
+    };
+    Ok(crate::facts::Selection {
+        select: resolve("--select", select)?,
+        ignore: resolve("--ignore", ignore)?,
+    })
+}
+
 /// A former name (`registry::FORMER_NAMES`) finds the check under its new one.
 pub fn lookup(key: &str) -> Option<&'static CheckInfo> {
     all()
