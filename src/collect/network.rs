@@ -755,6 +755,12 @@ async fn vpc_endpoints(
                 policy: endpoint
                     .policy_document()
                     .and_then(|document| serde_json::from_str(document).ok()),
+                dns_names: endpoint
+                    .dns_entries()
+                    .iter()
+                    .filter_map(|entry| entry.dns_name())
+                    .map(|name| name.trim_end_matches('.').to_ascii_lowercase())
+                    .collect(),
             };
             Some((converted, endpoint.network_interface_ids().to_vec()))
         })

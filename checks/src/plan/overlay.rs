@@ -1891,6 +1891,7 @@ impl<'p> Builder<'p> {
             security_group_ids,
             route_table_ids: route_table_ids.clone(),
             policy,
+            dns_names: Vec::new(),
         };
         let s3 = endpoint.short_service() == "s3" && endpoint_type == EndpointType::Gateway;
         self.snapshot.vpc_endpoints.retain(|e| e.id != id);

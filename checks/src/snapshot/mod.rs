@@ -6,6 +6,7 @@
 
 mod ecs;
 mod iam_ecr;
+mod landing_zone;
 mod load;
 mod network;
 pub mod redact;
@@ -14,6 +15,7 @@ pub mod validate;
 
 pub use ecs::*;
 pub use iam_ecr::*;
+pub use landing_zone::*;
 pub use load::{
     LoadError, Loaded, MAX_SNAPSHOT_BYTES, from_json, from_json_versioned, load_file,
     load_file_versioned,
@@ -58,6 +60,24 @@ pub struct Snapshot {
     pub nat_gateways: Vec<NatGateway>,
     #[serde(default)]
     pub internet_gateways: Vec<InternetGateway>,
+    /// Route 53 hosted zones associated with the targets' VPCs, or covering names they dial.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hosted_zones: Vec<HostedZone>,
+    /// Route 53 Resolver rules associated with the targets' VPCs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resolver_rules: Vec<ResolverRule>,
+    /// Transit gateway attachments of the targets' VPCs and of the VPCs their routes reach.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub transit_gateway_attachments: Vec<TransitGatewayAttachment>,
+    /// The transit gateway route tables those attachments are associated with.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub transit_gateway_route_tables: Vec<TransitGatewayRouteTable>,
+    /// VPC peering connections the targets' routes point at.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vpc_peering_connections: Vec<VpcPeeringConnection>,
+    /// Instances the targets' routes point at (NAT instances, appliances).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ec2_instances: Vec<Ec2Instance>,
     #[serde(default)]
     pub tasks: Vec<Task>,
     #[serde(default)]

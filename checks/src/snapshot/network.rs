@@ -133,6 +133,7 @@ pub enum RouteTargetKind {
     VpcPeering,
     VirtualPrivateGateway,
     NetworkInterface,
+    Instance,
     Other,
 }
 
@@ -149,6 +150,7 @@ impl Route {
             "pcx" => RouteTargetKind::VpcPeering,
             "vgw" => RouteTargetKind::VirtualPrivateGateway,
             "eni" => RouteTargetKind::NetworkInterface,
+            "i" => RouteTargetKind::Instance,
             _ => RouteTargetKind::Other,
         }
     }
@@ -304,6 +306,10 @@ pub struct VpcEndpoint {
     /// The endpoint policy; absent means the default full-access policy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<serde_json::Value>,
+    /// The endpoint's own DNS names (`vpce-….api.ecr.us-east-1.vpce.amazonaws.com` and its zonal
+    /// ones), lowercase: what a private hosted zone's alias record points at.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dns_names: Vec<String>,
 }
 
 impl VpcEndpoint {

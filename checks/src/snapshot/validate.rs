@@ -167,6 +167,15 @@ enum Shape {
     /// What a gap or a simulated decision was about: an ARN, an id, a region or `*`.
     Resource,
     DnsServer,
+    /// A DNS name: lowercase labels of letters, digits, `-` and `_`, dot-separated, optionally
+    /// starting with `*.` (a wildcard record); `.` alone is the root.
+    DnsName,
+    /// A Route 53 hosted zone id: `Z` and uppercase letters and digits.
+    HostedZoneId,
+    /// A Resolver rule's target: an IPv4 address, optionally with `:PORT`.
+    TargetIp,
+    /// A state or type word that may hold hyphens (`pending-acceptance`, `direct-connect-gateway`).
+    Keyword,
     /// A registry host, optionally with a port and a path.
     Registry,
     PlatformVersion,
@@ -452,6 +461,34 @@ impl Shape {
                     && (!text.starts_with("arn:") || is_arn(&text.replace('*', "x"), "", ""))
             }
             Shape::DnsServer => text == "AmazonProvidedDNS" || text.parse::<IpAddr>().is_ok(),
+            Shape::DnsName => {
+                let labels = text.strip_prefix("*.").unwrap_or(text);
+                text == "."
+                    || ((1..=253).contains(&text.len())
+                        && labels.split('.').all(|label| {
+                            (1..=63).contains(&label.len())
+                                && ascii_all(label, |b| lower_alnum(b) || b == b'-' || b == b'_')
+                        }))
+            }
+            Shape::HostedZoneId => {
+                (2..=32).contains(&text.len())
+                    && text.starts_with('Z')
+                    && ascii_all(text, |b| b.is_ascii_uppercase() || b.is_ascii_digit())
+            }
+            Shape::Keyword => {
+                (1..=64).contains(&text.len())
+                    && text
+                        .bytes()
+                        .next()
+                        .is_some_and(|b| b.is_ascii_alphanumeric())
+                    && ascii_all(text, |b| {
+                        b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
+                    })
+            }
+            Shape::TargetIp => {
+                let (ip, port) = text.split_once(':').unwrap_or((text, "53"));
+                ip.parse::<std::net::Ipv4Addr>().is_ok() && port.parse::<u16>().is_ok()
+            }
             Shape::Registry => {
                 let (host, path) = text.split_once('/').unwrap_or((text, ""));
                 is_host(host)
@@ -516,6 +553,13 @@ impl Shape {
             Shape::ErrorCode => "an error code (letters, digits, spaces and ._-)".into(),
             Shape::Resource => "an ARN, an id, a name or * (letters, digits and _+=,.@:/*-)".into(),
             Shape::DnsServer => "AmazonProvidedDNS or an IP address".into(),
+            Shape::DnsName => {
+                "a lowercase DNS name such as api.ecr.us-east-1.amazonaws.com (or *.NAME, or .)"
+                    .into()
+            }
+            Shape::HostedZoneId => "a hosted zone id such as Z0123456789ABCDEFGHIJ".into(),
+            Shape::TargetIp => "an IPv4 address, optionally with :PORT".into(),
+            Shape::Keyword => "a word of letters, digits, hyphens and underscores".into(),
             Shape::Registry => "a registry host such as registry-1.docker.io".into(),
             Shape::PlatformVersion => "a platform version such as 1.4.0 or LATEST".into(),
         }
@@ -841,6 +885,134 @@ fn network_shapes(snapshot: &Snapshot) -> Checked {
             &path.f("attached_vpc_ids"),
             &gateway.attached_vpc_ids,
             Shape::Id("vpc"),
+        )?;
+    }
+    let endpoints = root.f("vpc_endpoints");
+    for (at, endpoint) in snapshot.vpc_endpoints.iter().enumerate() {
+        let path = endpoints.i(at);
+        check_all(&path.f("dns_names"), &endpoint.dns_names, Shape::DnsName)?;
+    }
+    landing_zone_shapes(snapshot)
+}
+
+fn landing_zone_shapes(snapshot: &Snapshot) -> Checked {
+    let root = P::Root;
+    let path = root.f("hosted_zones");
+    for (at, zone) in snapshot.hosted_zones.iter().enumerate() {
+        let path = path.i(at);
+        check(&path.f("id"), &zone.id, Shape::HostedZoneId)?;
+        check(&path.f("name"), &zone.name, Shape::DnsName)?;
+        check_all(&path.f("vpc_ids"), &zone.vpc_ids, Shape::Id("vpc"))?;
+        let records = path.f("records");
+        for (at, record) in zone.records.iter().enumerate() {
+            let path = records.i(at);
+            check(&path.f("name"), &record.name, Shape::DnsName)?;
+            check(&path.f("type"), &record.record_type, Shape::Word)?;
+            check_opt(
+                &path.f("alias_target"),
+                &record.alias_target,
+                Shape::DnsName,
+            )?;
+            let values = path.f("values");
+            for (at, value) in record.values.iter().enumerate() {
+                let shape = if record.record_type == "CNAME" {
+                    Shape::DnsName
+                } else {
+                    Shape::DnsServer
+                };
+                check(&values.i(at), value, shape)?;
+            }
+        }
+    }
+    let path = root.f("resolver_rules");
+    for (at, rule) in snapshot.resolver_rules.iter().enumerate() {
+        let path = path.i(at);
+        check(&path.f("id"), &rule.id, Shape::Id("rslvr-rr"))?;
+        check(&path.f("domain_name"), &rule.domain_name, Shape::DnsName)?;
+        check_all(&path.f("target_ips"), &rule.target_ips, Shape::TargetIp)?;
+        check_all(&path.f("vpc_ids"), &rule.vpc_ids, Shape::Id("vpc"))?;
+    }
+    let path = root.f("transit_gateway_attachments");
+    for (at, attachment) in snapshot.transit_gateway_attachments.iter().enumerate() {
+        let path = path.i(at);
+        check(&path.f("id"), &attachment.id, Shape::Id("tgw-attach"))?;
+        check(
+            &path.f("transit_gateway_id"),
+            &attachment.transit_gateway_id,
+            Shape::Id("tgw"),
+        )?;
+        check(
+            &path.f("resource_type"),
+            &attachment.resource_type,
+            Shape::Keyword,
+        )?;
+        check(
+            &path.f("resource_id"),
+            &attachment.resource_id,
+            Shape::Resource,
+        )?;
+        check(&path.f("state"), &attachment.state, Shape::Keyword)?;
+        check_opt(
+            &path.f("association_route_table_id"),
+            &attachment.association_route_table_id,
+            Shape::Id("tgw-rtb"),
+        )?;
+        check_all(
+            &path.f("subnet_ids"),
+            &attachment.subnet_ids,
+            Shape::Id("subnet"),
+        )?;
+    }
+    let path = root.f("transit_gateway_route_tables");
+    for (at, table) in snapshot.transit_gateway_route_tables.iter().enumerate() {
+        let path = path.i(at);
+        check(&path.f("id"), &table.id, Shape::Id("tgw-rtb"))?;
+        check(
+            &path.f("transit_gateway_id"),
+            &table.transit_gateway_id,
+            Shape::Id("tgw"),
+        )?;
+        let routes = path.f("routes");
+        for (at, route) in table.routes.iter().enumerate() {
+            let path = routes.i(at);
+            check_all(
+                &path.f("attachment_ids"),
+                &route.attachment_ids,
+                Shape::Id("tgw-attach"),
+            )?;
+            check(&path.f("route_type"), &route.route_type, Shape::Keyword)?;
+        }
+    }
+    let path = root.f("vpc_peering_connections");
+    for (at, peering) in snapshot.vpc_peering_connections.iter().enumerate() {
+        let path = path.i(at);
+        check(&path.f("id"), &peering.id, Shape::Id("pcx"))?;
+        check(
+            &path.f("requester_vpc_id"),
+            &peering.requester_vpc_id,
+            Shape::Id("vpc"),
+        )?;
+        check(
+            &path.f("accepter_vpc_id"),
+            &peering.accepter_vpc_id,
+            Shape::Id("vpc"),
+        )?;
+        check(&path.f("status"), &peering.status, Shape::Keyword)?;
+    }
+    let path = root.f("ec2_instances");
+    for (at, instance) in snapshot.ec2_instances.iter().enumerate() {
+        let path = path.i(at);
+        check(&path.f("id"), &instance.id, Shape::Id("i"))?;
+        check(
+            &path.f("subnet_id"),
+            &instance.subnet_id,
+            Shape::Id("subnet"),
+        )?;
+        check(&path.f("state"), &instance.state, Shape::Keyword)?;
+        check_all(
+            &path.f("network_interface_ids"),
+            &instance.network_interface_ids,
+            Shape::Id("eni"),
         )?;
     }
     Ok(())
@@ -1219,6 +1391,30 @@ pub fn unique_ids(snapshot: &Snapshot) -> Checked {
         (
             "vpc_endpoints",
             first_repeat(&snapshot.vpc_endpoints, |x| &x.id),
+        ),
+        (
+            "hosted_zones",
+            first_repeat(&snapshot.hosted_zones, |x| &x.id),
+        ),
+        (
+            "resolver_rules",
+            first_repeat(&snapshot.resolver_rules, |x| &x.id),
+        ),
+        (
+            "transit_gateway_attachments",
+            first_repeat(&snapshot.transit_gateway_attachments, |x| &x.id),
+        ),
+        (
+            "transit_gateway_route_tables",
+            first_repeat(&snapshot.transit_gateway_route_tables, |x| &x.id),
+        ),
+        (
+            "vpc_peering_connections",
+            first_repeat(&snapshot.vpc_peering_connections, |x| &x.id),
+        ),
+        (
+            "ec2_instances",
+            first_repeat(&snapshot.ec2_instances, |x| &x.id),
         ),
         (
             "nat_gateways",
