@@ -369,6 +369,16 @@ def endpoint_sg_no_ingress(s):
     stopped_task(s, auth_timeout("10.0.10.5"))
 
 
+def corporate_dns(s, servers):
+    """DHCP options naming on-premises resolvers, reachable over a VPN (route and port 53)."""
+    s["dhcp_options"] = [{"id": "dopt-corp", "domain_name_servers": servers}]
+    s["vpcs"][0]["dhcp_options_id"] = "dopt-corp"
+    by_id(s["route_tables"], "rtb-private")["routes"].append({"destination": "10.20.0.0/16", "target": "vgw-0corp"})
+    by_id(s["security_groups"], "sg-app")["egress"].append(
+        {"rule_id": "sgr-app-dns", "protocol": "udp", "port_range": {"from": 53, "to": 53}, "peer": "10.20.0.0/16"}
+    )
+
+
 @scenario(
     "custom-dns",
     summary="DHCP options point at on-premises resolvers that do not forward amazonaws.com.",
@@ -376,8 +386,7 @@ def endpoint_sg_no_ingress(s):
     also=["PC801"],
 )
 def custom_dns(s):
-    s["dhcp_options"] = [{"id": "dopt-corp", "domain_name_servers": ["10.20.0.10", "10.20.0.11"]}]
-    s["vpcs"][0]["dhcp_options_id"] = "dopt-corp"
+    corporate_dns(s, ["10.20.0.10", "10.20.0.11"])
     stopped_task(s, auth_timeout("54.239.28.85"))
 
 
@@ -387,8 +396,7 @@ def custom_dns(s):
     also=["PC104"],
 )
 def custom_dns_no_evidence(s):
-    s["dhcp_options"] = [{"id": "dopt-corp", "domain_name_servers": ["10.20.0.10"]}]
-    s["vpcs"][0]["dhcp_options_id"] = "dopt-corp"
+    corporate_dns(s, ["10.20.0.10"])
 
 
 @scenario(
@@ -1341,6 +1349,256 @@ def image_platform_single_arch_mismatch(s):
     stopped_task(s, "Essential container in task exited")
     s["tasks"][0]["stop_code"] = "EssentialContainerExited"
     s["tasks"][0]["containers"][0]["exit_code"] = 255
+
+# Hub and spoke (issue 11): the tasks' VPC (the spoke, vpc-0a1, 10.0.0.0/16) keeps its S3 gateway
+# endpoint but has no interface endpoint; ecr.api, ecr.dkr and logs are interface endpoints in a
+# hub VPC (vpc-0hub, 10.1.0.0/16) with private DNS off, answered in the spoke by private hosted
+# zones whose alias records point at the hub endpoints' DNS names. The spoke's default route goes
+# to transit gateway tgw-0hub; its route tables send 10.1.0.0/16 to the hub attachment and
+# 10.0.0.0/16 back to the spoke's.
+HUB_CIDR = "10.1.0.0/16"
+HUB_ZONES = {
+    "ecr.api": ("Z0HUBAPI000000000000", f"api.ecr.{REGION}.amazonaws.com", [f"api.ecr.{REGION}.amazonaws.com"]),
+    "ecr.dkr": ("Z0HUBDKR000000000000", f"dkr.ecr.{REGION}.amazonaws.com", [f"dkr.ecr.{REGION}.amazonaws.com", f"*.dkr.ecr.{REGION}.amazonaws.com"]),
+    "logs": ("Z0HUBLOGS00000000000", f"logs.{REGION}.amazonaws.com", [f"logs.{REGION}.amazonaws.com"]),
+}
+
+
+def hub_endpoint(service, last_octet):
+    short = service.replace(".", "")
+    return {
+        "id": f"vpce-hub{short}",
+        "vpc_id": "vpc-0hub",
+        "service_name": f"com.amazonaws.{REGION}.{service}",
+        "endpoint_type": "Interface",
+        "state": "available",
+        "private_dns_enabled": False,
+        "subnet_ids": ["subnet-hub-a", "subnet-hub-b"],
+        "network_interfaces": [
+            {"id": f"eni-hub{short}-a", "subnet_id": "subnet-hub-a", "availability_zone": f"{REGION}a", "private_ip": f"10.1.10.{last_octet}"},
+            {"id": f"eni-hub{short}-b", "subnet_id": "subnet-hub-b", "availability_zone": f"{REGION}b", "private_ip": f"10.1.11.{last_octet}"},
+        ],
+        "security_group_ids": ["sg-hub-endpoints"],
+        "dns_names": [f"vpce-hub{short}-0abc.{service.split('.')[-1] if service != 'ecr.api' else 'api'}.{'ecr.' if service.startswith('ecr') else ''}{REGION}.vpce.amazonaws.com"],
+    }
+
+
+def hub_spoke(s):
+    """The healthy hub-and-spoke account (see the comment above)."""
+    remove_endpoint(s, "vpce-ecrapi")
+    remove_endpoint(s, "vpce-ecrdkr")
+    remove_endpoint(s, "vpce-logs")
+    s["security_groups"] = [g for g in s["security_groups"] if g["id"] != "sg-endpoints"]
+    by_id(s["security_groups"], "sg-app")["egress"] = [
+        {"rule_id": "sgr-app-hub", "protocol": "tcp", "port_range": {"from": 443, "to": 443}, "peer": HUB_CIDR},
+        {"rule_id": "sgr-app-s3", "protocol": "tcp", "port_range": {"from": 443, "to": 443}, "peer": S3_PL},
+    ]
+    by_id(s["route_tables"], "rtb-private")["routes"].append({"destination": "0.0.0.0/0", "target": "tgw-0hub"})
+    s["vpcs"].append({"id": "vpc-0hub", "cidr_blocks": [HUB_CIDR], "enable_dns_support": True, "enable_dns_hostnames": True, "dhcp_options_id": "dopt-amazon"})
+    s["subnets"] += [
+        {"id": "subnet-hub-a", "vpc_id": "vpc-0hub", "availability_zone": f"{REGION}a", "cidr_block": "10.1.10.0/24"},
+        {"id": "subnet-hub-b", "vpc_id": "vpc-0hub", "availability_zone": f"{REGION}b", "cidr_block": "10.1.11.0/24"},
+    ]
+    s["route_tables"].append({
+        "id": "rtb-hub",
+        "vpc_id": "vpc-0hub",
+        "main": True,
+        "subnet_ids": ["subnet-hub-a", "subnet-hub-b"],
+        "routes": [{"destination": HUB_CIDR, "target": "local"}, {"destination": "10.0.0.0/16", "target": "tgw-0hub"}],
+    })
+    s["network_acls"].append({"id": "acl-hub", "vpc_id": "vpc-0hub", "is_default": True, "entries": allow_all_entries()})
+    s["security_groups"].append({
+        "id": "sg-hub-endpoints",
+        "name": "shared-endpoints",
+        "vpc_id": "vpc-0hub",
+        "ingress": [{"rule_id": "sgr-hub-spokes", "protocol": "tcp", "port_range": {"from": 443, "to": 443}, "peer": "10.0.0.0/8"}],
+    })
+    s["vpc_endpoints"] += [hub_endpoint("ecr.api", 5), hub_endpoint("ecr.dkr", 6), hub_endpoint("logs", 7)]
+    s["hosted_zones"] = []
+    for service, (zone_id, name, records) in HUB_ZONES.items():
+        target = by_id(s["vpc_endpoints"], f"vpce-hub{service.replace('.', '')}")["dns_names"][0]
+        s["hosted_zones"].append({
+            "id": zone_id,
+            "name": name,
+            "private": True,
+            "vpc_ids": ["vpc-0a1", "vpc-0hub"],
+            "records": [{"name": record, "type": "A", "alias_target": target} for record in records],
+        })
+    s["transit_gateway_attachments"] = [
+        {"id": "tgw-attach-spoke", "transit_gateway_id": "tgw-0hub", "resource_type": "vpc", "resource_id": "vpc-0a1", "state": "available", "association_route_table_id": "tgw-rtb-spokes", "subnet_ids": ["subnet-private-a", "subnet-private-b"]},
+        {"id": "tgw-attach-hub", "transit_gateway_id": "tgw-0hub", "resource_type": "vpc", "resource_id": "vpc-0hub", "state": "available", "association_route_table_id": "tgw-rtb-hub", "subnet_ids": ["subnet-hub-a", "subnet-hub-b"]},
+    ]
+    s["transit_gateway_route_tables"] = [
+        {"id": "tgw-rtb-spokes", "transit_gateway_id": "tgw-0hub", "routes": [
+            {"destination": HUB_CIDR, "attachment_ids": ["tgw-attach-hub"], "state": "active", "route_type": "propagated"},
+        ]},
+        {"id": "tgw-rtb-hub", "transit_gateway_id": "tgw-0hub", "routes": [
+            {"destination": "10.0.0.0/16", "attachment_ids": ["tgw-attach-spoke"], "state": "active", "route_type": "propagated"},
+        ]},
+    ]
+
+
+@scenario(
+    "hub-spoke-healthy",
+    summary="Interface endpoints in a hub VPC reached over a transit gateway, answered in the spoke by private hosted zones: healthy.",
+)
+def hub_spoke_healthy(s):
+    hub_spoke(s)
+
+
+@scenario(
+    "hub-zone-misnamed",
+    summary="The zone for the registry API is named ecr.api.us-east-1.amazonaws.com instead of api.ecr.us-east-1.amazonaws.com.",
+    errors=["PC107"],
+    also=["PC801"],
+    causes=[("PC107", "ecr.api.us-east-1.amazonaws.com")],
+)
+def hub_zone_misnamed(s):
+    hub_spoke(s)
+    zone = by_id(s["hosted_zones"], "Z0HUBAPI000000000000")
+    zone["name"] = f"ecr.api.{REGION}.amazonaws.com"
+    zone["records"][0]["name"] = f"ecr.api.{REGION}.amazonaws.com"
+    stopped_task(s, auth_timeout("52.94.0.10"))
+
+
+@scenario(
+    "hub-wildcard-record-missing",
+    summary="The dkr.ecr zone holds only its apex record: the registry name ACCOUNT.dkr.ecr… gets NXDOMAIN.",
+    errors=["PC106"],
+    also=["PC801"],
+    causes=[("PC106", "*.dkr.ecr.us-east-1.amazonaws.com")],
+)
+def hub_wildcard_record_missing(s):
+    hub_spoke(s)
+    zone = by_id(s["hosted_zones"], "Z0HUBDKR000000000000")
+    zone["records"] = [record for record in zone["records"] if not record["name"].startswith("*.")]
+    stopped_task(s, f"CannotPullContainerError: pull image manifest has been retried 1 time(s): failed to resolve ref {IMAGE}: failed to do request: Head \"https://{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/v2/web/manifests/1.4.2\": dial tcp: lookup {ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com: no such host")
+
+
+@scenario(
+    "hub-zone-not-associated",
+    summary="The logs zone is associated with the hub only, not with the spoke the tasks run in.",
+    errors=["PC108"],
+    causes=[("PC108", "Z0HUBLOGS00000000000")],
+)
+def hub_zone_not_associated(s):
+    hub_spoke(s)
+    by_id(s["hosted_zones"], "Z0HUBLOGS00000000000")["vpc_ids"] = ["vpc-0hub"]
+
+
+@scenario(
+    "hub-spoke-route-missing",
+    summary="The spoke's route table has no route to the hub (no default route, no 10.1.0.0/16).",
+    errors=["PC307"],
+    causes=[("PC307", "rtb-private")],
+)
+def hub_spoke_route_missing(s):
+    hub_spoke(s)
+    table = by_id(s["route_tables"], "rtb-private")
+    table["routes"] = [route for route in table["routes"] if route["target"] != "tgw-0hub"]
+
+
+@scenario(
+    "hub-tgw-return-route-missing",
+    summary="The transit gateway route table of the hub attachment has no route back to the spoke.",
+    errors=["PC308"],
+    causes=[("PC308", "tgw-rtb-hub")],
+)
+def hub_tgw_return_route_missing(s):
+    hub_spoke(s)
+    by_id(s["transit_gateway_route_tables"], "tgw-rtb-hub")["routes"] = []
+
+
+@scenario(
+    "hub-endpoint-sg-hub-cidr-only",
+    summary="The hub endpoints' security group accepts 443 only from the hub's own CIDR, not from the spoke.",
+    errors=["PC403"],
+    causes=[("PC403", "sg-hub-endpoints")],
+)
+def hub_endpoint_sg_hub_cidr_only(s):
+    hub_spoke(s)
+    by_id(s["security_groups"], "sg-hub-endpoints")["ingress"][0]["peer"] = HUB_CIDR
+
+
+@scenario(
+    "resolver-forward-rule",
+    summary="A Resolver FORWARD rule sends amazonaws.com to on-premises DNS, which answers ECR's public addresses: the endpoints' private DNS is bypassed.",
+    errors=["PC105"],
+    also=["PC801"],
+    causes=[("PC105", "rslvr-rr-onprem")],
+)
+def resolver_forward_rule(s):
+    s["resolver_rules"] = [{
+        "id": "rslvr-rr-onprem",
+        "domain_name": "amazonaws.com",
+        "rule_type": "FORWARD",
+        "target_ips": ["192.168.0.2"],
+        "vpc_ids": ["vpc-0a1"],
+    }]
+    stopped_task(s, auth_timeout("52.94.0.10"))
+
+
+@scenario(
+    "nat-instance-source-dest-check",
+    summary="The private subnets' default route goes to a NAT instance whose source/destination check is on: it drops what it should forward.",
+    errors=["PC310"],
+    causes=[("PC310", "i-0nat")],
+)
+def nat_instance_source_dest_check(s):
+    nat_instance(s)
+    by_id(s["ec2_instances"], "i-0nat")["source_dest_check"] = True
+
+
+def nat_instance(s):
+    """No endpoints; a NAT instance in the public subnet carries everything."""
+    no_endpoints_nat(s)
+    s["nat_gateways"] = []
+    by_id(s["route_tables"], "rtb-private")["routes"][1]["target"] = "i-0nat"
+    s["ec2_instances"] = [{
+        "id": "i-0nat",
+        "subnet_id": "subnet-public-a",
+        "state": "running",
+        "source_dest_check": False,
+        "public_ip": "3.80.0.10",
+        "network_interface_ids": ["eni-0nat"],
+    }]
+
+
+@scenario(
+    "nat-instance-healthy",
+    summary="No endpoints; a NAT instance (source/destination check off, public address, internet route) carries everything.",
+)
+def nat_instance_healthy(s):
+    nat_instance(s)
+
+
+@scenario(
+    "custom-dns-unreachable",
+    summary="The DHCP options name a DNS server at 192.168.0.2 that the task can neither route to nor send port 53 to.",
+    errors=["PC109"],
+    causes=[("PC109", "192.168.0.2")],
+)
+def custom_dns_unreachable(s):
+    s["dhcp_options"].append({"id": "dopt-onprem", "domain_name_servers": ["192.168.0.2"]})
+    s["vpcs"][0]["dhcp_options_id"] = "dopt-onprem"
+
+
+
+@scenario(
+    "hub-peering-return-route-missing",
+    summary="The hub is reached over VPC peering instead of a transit gateway, and the hub's route table has no route back to the spoke.",
+    errors=["PC309"],
+    causes=[("PC309", "rtb-hub")],
+    live_skip="seed.py creates no VPC peering connection",
+)
+def hub_peering_return_route_missing(s):
+    hub_spoke(s)
+    del s["transit_gateway_attachments"]
+    del s["transit_gateway_route_tables"]
+    by_id(s["route_tables"], "rtb-private")["routes"][-1] = {"destination": HUB_CIDR, "target": "pcx-0hub"}
+    hub = by_id(s["route_tables"], "rtb-hub")
+    hub["routes"] = [route for route in hub["routes"] if route["target"] != "tgw-0hub"]
+    s["vpc_peering_connections"] = [{"id": "pcx-0hub", "requester_vpc_id": "vpc-0a1", "accepter_vpc_id": "vpc-0hub", "status": "active"}]
 
 
 def main():

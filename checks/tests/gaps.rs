@@ -209,7 +209,47 @@ const READS: &[Read] = &[
             for instance in &mut s.container_instances {
                 instance.network = None;
             }
+            s.ec2_instances.clear();
         },
+    },
+    Read {
+        api: "route53:ListHostedZonesByVPC",
+        resources: each_vpc,
+        lose: |s| s.hosted_zones.clear(),
+    },
+    Read {
+        api: "route53:ListResourceRecordSets",
+        resources: |s| {
+            s.hosted_zones
+                .iter()
+                .map(|zone| Some(zone.id.clone()))
+                .collect()
+        },
+        lose: |s| {
+            for zone in &mut s.hosted_zones {
+                zone.records.clear();
+            }
+        },
+    },
+    Read {
+        api: "route53resolver:ListResolverRuleAssociations",
+        resources: each_vpc,
+        lose: |s| s.resolver_rules.clear(),
+    },
+    Read {
+        api: "ec2:DescribeTransitGatewayAttachments",
+        resources: listing,
+        lose: |s| s.transit_gateway_attachments.clear(),
+    },
+    Read {
+        api: "ec2:DescribeTransitGatewayRouteTables",
+        resources: listing,
+        lose: |s| s.transit_gateway_route_tables.clear(),
+    },
+    Read {
+        api: "ec2:DescribeVpcPeeringConnections",
+        resources: listing,
+        lose: |s| s.vpc_peering_connections.clear(),
     },
     Read {
         api: "ecs:DescribeTaskDefinition",

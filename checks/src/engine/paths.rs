@@ -1,5 +1,6 @@
 //! Enumerates the paths a flow could take and walks each one hop by hop.
 
+use crate::facts::dns::Answer;
 use crate::facts::reach::{route_for, route_for_public};
 use crate::facts::{
     Carrier, Hop, HopRecord, HopStatus, HopStep, Index, PathContext, Selection, Site, TargetFacts,
@@ -258,6 +259,71 @@ fn preconditions<'a>(
 
 fn evaluate_flow(walker: &Walker) -> (FlowReport, Vec<Finding>) {
     let context = walker.context;
+    let mut paths = match context.dns_answer() {
+        // A private hosted zone associated with the VPC answers alone for the names it covers.
+        answer @ Answer::Zone { zone, record } => match answer.endpoint(context.index) {
+            Some(endpoint) if endpoint.endpoint_type == EndpointType::Interface => {
+                vec![walk_interface(walker, endpoint)]
+            }
+            _ => {
+                let mut path = PathResult::new(format!("private hosted zone {}", zone.name), true);
+                path.walk(
+                    walker,
+                    Site::PrivateZone(zone, record),
+                    registry::PRIVATE_ZONE_PATH,
+                );
+                vec![path]
+            }
+        },
+        Answer::Unread(gap) => {
+            let mut path =
+                PathResult::new(format!("{} (resolution unknown)", context.flow.host), true);
+            path.push(
+                Hop::Dns,
+                Verdict::Unknown(rules::collection_gap::unread_dns(context, gap)),
+            );
+            vec![path]
+        }
+        answer => resolver_paths(walker, matches!(answer, Answer::Forwarded(_))),
+    };
+    let chosen = choose(&paths);
+    let mut path = paths.swap_remove(chosen);
+    if path.verdict() != FlowVerdict::Ok {
+        path = uncarried(walker, path);
+    }
+    finish_flow(walker, path)
+}
+
+/// A flow no path carries: when a private hosted zone was evidently meant to answer its host
+/// (misnamed, not associated), that zone is the path the user built and the one to report; the
+/// public path the name fell back to is a consequence, and its findings would send the user the
+/// wrong way (opening the task's group to the internet).
+fn uncarried(walker: &Walker, mut path: PathResult) -> PathResult {
+    for step in registry::UNCARRIED_FLOW_HOPS {
+        if !walker.selection.enabled(step.check.id) {
+            continue;
+        }
+        match (step.run)(walker.context) {
+            Some(verdict @ Verdict::Block(_)) => {
+                let mut meant = PathResult::new(
+                    format!("private hosted zone meant for {}", walker.context.flow.host),
+                    true,
+                );
+                meant.push(Hop::Dns, verdict);
+                return meant;
+            }
+            Some(verdict) => path.push(Hop::Dns, verdict),
+            None => {}
+        }
+    }
+    path
+}
+
+/// The paths when the VPC resolver answers as it does without zones: the VPC's own endpoints of
+/// the flow's service, and the subnet's route out (unless the endpoints' private DNS shadows it,
+/// which a Resolver FORWARD rule for the name prevents).
+fn resolver_paths(walker: &Walker, forwarded: bool) -> Vec<PathResult> {
+    let context = walker.context;
     let task_region = &context.index.snapshot.region;
     let service = context.flow.endpoint_service(task_region);
     let mut paths = Vec::new();
@@ -291,7 +357,7 @@ fn evaluate_flow(walker: &Walker) -> (FlowReport, Vec<Finding>) {
         );
         paths.push(missing);
     }
-    if !shadowed_by_private_dns(context, &endpoints)
+    if (forwarded || !shadowed_by_private_dns(context, &endpoints))
         && let Some(internet) = walk_internet(walker)
     {
         paths.push(internet);
@@ -303,8 +369,12 @@ fn evaluate_flow(walker: &Walker) -> (FlowReport, Vec<Finding>) {
         nowhere.walk(walker, Site::Nowhere, registry::NOWHERE_PATH);
         paths.push(nowhere);
     }
-    let chosen = choose(&paths);
-    let mut path = paths.swap_remove(chosen);
+    paths
+}
+
+/// The identity and image hops on the path that carries the flow, and the flow's report.
+fn finish_flow(walker: &Walker, mut path: PathResult) -> (FlowReport, Vec<Finding>) {
+    let context = walker.context;
     // Identity and image hops hold on whichever path carries the flow: walk them once, on it.
     let flow_images = images(context);
     let carrier = Carrier {

@@ -170,6 +170,21 @@ impl<'a> Index<'a> {
         self.task_definitions.get(arn).copied()
     }
 
+    /// The instance a route names, directly (`i-…`) or by one of its network interfaces
+    /// (`eni-…`), when the snapshot holds it.
+    pub fn instance_for_route(&self, route: &Route) -> Option<&'a Ec2Instance> {
+        let instances = &self.snapshot.ec2_instances;
+        match route.target_kind() {
+            RouteTargetKind::Instance => instances
+                .iter()
+                .find(|instance| instance.id == route.target),
+            RouteTargetKind::NetworkInterface => instances
+                .iter()
+                .find(|instance| instance.network_interface_ids.contains(&route.target)),
+            _ => None,
+        }
+    }
+
     /// The cached verdict for a question, computing it on first ask.
     pub fn memo(&self, question: Question, compute: impl FnOnce() -> Verdict) -> Verdict {
         if let Some(verdict) = self.verdicts.borrow().get(&question) {

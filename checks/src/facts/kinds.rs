@@ -7,7 +7,8 @@ use crate::finding::Finding;
 use crate::flows::Flow;
 use crate::reason::Classification;
 use crate::snapshot::{
-    EndpointInterface, Route, RouteState, RouteTargetKind, TaskDefinition, VpcEndpoint,
+    DnsRecord, EndpointInterface, HostedZone, Route, RouteState, RouteTargetKind, TaskDefinition,
+    VpcEndpoint,
 };
 
 /// What the walker stands on when it asks a hop check.
@@ -26,6 +27,9 @@ pub enum Site<'s> {
     MissingEndpoint(&'s str),
     /// No endpoint can serve the flow and no route leaves the VPC.
     Nowhere,
+    /// A private hosted zone answers the flow's host, but not with an endpoint the snapshot
+    /// holds: no record (NXDOMAIN), or addresses of something else.
+    PrivateZone(&'s HostedZone, Option<&'s DnsRecord>),
 }
 
 impl<'s> Site<'s> {
@@ -84,6 +88,9 @@ pub type CarrierCheck = fn(&PathContext, &Carrier) -> Vec<Verdict>;
 pub type Advisory = fn(&PathContext, Site) -> Option<Finding>;
 /// Advice about a flow that is blocked, whichever path was chosen.
 pub type BlockedFlowCheck = fn(&PathContext) -> Option<Finding>;
+/// A hop judged only when the chosen path does not carry the flow: what was probably meant to
+/// carry it instead (a private hosted zone misnamed or not associated).
+pub type UncarriedFlowCheck = fn(&PathContext) -> Option<Verdict>;
 /// A check of the whole target, before or after its flows are walked. An error blocks it.
 pub type TargetCheck = fn(&TargetFacts) -> Vec<Finding>;
 /// A check of the account as a whole (what could not be read).

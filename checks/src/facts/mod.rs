@@ -5,6 +5,7 @@
 //! Layers read one way (a test in `checks/tests/layers.rs` keeps it so):
 //! `arn, net, policy, text → snapshot → flows, reason → finding, catalog → facts → rules → engine → report`.
 
+pub mod dns;
 mod image;
 mod index;
 mod kinds;
@@ -16,7 +17,7 @@ pub use image::{FlowImage, images};
 pub use index::{Index, Question};
 pub use kinds::{
     AccountCheck, Advisory, BlockedFlowCheck, Carrier, CarrierCheck, HopCheck, HopStep, Selection,
-    Site, Step, TargetCheck, TargetFacts,
+    Site, Step, TargetCheck, TargetFacts, UncarriedFlowCheck,
 };
 pub use path::{AclSide, Hop, HopRecord, HopStatus, PathContext, Verdict};
 pub use reach::{NaclDecision, PeerSpec, nacl_decision, route_for, route_for_public, sg_allows};

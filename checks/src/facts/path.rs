@@ -10,7 +10,7 @@ use super::{Index, Site};
 use crate::finding::Finding;
 use crate::flows::{Flow, FlowKind};
 use crate::net::{AddressSet, Ipv4Cidr};
-use crate::snapshot::SecurityGroup;
+use crate::snapshot::{SecurityGroup, VpcEndpoint};
 
 /// The hops of a path, in the order traffic meets them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -157,6 +157,45 @@ impl<'a> PathContext<'a, '_> {
         } else {
             servers
         }
+    }
+
+    /// How the VPC's resolver answers the flow's host (Resolver rules, private hosted zones). With
+    /// custom DNS servers in the DHCP options the VPC resolver is not asked directly: `Resolver`
+    /// (PC104 and PC109 judge those servers).
+    pub fn dns_answer(&self) -> super::dns::Answer<'a> {
+        if !self.custom_dns_servers().is_empty() {
+            return super::dns::Answer::Resolver;
+        }
+        let service = self.flow.endpoint_service(&self.index.snapshot.region);
+        super::dns::resolve(
+            self.index,
+            self.placement.vpc,
+            &self.flow.host,
+            service.as_deref(),
+        )
+    }
+
+    /// Whether the task reaches `endpoint` across a transit gateway or a peering connection
+    /// (it is in another VPC), and how: the route of the task's subnet to its first interface.
+    pub fn route_to_remote(&self, endpoint: &VpcEndpoint) -> Option<&'a crate::snapshot::Route> {
+        if endpoint.vpc_id == self.placement.vpc.id {
+            return None;
+        }
+        let eni = endpoint.network_interfaces.first()?;
+        super::reach::route_for(
+            self.index,
+            self.placement.route_table?,
+            &Ipv4Cidr::host(eni.private_ip),
+        )
+    }
+
+    /// Whether rules that reference security groups can match between the task and `endpoint`:
+    /// in the same VPC, or across a peering connection; not across a transit gateway.
+    pub fn group_references_reach(&self, endpoint: &VpcEndpoint) -> bool {
+        endpoint.vpc_id == self.placement.vpc.id
+            || self.route_to_remote(endpoint).is_some_and(|route| {
+                route.target_kind() == crate::snapshot::RouteTargetKind::VpcPeering
+            })
     }
 
     /// The S3 prefix list of the flow's region, when the snapshot holds it.

@@ -200,6 +200,19 @@ pub fn unread_role(
         .detail(because(gap))
 }
 
+/// How the VPC resolves the flow's host is unknown: its Resolver rules or private hosted zones
+/// could not be read.
+pub fn unread_dns(context: &PathContext, gap: &crate::snapshot::CollectionGap) -> Finding {
+    let vpc = &context.placement.vpc.id;
+    CHECK
+        .finding(format!(
+            "How {} resolves in {vpc} is unknown: {} failed",
+            context.flow.host, gap.api
+        ))
+        .resource(vpc.as_str())
+        .detail(because(gap))
+}
+
 pub fn missing_groups(context: &PathContext, missing: &[&str]) -> Finding {
     let what = if missing.is_empty() {
         "The task's security groups are".to_string()

@@ -32,7 +32,14 @@ pub fn check(context: &PathContext, site: Site) -> Option<Verdict> {
 
 fn judge(context: &PathContext, endpoint: &VpcEndpoint) -> Verdict {
     let vpc = context.placement.vpc;
-    if endpoint.private_dns_enabled
+    // Private hosted zones need the VPC's DNS hostnames too (Route 53 Developer Guide,
+    // "Considerations when working with a private hosted zone").
+    let zone = match context.dns_answer() {
+        crate::facts::dns::Answer::Zone { zone, .. } => Some(zone),
+        _ => None,
+    };
+    let needs_hostnames = endpoint.private_dns_enabled || zone.is_some();
+    if needs_hostnames
         && let Some(gap) = context
             .index
             .gap_about(&["ec2:DescribeVpcAttribute"], &vpc.id)
@@ -44,7 +51,7 @@ fn judge(context: &PathContext, endpoint: &VpcEndpoint) -> Verdict {
                 .detail(super::collection_gap::because(gap)),
         );
     }
-    if vpc.enable_dns_hostnames || !endpoint.private_dns_enabled {
+    if vpc.enable_dns_hostnames || !needs_hostnames {
         return Verdict::Pass(format!(
             "{} has DNS hostnames {}",
             vpc.id,
@@ -57,7 +64,10 @@ fn judge(context: &PathContext, endpoint: &VpcEndpoint) -> Verdict {
     }
     Verdict::Block(
         CHECK
-            .finding(format!("VPC {} has DNS hostnames off, so {}'s private DNS does not apply", vpc.id, endpoint.id))
+            .finding(match zone {
+                Some(zone) => format!("VPC {} has DNS hostnames off, so private hosted zone {} does not answer there", vpc.id, zone.name),
+                None => format!("VPC {} has DNS hostnames off, so {}'s private DNS does not apply", vpc.id, endpoint.id),
+            })
             .resources([vpc.id.as_str(), endpoint.id.as_str()])
             .detail(format!(
                 "Endpoint {} ({}) has private DNS on, but enableDnsHostnames is false on {}: {} resolves to public addresses instead of the endpoint's ENIs.",

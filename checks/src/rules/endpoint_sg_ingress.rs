@@ -41,9 +41,16 @@ fn judge(context: &PathContext, endpoint: &VpcEndpoint, eni: &EndpointInterface)
         }
     }
     let source: &AddressSet = &context.placement.source;
+    // The task's groups match rules only where group references reach (the same VPC, a peering
+    // connection); across a transit gateway only the task's addresses do.
+    let references = context.group_references_reach(endpoint);
     let peer = PeerSpec {
         addresses: vec![source.clone()],
-        groups: &context.placement.security_group_ids,
+        groups: if references {
+            &context.placement.security_group_ids
+        } else {
+            &[]
+        },
         prefix_list: None,
     };
     if let Some(rules) = super::fixes::https_allowed_by(context, &groups, Direction::Ingress, &peer)
@@ -58,8 +65,15 @@ fn judge(context: &PathContext, endpoint: &VpcEndpoint, eni: &EndpointInterface)
     }
     let group_ids: Vec<&str> = groups.iter().map(|group| group.id.as_str()).collect();
     let (peer_kind, peer) = match context.placement.security_group_ids.first() {
-        Some(task_group) => (PeerKind::Group, task_group.clone()),
-        None => (
+        Some(task_group) if references => (PeerKind::Group, task_group.clone()),
+        _ if !references => (
+            PeerKind::Cidr,
+            context.placement.vpc.cidr_blocks.first().map_or_else(
+                || context.placement.subnet.cidr_block.to_string(),
+                ToString::to_string,
+            ),
+        ),
+        _ => (
             PeerKind::Cidr,
             context.placement.subnet.cidr_block.to_string(),
         ),

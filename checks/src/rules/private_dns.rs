@@ -25,6 +25,13 @@ declare_check! {
 
 pub fn check(context: &PathContext, site: Site) -> Option<Verdict> {
     match site {
+        // A private hosted zone answering the name decides it (PC106), whatever the endpoint's
+        // own private DNS says: shared endpoints in a hub have it off.
+        Site::InterfaceEndpoint(_)
+            if matches!(context.dns_answer(), crate::facts::dns::Answer::Zone { .. }) =>
+        {
+            None
+        }
         Site::InterfaceEndpoint(endpoint) => Some(judge(context, endpoint)),
         _ => None,
     }

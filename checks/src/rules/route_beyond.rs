@@ -33,7 +33,10 @@ pub fn check(context: &PathContext, site: Site) -> Option<Verdict> {
         route.target_kind(),
         RouteTargetKind::InternetGateway | RouteTargetKind::NatGateway
     );
-    (route.state != RouteState::Blackhole && !gateway).then(|| judge(context, route))
+    // A route to an instance the snapshot holds is walked as a NAT instance (PC310).
+    let known_instance = context.index.instance_for_route(route).is_some();
+    (route.state != RouteState::Blackhole && !gateway && !known_instance)
+        .then(|| judge(context, route))
 }
 
 fn judge(context: &PathContext, route: &Route) -> Verdict {
@@ -56,6 +59,8 @@ fn judge(context: &PathContext, route: &Route) -> Verdict {
 /// a more specific route (an inspection appliance) takes them elsewhere.
 pub fn to_endpoint_interface(context: &PathContext, site: Site) -> Option<Verdict> {
     match site {
+        // An endpoint of another VPC: PC307 and the transit gateway and peering checks walk it.
+        Site::EndpointInterface(endpoint, _) if endpoint.vpc_id != context.placement.vpc.id => None,
         Site::EndpointInterface(_, eni) => Some(check_local(context, eni)),
         _ => None,
     }

@@ -36,23 +36,29 @@ pub fn check(context: &PathContext, site: Site) -> Option<Verdict> {
 }
 
 fn to_endpoint(context: &PathContext, endpoint: &VpcEndpoint, eni: &EndpointInterface) -> Verdict {
+    // Rules naming the endpoint's groups match only where group references reach (the same
+    // VPC, a peering connection); across a transit gateway only addresses do.
+    let references = context.group_references_reach(endpoint);
     let peer = PeerSpec {
         addresses: vec![AddressSet::Block(Ipv4Cidr::host(eni.private_ip))],
-        groups: &endpoint.security_group_ids,
+        groups: if references {
+            &endpoint.security_group_ids
+        } else {
+            &[]
+        },
         prefix_list: None,
     };
+    let endpoint_vpc_cidr = || {
+        context
+            .index
+            .vpc(&endpoint.vpc_id)
+            .and_then(|vpc| vpc.cidr_blocks.first())
+            .map(ToString::to_string)
+            .unwrap_or_default()
+    };
     let (peer_kind, peer_id) = match endpoint.security_group_ids.first() {
-        Some(group) => (PeerKind::Group, group.clone()),
-        None => (
-            PeerKind::Cidr,
-            context
-                .placement
-                .vpc
-                .cidr_blocks
-                .first()
-                .map(ToString::to_string)
-                .unwrap_or_default(),
-        ),
+        Some(group) if references => (PeerKind::Group, group.clone()),
+        _ => (PeerKind::Cidr, endpoint_vpc_cidr()),
     };
     evaluate(
         context,

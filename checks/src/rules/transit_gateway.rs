@@ -1,0 +1,336 @@
+use super::fixes::{hcl, label, sh};
+use crate::declare_check;
+use crate::facts::{PathContext, Site, Verdict, route_for};
+use crate::net::{AddressSet, Ipv4Cidr};
+use crate::snapshot::{
+    EndpointInterface, RouteState, RouteTargetKind, TransitGatewayAttachment, TransitGatewayRoute,
+    TransitGatewayRouteTable, VpcEndpoint,
+};
+
+declare_check! {
+    /// ## What it does
+    /// Follows the task's traffic to an interface endpoint in another VPC through the transit
+    /// gateway, both ways: the task VPC's attachment and the transit gateway route table it is
+    /// associated with (a route to the endpoint's address, to the endpoint VPC's attachment, not
+    /// a blackhole), then back: the endpoint subnet's route table (the task's address to the
+    /// same transit gateway) and the route table of the endpoint VPC's attachment (the task's
+    /// address to the task VPC's attachment).
+    ///
+    /// ## Why is this bad
+    /// A transit gateway routes each attachment's traffic by the route table associated with that
+    /// attachment (Amazon VPC Transit Gateways, "Transit gateway route tables"). A missing or
+    /// blackhole route either way drops the connection: the request leaves and the reply never
+    /// comes back, and the task times out dialling the endpoint's private address. The AWS
+    /// runbooks stop at the transit gateway; this check walks through it.
+    ///
+    /// ## Example
+    /// The hub attachment's route table `tgw-rtb-hub` lost the propagation of the spoke, so it
+    /// has no route to `10.0.0.0/16`.
+    ///
+    /// ## Fix
+    /// Add the route (or enable the propagation) in the transit gateway route table the finding
+    /// names, or the return route in the endpoint subnet's route table.
+    pub static CHECK = ("PC308", "transit-gateway-route", Error);
+}
+
+pub fn check(context: &PathContext, site: Site) -> Option<Verdict> {
+    let Site::EndpointInterface(endpoint, eni) = site else {
+        return None;
+    };
+    let route = context.route_to_remote(endpoint)?;
+    (route.state == RouteState::Active && route.target_kind() == RouteTargetKind::TransitGateway)
+        .then(|| judge(context, endpoint, eni, &route.target))
+}
+
+const READS: [&str; 2] = [
+    "ec2:DescribeTransitGatewayAttachments",
+    "ec2:DescribeTransitGatewayRouteTables",
+];
+
+fn judge(
+    context: &PathContext,
+    endpoint: &VpcEndpoint,
+    eni: &EndpointInterface,
+    gateway: &str,
+) -> Verdict {
+    let index = context.index;
+    let snapshot = index.snapshot;
+    let task_vpc = &context.placement.vpc.id;
+    let attachment_of = |vpc: &str| {
+        snapshot
+            .transit_gateway_attachments
+            .iter()
+            .find(|attachment| {
+                attachment.transit_gateway_id == gateway
+                    && attachment.resource_type == "vpc"
+                    && attachment.resource_id == vpc
+            })
+    };
+    let unknown = |what: String, resources: Vec<String>| {
+        let gap = READS
+            .iter()
+            .find_map(|api| index.gap_about(&[api], gateway).or_else(|| index.gap(api)));
+        Verdict::Unknown(
+            CHECK
+                .finding(format!("{what}: the transit gateway's side is unknown"))
+                .resources(resources)
+                .detail(match gap {
+                    Some(gap) => super::collection_gap::because(gap),
+                    None => format!("{what}. The snapshot does not hold it (a transit gateway shared from another account is read with that account's role)."),
+                }),
+        )
+    };
+    let (Some(spoke), Some(hub)) = (attachment_of(task_vpc), attachment_of(&endpoint.vpc_id))
+    else {
+        let missing = if attachment_of(task_vpc).is_none() {
+            task_vpc
+        } else {
+            &endpoint.vpc_id
+        };
+        return unknown(
+            format!("No attachment of {missing} to {gateway} is in the snapshot"),
+            vec![gateway.to_string(), missing.clone()],
+        );
+    };
+    for attachment in [spoke, hub] {
+        if !attachment.state.eq_ignore_ascii_case("available") {
+            return Verdict::Block(
+                CHECK
+                    .finding(format!("Transit gateway attachment {} of {} is {}, not available", attachment.id, attachment.resource_id, attachment.state))
+                    .resources([attachment.id.as_str(), gateway])
+                    .detail(format!("Traffic between {task_vpc} and {} crosses {gateway} through {}, which carries nothing until it is available (a cross-account attachment waits for acceptance).", endpoint.vpc_id, attachment.id)),
+            );
+        }
+    }
+    let task_address = match &context.placement.source {
+        AddressSet::Block(block) => *block,
+        AddressSet::Public => context.placement.subnet.cidr_block,
+    };
+    let eni_address = Ipv4Cidr::host(eni.private_ip);
+    // There: the spoke attachment's route table to the endpoint's address.
+    let there = match leg(context, spoke, &eni_address, hub) {
+        Ok(evidence) => evidence,
+        Err(verdict) => return *verdict,
+    };
+    // Back, in the endpoint's VPC: its subnet's route table to the task's address.
+    let Some(subnet) = index.subnet(&eni.subnet_id) else {
+        return unknown(
+            format!(
+                "Subnet {} of {} is not in the snapshot",
+                eni.subnet_id, endpoint.id
+            ),
+            vec![eni.subnet_id.clone()],
+        );
+    };
+    let Some(hub_table) = index.route_table_for(subnet) else {
+        return unknown(
+            format!("The route table of {} is not in the snapshot", subnet.id),
+            vec![subnet.id.clone()],
+        );
+    };
+    match route_for(index, hub_table, &task_address) {
+        Some(route) if route.state == RouteState::Active && route.target == gateway => {}
+        route => {
+            let spoke_cidr = context
+                .placement
+                .vpc
+                .cidr_blocks
+                .first()
+                .map(ToString::to_string)
+                .unwrap_or_else(|| task_address.to_string());
+            let now = route.map_or("no route".to_string(), |route| {
+                format!(
+                    "{} → {}{}",
+                    route.destination,
+                    route.target,
+                    if route.state == RouteState::Blackhole {
+                        " (blackhole)"
+                    } else {
+                        ""
+                    }
+                )
+            });
+            return Verdict::Block(
+                CHECK
+                    .finding(format!("{} has no route back to {task_address} through {gateway} ({now})", hub_table.id))
+                    .resources([hub_table.id.as_str(), gateway])
+                    .detail(format!("Replies from {}'s interface {} in {} follow {}'s route table {}, which must send the task's address {task_address} back to {gateway}; it has {now}.", endpoint.id, eni.private_ip, subnet.id, subnet.id, hub_table.id))
+                    .fix(
+                        format!("aws ec2 create-route --route-table-id {} --destination-cidr-block {} --transit-gateway-id {}", sh(&hub_table.id), sh(&spoke_cidr), sh(gateway)),
+                        format!("resource \"aws_route\" \"{}_to_{}\" {{\n  route_table_id         = \"{}\"\n  destination_cidr_block = \"{}\"\n  transit_gateway_id     = \"{}\"\n}}", label(&hub_table.id), label(task_vpc), hcl(&hub_table.id), hcl(&spoke_cidr), hcl(gateway)),
+                    ),
+            );
+        }
+    }
+    // Back through the transit gateway: the hub attachment's route table to the task.
+    let back = match leg(context, hub, &task_address, spoke) {
+        Ok(evidence) => evidence,
+        Err(verdict) => return *verdict,
+    };
+    Verdict::Pass(format!(
+        "{there}; {} routes {task_address} to {gateway}; {back}",
+        hub_table.id
+    ))
+}
+
+/// One direction through the transit gateway: the route table associated with `from` must send
+/// `destination` to `to`. The evidence, or the verdict that stops the walk.
+fn leg(
+    context: &PathContext,
+    from: &TransitGatewayAttachment,
+    destination: &Ipv4Cidr,
+    to: &TransitGatewayAttachment,
+) -> Result<String, Box<Verdict>> {
+    let snapshot = context.index.snapshot;
+    let gateway = &from.transit_gateway_id;
+    let Some(table) = from.association_route_table_id.as_deref().and_then(|id| {
+        snapshot
+            .transit_gateway_route_tables
+            .iter()
+            .find(|table| table.id == id)
+    }) else {
+        let gap = READS.iter().find_map(|api| context.index.gap(api));
+        let finding = CHECK
+            .finding(format!(
+                "The transit gateway route table of attachment {} is not in the snapshot",
+                from.id
+            ))
+            .resources([from.id.as_str(), gateway.as_str()]);
+        return Err(Box::new(match (gap, from.association_route_table_id.is_some()) {
+            (Some(gap), _) => Verdict::Unknown(finding.detail(super::collection_gap::because(gap))),
+            (None, true) => Verdict::Unknown(finding.detail("Its associated route table was not read.")),
+            (None, false) => Verdict::Block(
+                CHECK
+                    .finding(format!("Transit gateway attachment {} ({}) is associated with no route table", from.id, from.resource_id))
+                    .resources([from.id.as_str(), gateway.as_str()])
+                    .detail(format!("{gateway} routes the traffic entering from {} by the route table associated with it; with none, it drops everything.", from.id))
+                    .fix(
+                        format!("aws ec2 associate-transit-gateway-route-table --transit-gateway-route-table-id <route table id> --transit-gateway-attachment-id {}", sh(&from.id)),
+                        format!("resource \"aws_ec2_transit_gateway_route_table_association\" \"{}\" {{\n  transit_gateway_attachment_id  = \"{}\"\n  transit_gateway_route_table_id = \"<route table id>\"\n}}", label(&from.id), hcl(&from.id)),
+                    ),
+            ),
+        }));
+    };
+    match tgw_route_for(table, destination) {
+        Some(route)
+            if route.state == RouteState::Active && route.attachment_ids.contains(&to.id) =>
+        {
+            Ok(format!(
+                "{} routes {destination} to {} ({})",
+                table.id, to.id, to.resource_id
+            ))
+        }
+        route => {
+            let now = match route {
+                None => "no route".to_string(),
+                Some(route) if route.state == RouteState::Blackhole => {
+                    format!("a blackhole route {}", route.destination)
+                }
+                Some(route) => format!(
+                    "{} → {}",
+                    route.destination,
+                    route.attachment_ids.join(", ")
+                ),
+            };
+            let cidr = context
+                .index
+                .vpc(&to.resource_id)
+                .and_then(|vpc| vpc.cidr_blocks.first())
+                .map(ToString::to_string)
+                .unwrap_or_else(|| destination.to_string());
+            Err(Box::new(Verdict::Block(
+                CHECK
+                    .finding(format!("Transit gateway route table {} has no route for {destination} to {} ({now})", table.id, to.id))
+                    .resources([table.id.as_str(), from.id.as_str(), to.id.as_str()])
+                    .detail(format!("Traffic entering {gateway} from {} ({}) is routed by {}, which must send {destination} to {} ({}); it has {now}, so the packets are dropped.", from.id, from.resource_id, table.id, to.id, to.resource_id))
+                    .fix(
+                        format!("aws ec2 create-transit-gateway-route --transit-gateway-route-table-id {} --destination-cidr-block {} --transit-gateway-attachment-id {}\n# or propagate the attachment's routes: aws ec2 enable-transit-gateway-route-table-propagation with the same route table and attachment", sh(&table.id), sh(&cidr), sh(&to.id)),
+                        format!("resource \"aws_ec2_transit_gateway_route\" \"{}_{}\" {{\n  transit_gateway_route_table_id = \"{}\"\n  destination_cidr_block         = \"{}\"\n  transit_gateway_attachment_id  = \"{}\"\n}}", label(&table.id), label(&to.id), hcl(&table.id), hcl(&cidr), hcl(&to.id)),
+                    ),
+            )))
+        }
+    }
+}
+
+/// The most specific route of a transit gateway route table that covers `block`.
+fn tgw_route_for<'a>(
+    table: &'a TransitGatewayRouteTable,
+    block: &Ipv4Cidr,
+) -> Option<&'a TransitGatewayRoute> {
+    table
+        .routes
+        .iter()
+        .filter(|route| route.destination.contains(block))
+        .max_by_key(|route| route.destination.prefix_len())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::finding::Severity;
+    use crate::rules::test_support::{findings_of, scenario};
+
+    #[test]
+    fn routes_both_ways_through_the_transit_gateway_pass() {
+        assert!(findings_of(&scenario("hub-spoke-healthy"), "PC308").is_empty());
+    }
+
+    #[test]
+    fn a_hub_route_table_without_the_way_back_names_it_and_the_route_to_add() {
+        let findings = findings_of(&scenario("hub-tgw-return-route-missing"), "PC308");
+        assert!(!findings.is_empty());
+        for finding in &findings {
+            assert_eq!(finding.severity, Severity::Error);
+            assert_eq!(
+                finding.resources,
+                ["tgw-rtb-hub", "tgw-attach-hub", "tgw-attach-spoke"]
+            );
+            let fix = finding.fix.as_ref().unwrap();
+            assert!(fix.aws_cli.contains("--transit-gateway-route-table-id tgw-rtb-hub --destination-cidr-block 10.0.0.0/16 --transit-gateway-attachment-id tgw-attach-spoke"), "{}", fix.aws_cli);
+        }
+    }
+
+    #[test]
+    fn the_hub_subnets_route_back_and_a_blackhole_are_checked_too() {
+        let mut snapshot = scenario("hub-spoke-healthy");
+        let table = snapshot
+            .route_tables
+            .iter_mut()
+            .find(|t| t.id == "rtb-hub")
+            .unwrap();
+        table.routes.retain(|route| route.target != "tgw-0hub");
+        let findings = findings_of(&snapshot, "PC308");
+        assert!(
+            !findings.is_empty() && findings.iter().all(|f| f.resources[0] == "rtb-hub"),
+            "{findings:#?}"
+        );
+
+        let mut snapshot = scenario("hub-spoke-healthy");
+        let table = snapshot
+            .transit_gateway_route_tables
+            .iter_mut()
+            .find(|t| t.id == "tgw-rtb-spokes")
+            .unwrap();
+        table.routes[0].state = crate::snapshot::RouteState::Blackhole;
+        table.routes[0].attachment_ids.clear();
+        let findings = findings_of(&snapshot, "PC308");
+        assert!(
+            !findings.is_empty() && findings.iter().all(|f| f.title.contains("blackhole")),
+            "{findings:#?}"
+        );
+    }
+
+    #[test]
+    fn transit_gateway_data_not_read_is_unknown() {
+        let mut snapshot = scenario("hub-spoke-healthy");
+        snapshot.transit_gateway_route_tables.clear();
+        snapshot.gaps.push(crate::snapshot::CollectionGap {
+            api: "ec2:DescribeTransitGatewayRouteTables".into(),
+            resource: None,
+            error_code: "UnauthorizedOperation".into(),
+            message: "denied".into(),
+        });
+        let findings = findings_of(&snapshot, "PC308");
+        assert!(!findings.is_empty());
+        assert!(findings.iter().all(|f| f.severity == Severity::Warning));
+    }
+}
