@@ -370,10 +370,10 @@ def endpoint_sg_no_ingress(s):
 
 
 def corporate_dns(s, servers):
-    """DHCP options naming on-premises resolvers, reachable over a VPN (route and port 53)."""
+    """DHCP options naming on-premises resolvers, reachable over a transit gateway (route and port 53)."""
     s["dhcp_options"] = [{"id": "dopt-corp", "domain_name_servers": servers}]
     s["vpcs"][0]["dhcp_options_id"] = "dopt-corp"
-    by_id(s["route_tables"], "rtb-private")["routes"].append({"destination": "10.20.0.0/16", "target": "vgw-0corp"})
+    by_id(s["route_tables"], "rtb-private")["routes"].append({"destination": "10.20.0.0/16", "target": "tgw-0corp"})
     by_id(s["security_groups"], "sg-app")["egress"].append(
         {"rule_id": "sgr-app-dns", "protocol": "udp", "port_range": {"from": 53, "to": 53}, "peer": "10.20.0.0/16"}
     )
