@@ -1,7 +1,7 @@
 use crate::declare_check;
 use crate::facts::{PathContext, Site, Verdict, route_for};
 use crate::net::Ipv4Cidr;
-use crate::snapshot::{EndpointInterface, Route, RouteState, RouteTargetKind};
+use crate::snapshot::{EndpointInterface, EndpointType, Route, RouteState, RouteTargetKind};
 
 declare_check! {
     /// ## What it does
@@ -40,9 +40,25 @@ pub fn check(context: &PathContext, site: Site) -> Option<Verdict> {
 }
 
 fn judge(context: &PathContext, route: &Route) -> Verdict {
+    // AWS Network Firewall and other inspection appliances sit behind Gateway Load Balancer
+    // endpoints: named as such, not guessed through.
+    let appliance = context.index.snapshot.vpc_endpoints.iter().any(|endpoint| {
+        endpoint.id == route.target && endpoint.endpoint_type == EndpointType::GatewayLoadBalancer
+    });
+    let title = if appliance {
+        format!(
+            "Traffic to {} goes through Gateway Load Balancer endpoint {} (an inspection appliance such as AWS Network Firewall): what it lets through is not visible",
+            context.flow.host, route.target
+        )
+    } else {
+        format!(
+            "Traffic to {} leaves through {}: the path beyond it is not visible",
+            context.flow.host, route.target
+        )
+    };
     Verdict::Unknown(
         CHECK
-            .finding(format!("Traffic to {} leaves through {}: the path beyond it is not visible", context.flow.host, route.target))
+            .finding(title)
             .resource(&route.target)
             .resources(context.placement.route_table.map(|table| table.id.clone()))
             .detail(format!(
@@ -113,6 +129,43 @@ mod tests {
         for finding in &findings {
             assert_eq!(finding.severity, Severity::Warning);
             assert_eq!(finding.resources, ["tgw-0egress", "rtb-private"]);
+        }
+    }
+
+    #[test]
+    fn a_route_to_a_gateway_load_balancer_endpoint_names_the_appliance() {
+        let mut snapshot = scenario("nat-path-healthy");
+        let default = private(&mut snapshot)
+            .routes
+            .iter_mut()
+            .find(|r| r.target == "nat-0a1")
+            .unwrap();
+        default.target = "vpce-0firewall".into();
+        snapshot.vpc_endpoints.push(crate::snapshot::VpcEndpoint {
+            id: "vpce-0firewall".into(),
+            vpc_id: "vpc-0a1".into(),
+            service_name: "com.amazonaws.vpce.us-east-1.vpce-svc-0firewall".into(),
+            endpoint_type: crate::snapshot::EndpointType::GatewayLoadBalancer,
+            state: "available".into(),
+            private_dns_enabled: false,
+            subnet_ids: vec![],
+            network_interfaces: vec![],
+            security_group_ids: vec![],
+            route_table_ids: vec![],
+            policy: None,
+            dns_names: vec![],
+        });
+        let findings = findings_of(&snapshot, "PC306");
+        assert!(!findings.is_empty());
+        for finding in &findings {
+            assert_eq!(finding.severity, Severity::Warning);
+            assert!(
+                finding
+                    .title
+                    .contains("Gateway Load Balancer endpoint vpce-0firewall"),
+                "{}",
+                finding.title
+            );
         }
     }
 
