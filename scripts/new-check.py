@@ -3,8 +3,8 @@
 its kind, a good and a bad test that fail until written), its `pub mod` line and its table line
 in `checks/src/rules/registry.rs`.
 
-    python3 scripts/new-check.py PC309 route-table-orphaned route_table_orphaned \\
-        --severity Error --table INTERNET_PATH --hop Route
+    python3 scripts/new-check.py PC399 route-table-orphaned route_table_orphaned \\
+        --severity Error --table INTERNET_PATH --hop Route --after route_target
 
 Then follow docs/development.md ("Adding a check"): write the check, its tests, its scenario.
 Exit 2 with one line on a bad argument or when the id, name or module already exists.
@@ -56,6 +56,7 @@ TABLES = {
     "INTERNET_PATH": "hop",
     "MISSING_ENDPOINT_PATH": "hop",
     "NOWHERE_PATH": "hop",
+    "PRIVATE_ZONE_PATH": "hop",
     "CARRIER_HOPS": "carrier",
     "TARGET_CHECKS": "target",
     "TARGET_EVIDENCE": "target",
@@ -121,6 +122,7 @@ def main():
     parser.add_argument("--severity", choices=["Error", "Warning", "Info"], default="Error")
     parser.add_argument("--table", choices=sorted(TABLES), required=True)
     parser.add_argument("--hop", choices=HOPS, help="the hop it answers for (path and carrier tables)")
+    parser.add_argument("--after", metavar="MODULE", help="put the table line after the line of this check's module (the table's order is the report's)")
     args = parser.parse_args()
 
     if not re.fullmatch(r"PC\d{3}", args.id):
@@ -161,7 +163,14 @@ def main():
         body = "\n    " + body.strip() + (",\n" if body.strip() else "")
         text = text[:text.find("&[", start) + 2] + body + text[end:]
         end = text.find("];", start)
-    text = text[:end] + line + text[end:]
+    if args.after:
+        after = text.find(f"{args.after}::", start)
+        if after < 0 or after > end:
+            fail(f"--after {args.after}: no line of that module in {args.table}")
+        at = text.find("\n", after) + 1
+        text = text[:at] + line + text[at:]
+    else:
+        text = text[:end] + line + text[end:]
 
     target.write_text(rule_file(args.id, args.name, args.severity, kind))
     mod_rs.write_text("".join(lines))
