@@ -207,15 +207,14 @@ fn arn_char(b: u8) -> bool {
 
 /// `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`.
 fn is_arn(text: &str, service: &str, resource: &str) -> bool {
-    let mut parts = text.splitn(6, ':');
-    let (Some("arn"), Some(partition), Some(svc), Some(region), Some(account), Some(rest)) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    ) else {
+    let Some(crate::arn::Arn {
+        partition,
+        service: svc,
+        region,
+        account,
+        resource: rest,
+    }) = crate::arn::Arn::parse(text)
+    else {
         return false;
     };
     let service_ok = if service.is_empty() {
