@@ -3,7 +3,7 @@
 use crate::facts::dns::Answer;
 use crate::facts::reach::{route_for, route_for_public};
 use crate::facts::{
-    Carrier, Hop, HopRecord, HopStatus, HopStep, Index, PathContext, Selection, Site, TargetFacts,
+    Carrier, Hop, HopRecord, HopStep, Index, PathContext, Selection, Site, Status, TargetFacts,
     TargetInput, Verdict, images,
 };
 use crate::finding::{Finding, Severity};
@@ -43,7 +43,7 @@ impl PathResult {
             Verdict::Pass(evidence) => (
                 HopRecord {
                     hop,
-                    status: HopStatus::Pass,
+                    status: Status::Ok,
                     evidence,
                     check: None,
                 },
@@ -52,7 +52,7 @@ impl PathResult {
             Verdict::Block(finding) => (
                 HopRecord {
                     hop,
-                    status: HopStatus::Block,
+                    status: Status::Blocked,
                     evidence: finding.title.clone(),
                     check: Some(finding.check),
                 },
@@ -65,7 +65,7 @@ impl PathResult {
                 (
                     HopRecord {
                         hop,
-                        status: HopStatus::Unknown,
+                        status: Status::Unknown,
                         evidence: finding.title.clone(),
                         check: Some(finding.check),
                     },
@@ -85,7 +85,7 @@ impl PathResult {
         }
     }
 
-    fn count(&self, status: HopStatus) -> usize {
+    fn count(&self, status: Status) -> usize {
         self.hops
             .iter()
             .filter(|(record, _)| record.status == status)
@@ -93,9 +93,9 @@ impl PathResult {
     }
 
     fn verdict(&self) -> FlowVerdict {
-        if self.count(HopStatus::Block) > 0 {
+        if self.count(Status::Blocked) > 0 {
             FlowVerdict::Blocked
-        } else if self.count(HopStatus::Unknown) > 0 {
+        } else if self.count(Status::Unknown) > 0 {
             FlowVerdict::Unknown
         } else {
             FlowVerdict::Ok
@@ -421,7 +421,7 @@ fn choose(paths: &[PathResult]) -> usize {
             FlowVerdict::Unknown => 1,
             FlowVerdict::Blocked => 2,
         };
-        (verdict_rank, !path.present, path.count(HopStatus::Block))
+        (verdict_rank, !path.present, path.count(Status::Blocked))
     };
     (0..paths.len())
         .min_by_key(|&index| rank(&paths[index]))

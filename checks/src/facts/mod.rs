@@ -19,6 +19,6 @@ pub use kinds::{
     AccountCheck, Advisory, BlockedFlowCheck, Carrier, CarrierCheck, HopCheck, HopStep, Selection,
     Site, Step, TargetCheck, TargetFacts, UncarriedFlowCheck,
 };
-pub use path::{AclSide, Hop, HopRecord, HopStatus, PathContext, Verdict};
+pub use path::{AclSide, Hop, HopRecord, PathContext, Status, Verdict};
 pub use reach::{NaclDecision, PeerSpec, nacl_decision, route_for, route_for_public, sg_allows};
 pub use targets::{Placement, TargetInput, TargetKind, targets};

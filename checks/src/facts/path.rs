@@ -31,18 +31,53 @@ pub enum Hop {
     Image,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// How a hop, a flow or a target stands, best first: the worst of several is their `max`.
+/// Flows and targets serialize as `ok`, `unknown`, `blocked`; a hop's record as `pass`,
+/// `unknown`, `block` (the report's schema since version 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum HopStatus {
-    Pass,
-    Block,
+pub enum Status {
+    Ok,
     Unknown,
+    Blocked,
+}
+
+impl Status {
+    /// The worse of the two.
+    pub fn combine(self, other: Status) -> Status {
+        self.max(other)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Unknown => "unknown",
+            Status::Blocked => "blocked",
+        }
+    }
+
+    /// As a hop's record says it: `pass`, `unknown`, `block`.
+    pub fn hop_word(self) -> &'static str {
+        match self {
+            Status::Ok => "pass",
+            Status::Unknown => "unknown",
+            Status::Blocked => "block",
+        }
+    }
+}
+
+fn serialize_hop_status<S: serde::Serializer>(
+    status: &Status,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(status.hop_word())
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct HopRecord {
     pub hop: Hop,
-    pub status: HopStatus,
+    #[serde(serialize_with = "serialize_hop_status")]
+    pub status: Status,
     pub evidence: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub check: Option<&'static str>,

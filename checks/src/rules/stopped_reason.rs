@@ -1,7 +1,7 @@
 use std::net::Ipv4Addr;
 
 use crate::declare_check;
-use crate::facts::{HopStatus, Index, TargetFacts, TargetInput};
+use crate::facts::{Index, Status, TargetFacts, TargetInput};
 use crate::finding::Finding;
 use crate::net::Ipv4Cidr;
 use crate::reason::{Category, Classification};
@@ -69,7 +69,7 @@ fn judge(
             .flat_map(|flow| {
                 flow.hops
                     .iter()
-                    .filter(|hop| hop.status != HopStatus::Pass)
+                    .filter(|hop| hop.status != Status::Ok)
                     .filter_map(|hop| hop.check.map(|check| format!("{check} ({})", flow.subnet)))
             })
             .collect();
