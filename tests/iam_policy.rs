@@ -5,16 +5,26 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 fn collector_sources() -> Vec<(String, String)> {
-    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/collect");
-    let mut sources: Vec<(String, String)> = std::fs::read_dir(folder)
-        .unwrap()
-        .filter_map(|entry| {
-            let path = entry.ok()?.path();
-            let name = path.file_name()?.to_string_lossy().into_owned();
-            (name.ends_with(".rs") && name != "tests.rs")
-                .then(|| (name, std::fs::read_to_string(&path).unwrap()))
-        })
-        .collect();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/collect");
+    let mut sources = Vec::new();
+    let mut folders = vec![root.clone()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+                continue;
+            }
+            let name = path
+                .strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            if name.ends_with(".rs") && name != "tests.rs" {
+                sources.push((name, std::fs::read_to_string(&path).unwrap()));
+            }
+        }
+    }
     sources.sort();
     sources
 }

@@ -83,13 +83,63 @@ pub async fn collect(
 }
 
 async fn collect_with(clients: &Clients, scope: &Scope, calls: &Calls) -> anyhow::Result<Snapshot> {
+    // Round 1: what to diagnose.
     let workloads = workloads(clients, scope, calls).await?;
-    let cluster = scope_cluster(scope);
     // EC2 targets pull through their container instances, whose subnets and roles the rest of
     // the collection needs: these rounds come first, and only for EC2 targets.
     let container_instances = container_instances(clients, calls, &workloads).await?;
+    // Round 2: the task definitions, where the targets sit, and a lone task's service.
+    let (definition_arns, subnet_ids, task_enis) = (
+        definition_arns(&workloads),
+        subnet_ids(&workloads, &container_instances),
+        task_enis(&workloads),
+    );
+    let (definitions, placement, owner_groups) = tokio::try_join!(
+        ecs::task_definitions(&clients.ecs, calls, &definition_arns),
+        network::placement(&clients.ec2, calls, &subnet_ids, &task_enis),
+        owner_groups(clients, calls, scope_cluster(scope), &workloads),
+    )?;
+    let instance_roles: BTreeSet<String> = container_instances
+        .iter()
+        .filter_map(|instance| instance.role_arn.clone())
+        .collect();
+    let needs = flow_needs(
+        &definitions,
+        &instance_roles,
+        &clients.region,
+        &workloads.account_id,
+    );
+    // Rounds 3 and after: identity, registry and keys from the definitions; the network from
+    // the subnets. Neither waits for the other.
+    let (identity, network) = tokio::try_join!(
+        identity_and_registry(clients, calls, &workloads.account_id, &definitions, &needs),
+        network::collect(&clients.ec2, calls, &clients.region, placement),
+    )?;
+    let mut snapshot = assemble(
+        clients,
+        workloads,
+        container_instances,
+        owner_groups,
+        definitions,
+        identity,
+        network,
+    );
+    snapshot.gaps = calls.take_gaps();
+    if calls.succeeded() == 0 {
+        bail!("every AWS call was refused; grant the read-only actions in docs/iam-policy.json");
+    }
+    snapshot.normalize();
+    // The same validation as a snapshot file gets, so a live diagnosis and its replay agree.
+    let text = serde_json::to_vec(&snapshot)?;
+    Ok(snapshot::from_json(
+        &text,
+        std::path::Path::new("<collected>"),
+    )?)
+}
 
-    let definition_arns: BTreeSet<String> = workloads
+/// The task definitions the targets run (their tasks' and their services').
+fn definition_arns(workloads: &Workloads) -> BTreeSet<String> {
+    workloads
         .tasks
         .iter()
         .map(|(task, _)| task.task_definition_arn.clone())
@@ -100,8 +150,15 @@ async fn collect_with(clients: &Clients, scope: &Scope, calls: &Calls) -> anyhow
                 .map(|service| service.task_definition_arn.clone()),
         )
         .filter(|arn| !arn.is_empty())
-        .collect();
-    let subnet_ids: BTreeSet<String> = workloads
+        .collect()
+}
+
+/// The subnets the targets use: their tasks', their services' and their container instances'.
+fn subnet_ids(
+    workloads: &Workloads,
+    container_instances: &[ContainerInstance],
+) -> BTreeSet<String> {
+    workloads
         .tasks
         .iter()
         .filter_map(|(task, _)| {
@@ -121,174 +178,187 @@ async fn collect_with(clients: &Clients, scope: &Scope, calls: &Calls) -> anyhow
                 .as_ref()
                 .map(|network| network.subnet_id.clone())
         }))
-        .collect();
-    let task_enis: BTreeSet<String> = workloads
+        .collect()
+}
+
+/// The ENIs of the targets' tasks (those that still exist tell the task's groups and public IP).
+fn task_enis(workloads: &Workloads) -> BTreeSet<String> {
+    workloads
         .tasks
         .iter()
         .filter_map(|(_, eni)| eni.clone())
+        .collect()
+}
+
+/// For a lone task that belongs to a service: that service's security groups (the task's own
+/// when its ENI is gone).
+async fn owner_groups(
+    clients: &Clients,
+    calls: &Calls,
+    cluster: &str,
+    workloads: &Workloads,
+) -> anyhow::Result<Option<Vec<String>>> {
+    let Some(owner) = &workloads.owner else {
+        return Ok(None);
+    };
+    let (services, _) = ecs::describe_services(
+        &clients.ecs,
+        calls,
+        cluster,
+        std::slice::from_ref(owner),
+        ecs::Role::Context,
+    )
+    .await?;
+    Ok(services
+        .into_iter()
+        .next()
+        .and_then(|service| service.network)
+        .map(|network| network.security_group_ids))
+}
+
+/// What the definitions name beyond the network: roles, repositories and their keys, the
+/// secrets' keys, the registry's settings and the replication of other regions' registries.
+struct Identity {
+    roles: Vec<snapshot::IamRole>,
+    repositories: Vec<snapshot::EcrRepository>,
+    kms_keys: Vec<KmsKey>,
+    secret_keys: Vec<SecretKey>,
+    ecr_registry: Option<snapshot::EcrRegistry>,
+    ecr_replication: Vec<snapshot::RegistryReplication>,
+}
+
+/// Rounds 3 and after, from the definitions: the roles (and IAM's simulator), the repositories
+/// with their images and config blobs, then the keys; the registry; other regions' replication.
+async fn identity_and_registry(
+    clients: &Clients,
+    calls: &Calls,
+    account_id: &str,
+    definitions: &[TaskDefinition],
+    needs: &FlowNeeds,
+) -> anyhow::Result<Identity> {
+    let images: BTreeSet<String> = definitions
+        .iter()
+        .flat_map(|definition| {
+            definition
+                .containers
+                .iter()
+                .map(|container| container.image.clone())
+        })
         .collect();
-
-    // Config blobs of single-architecture images (their platform), read in the repositories'
-    // round, right after each manifest.
-    let blobs = blob::ConfigBlobs::default();
-    let definitions_and_identity = async {
-        let definitions = ecs::task_definitions(&clients.ecs, calls, &definition_arns).await?;
-        let instance_roles: BTreeSet<String> = container_instances
-            .iter()
-            .filter_map(|instance| instance.role_arn.clone())
-            .collect();
-        let needs = flow_needs(
-            &definitions,
-            &instance_roles,
-            &clients.region,
-            &workloads.account_id,
-        );
-        let images: BTreeSet<String> = definitions
-            .iter()
-            .flat_map(|definition| {
-                definition
-                    .containers
-                    .iter()
-                    .map(|container| container.image.clone())
-            })
-            .collect();
-        let repositories_and_keys = async {
-            let (repositories, encryption) = tokio::try_join!(
-                registry::repositories(
-                    &clients.ecr,
-                    &clients.registry_clients,
-                    calls,
-                    &blobs,
-                    &clients.region,
-                    &workloads.account_id,
-                    &images
-                ),
-                secrets::encryption(
-                    &clients.secrets_manager,
-                    &clients.ssm,
-                    calls,
-                    &needs.secrets,
-                    &needs.parameters
-                ),
-            )?;
-            let key_references: BTreeSet<String> = repositories
-                .iter()
-                .filter_map(|repository| repository.kms_key.clone())
-                .chain(encryption.iter().filter_map(|(_, key)| key.clone()))
-                .collect();
-            let described = keys::describe(&clients.kms, calls, &key_references).await?;
-            // Secrets name their key as they like (alias, id, ARN); the engine matches key ARNs.
-            let secret_keys = encryption
-                .into_iter()
-                .map(|(resource, key)| SecretKey {
-                    kms_key: key.map(|reference| {
-                        described
-                            .iter()
-                            .find(|(named, _)| *named == reference)
-                            .map(|(_, key)| key.arn.clone())
-                            .unwrap_or(reference)
-                    }),
-                    resource,
-                })
-                .collect::<Vec<_>>();
-            // Only a secret's key policy decides a pull: ECR decrypts repositories through grants.
-            let secret_key_arns: BTreeSet<String> = secret_keys
-                .iter()
-                .filter_map(|secret| secret.kms_key.clone())
-                .filter(|arn| {
-                    described.iter().any(|(_, key)| {
-                        &key.arn == arn && !key.key_manager.eq_ignore_ascii_case("AWS")
-                    })
-                })
-                .collect();
-            let key_policies = keys::policies(&clients.kms, calls, &secret_key_arns).await?;
-            let mut kms_keys: Vec<KmsKey> = described
-                .into_iter()
-                .map(|(_, mut key)| {
-                    key.policy = key_policies
-                        .iter()
-                        .find(|(arn, _)| *arn == key.arn)
-                        .map(|(_, policy)| policy.clone());
-                    key
-                })
-                .collect();
-            kms_keys.sort_by(|a, b| a.arn.cmp(&b.arn));
-            kms_keys.dedup_by(|a, b| a.arn == b.arn);
-            Ok::<_, anyhow::Error>((repositories, kms_keys, secret_keys))
-        };
-        let replications = async {
-            let regions = registry::source_regions(&clients.region, &workloads.account_id, &images);
-            let read = regions.iter().map(|region| async move {
-                registry::replication(&clients.ecr_in(region), calls, region).await
-            });
-            Ok::<_, anyhow::Error>(
-                futures::future::try_join_all(read)
-                    .await?
-                    .into_iter()
-                    .flatten()
-                    .collect::<Vec<_>>(),
-            )
-        };
-        let (roles, (repositories, kms_keys, secret_keys), ecr_registry, ecr_replication) = tokio::try_join!(
-            identity::roles(&clients.iam, calls, &needs.role_requests),
-            repositories_and_keys,
-            registry::registry(&clients.ecr, calls),
-            replications,
-        )?;
-        Ok::<_, anyhow::Error>((
-            definitions,
-            roles,
-            repositories,
-            kms_keys,
-            secret_keys,
-            ecr_registry,
-            ecr_replication,
-        ))
-    };
-    let owner_groups = async {
-        let Some(owner) = &workloads.owner else {
-            return Ok(None);
-        };
-        let (services, _) = ecs::describe_services(
-            &clients.ecs,
-            calls,
-            cluster,
-            std::slice::from_ref(owner),
-            ecs::Role::Context,
-        )
-        .await?;
+    let replications = async {
+        let regions = registry::source_regions(&clients.region, account_id, &images);
+        let read = regions.iter().map(|region| async move {
+            registry::replication(&clients.ecr_in(region), calls, region).await
+        });
         Ok::<_, anyhow::Error>(
-            services
+            futures::future::try_join_all(read)
+                .await?
                 .into_iter()
-                .next()
-                .and_then(|service| service.network)
-                .map(|network| network.security_group_ids),
+                .flatten()
+                .collect::<Vec<_>>(),
         )
     };
-    let (
-        (
-            task_definitions,
-            iam_roles,
-            ecr_repositories,
-            kms_keys,
-            secret_keys,
-            ecr_registry,
-            ecr_replication,
-        ),
-        network,
-        owner_groups,
-    ) = tokio::try_join!(
-        definitions_and_identity,
-        network::collect(
-            &clients.ec2,
-            calls,
-            &clients.region,
-            &subnet_ids,
-            &task_enis
-        ),
-        owner_groups,
+    let (roles, (repositories, kms_keys, secret_keys), ecr_registry, ecr_replication) = tokio::try_join!(
+        identity::roles(&clients.iam, calls, &needs.role_requests),
+        repositories_and_keys(clients, calls, account_id, &images, needs),
+        registry::registry(&clients.ecr, calls),
+        replications,
     )?;
+    Ok(Identity {
+        roles,
+        repositories,
+        kms_keys,
+        secret_keys,
+        ecr_registry,
+        ecr_replication,
+    })
+}
 
+/// The repositories of `images` (with their images' config blobs, read in the repositories'
+/// round right after each manifest) and the secrets' encryption; then the keys both name, and
+/// the key policies of the secrets' customer-managed keys.
+async fn repositories_and_keys(
+    clients: &Clients,
+    calls: &Calls,
+    account_id: &str,
+    images: &BTreeSet<String>,
+    needs: &FlowNeeds,
+) -> anyhow::Result<(Vec<snapshot::EcrRepository>, Vec<KmsKey>, Vec<SecretKey>)> {
+    let blobs = blob::ConfigBlobs::default();
+    let (repositories, encryption) = tokio::try_join!(
+        registry::repositories(
+            &clients.ecr,
+            &clients.registry_clients,
+            calls,
+            &blobs,
+            &clients.region,
+            account_id,
+            images
+        ),
+        secrets::encryption(
+            &clients.secrets_manager,
+            &clients.ssm,
+            calls,
+            &needs.secrets,
+            &needs.parameters
+        ),
+    )?;
+    let key_references: BTreeSet<String> = repositories
+        .iter()
+        .filter_map(|repository| repository.kms_key.clone())
+        .chain(encryption.iter().filter_map(|(_, key)| key.clone()))
+        .collect();
+    let described = keys::describe(&clients.kms, calls, &key_references).await?;
+    // Secrets name their key as they like (alias, id, ARN); the engine matches key ARNs.
+    let secret_keys = encryption
+        .into_iter()
+        .map(|(resource, key)| SecretKey {
+            kms_key: key.map(|reference| {
+                described
+                    .iter()
+                    .find(|(named, _)| *named == reference)
+                    .map(|(_, key)| key.arn.clone())
+                    .unwrap_or(reference)
+            }),
+            resource,
+        })
+        .collect::<Vec<_>>();
+    // Only a secret's key policy decides a pull: ECR decrypts repositories through grants.
+    let secret_key_arns: BTreeSet<String> = secret_keys
+        .iter()
+        .filter_map(|secret| secret.kms_key.clone())
+        .filter(|arn| {
+            described
+                .iter()
+                .any(|(_, key)| &key.arn == arn && !key.key_manager.eq_ignore_ascii_case("AWS"))
+        })
+        .collect();
+    let key_policies = keys::policies(&clients.kms, calls, &secret_key_arns).await?;
+    let mut kms_keys: Vec<KmsKey> = described
+        .into_iter()
+        .map(|(_, mut key)| {
+            key.policy = key_policies
+                .iter()
+                .find(|(arn, _)| *arn == key.arn)
+                .map(|(_, policy)| policy.clone());
+            key
+        })
+        .collect();
+    kms_keys.sort_by(|a, b| a.arn.cmp(&b.arn));
+    kms_keys.dedup_by(|a, b| a.arn == b.arn);
+    Ok((repositories, kms_keys, secret_keys))
+}
+
+/// The snapshot from what the rounds read (its gaps are added by the caller).
+fn assemble(
+    clients: &Clients,
+    workloads: Workloads,
+    container_instances: Vec<ContainerInstance>,
+    owner_groups: Option<Vec<String>>,
+    task_definitions: Vec<TaskDefinition>,
+    identity: Identity,
+    network: network::Network,
+) -> Snapshot {
     let mut snapshot = Snapshot::new(workloads.account_id, clients.region.clone());
     snapshot.collected_at = aws_smithy_types::DateTime::from(std::time::SystemTime::now())
         .fmt(aws_smithy_types::date_time::Format::DateTime)
@@ -330,13 +400,13 @@ async fn collect_with(clients: &Clients, scope: &Scope, calls: &Calls) -> anyhow
     snapshot.services = workloads.services;
     snapshot.task_definitions = task_definitions;
     snapshot.container_instances = container_instances;
-    snapshot.iam_roles = iam_roles;
-    snapshot.ecr_repositories = ecr_repositories;
-    snapshot.ecr_registry = ecr_registry;
-    snapshot.ecr_replication = ecr_replication;
+    snapshot.iam_roles = identity.roles;
+    snapshot.ecr_repositories = identity.repositories;
+    snapshot.ecr_registry = identity.ecr_registry;
+    snapshot.ecr_replication = identity.ecr_replication;
     snapshot.ecr_read_as_owner = clients.registry_clients.keys().cloned().collect();
-    snapshot.kms_keys = kms_keys;
-    snapshot.secret_keys = secret_keys;
+    snapshot.kms_keys = identity.kms_keys;
+    snapshot.secret_keys = identity.secret_keys;
     snapshot.vpcs = network.vpcs;
     snapshot.dhcp_options = network.dhcp_options;
     snapshot.subnets = network.subnets;
@@ -347,17 +417,7 @@ async fn collect_with(clients: &Clients, scope: &Scope, calls: &Calls) -> anyhow
     snapshot.vpc_endpoints = network.vpc_endpoints;
     snapshot.nat_gateways = network.nat_gateways;
     snapshot.internet_gateways = network.internet_gateways;
-    snapshot.gaps = calls.take_gaps();
-    if calls.succeeded() == 0 {
-        bail!("every AWS call was refused; grant the read-only actions in docs/iam-policy.json");
-    }
-    snapshot.normalize();
-    // The same validation as a snapshot file gets, so a live diagnosis and its replay agree.
-    let text = serde_json::to_vec(&snapshot)?;
-    Ok(snapshot::from_json(
-        &text,
-        std::path::Path::new("<collected>"),
-    )?)
+    snapshot
 }
 
 /// What the tasks' flows ask of IAM and of the secret stores, from the engine's own list of

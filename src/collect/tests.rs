@@ -250,7 +250,10 @@ async fn a_refused_call_becomes_a_gap_and_the_rest_is_still_read() {
     let client = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, rules);
     let calls = calls();
     let subnet_ids = BTreeSet::from(["subnet-0a".to_string()]);
-    let network = network::collect(&client, &calls, "us-east-1", &subnet_ids, &BTreeSet::new())
+    let placement = network::placement(&client, &calls, &subnet_ids, &BTreeSet::new())
+        .await
+        .unwrap();
+    let network = network::collect(&client, &calls, "us-east-1", placement)
         .await
         .unwrap();
     assert_eq!(network.vpcs.len(), 1);
