@@ -37,7 +37,18 @@ fn called_actions() -> BTreeSet<String> {
             let Some((service, action)) = literal.split_once(':') else {
                 continue;
             };
-            if ["ec2", "ecs", "ecr", "iam", "kms", "secretsmanager", "ssm"].contains(&service)
+            if [
+                "ec2",
+                "ecs",
+                "ecr",
+                "iam",
+                "kms",
+                "route53",
+                "route53resolver",
+                "secretsmanager",
+                "ssm",
+            ]
+            .contains(&service)
                 && action.starts_with(|c: char| c.is_ascii_uppercase())
                 && action.chars().all(|c| c.is_ascii_alphanumeric())
             {
@@ -77,7 +88,7 @@ fn the_policy_lists_exactly_the_actions_the_collector_calls() {
     for action in &granted {
         let verb = action.split(':').nth(1).unwrap();
         assert!(
-            ["Describe", "Get", "List", "BatchGet", "Simulate"]
+            ["Describe", "Get", "List", "BatchGet", "Simulate", "Search"]
                 .iter()
                 .any(|prefix| verb.starts_with(prefix)),
             "{action} is not a read-only action"

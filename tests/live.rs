@@ -699,3 +699,334 @@ fn a_snapshot_to_a_closed_standard_output_is_an_error() {
         .unwrap();
     assert_one_line_error(&output, "standard output is closed");
 }
+
+/// A hub-and-spoke account built from `healthy-endpoints`: the spoke's interface endpoints move
+/// to a hub VPC reached over a transit gateway (attachments associated with a table each,
+/// routes propagated both ways, a blackhole), private hosted zones answer the names with alias
+/// records to the hub endpoints' DNS names (the logs zone associated with the hub only, so only
+/// `ListHostedZonesByName` finds it), and a Resolver rule is associated with the spoke.
+fn hub_and_spoke() -> Value {
+    let text = std::fs::read_to_string(snapshot_path("healthy-endpoints")).unwrap();
+    let mut s: Value = serde_json::from_str(&text).unwrap();
+    let moved = ["vpce-ecrapi", "vpce-ecrdkr", "vpce-logs"];
+    s["vpc_endpoints"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|endpoint| !moved.contains(&endpoint["id"].as_str().unwrap()));
+    s["security_groups"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|group| group["id"] != "sg-endpoints");
+    let tcp443 = |id: &str, peer: &str| serde_json::json!({"rule_id": id, "protocol": "tcp", "port_range": {"from": 443, "to": 443}, "peer": peer});
+    s["security_groups"][0]["egress"] = serde_json::json!([
+        tcp443("sgr-app-hub", "10.1.0.0/16"),
+        tcp443("sgr-app-s3", "pl-63a5400a")
+    ]);
+    let private = s["route_tables"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|table| table["id"] == "rtb-private")
+        .unwrap();
+    private["routes"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"destination": "0.0.0.0/0", "target": "tgw-0hub"}));
+    let push = |s: &mut Value, list: &str, items: Value| {
+        s[list]
+            .as_array_mut()
+            .unwrap()
+            .extend(items.as_array().unwrap().iter().cloned());
+    };
+    push(
+        &mut s,
+        "vpcs",
+        serde_json::json!([{"id": "vpc-0hub", "cidr_blocks": ["10.1.0.0/16"], "enable_dns_support": true, "enable_dns_hostnames": true, "dhcp_options_id": "dopt-amazon"}]),
+    );
+    push(
+        &mut s,
+        "subnets",
+        serde_json::json!([
+            {"id": "subnet-hub-a", "vpc_id": "vpc-0hub", "availability_zone": "us-east-1a", "cidr_block": "10.1.10.0/24"},
+            {"id": "subnet-hub-b", "vpc_id": "vpc-0hub", "availability_zone": "us-east-1b", "cidr_block": "10.1.11.0/24"}
+        ]),
+    );
+    push(
+        &mut s,
+        "route_tables",
+        serde_json::json!([{"id": "rtb-hub", "vpc_id": "vpc-0hub", "main": true, "subnet_ids": ["subnet-hub-a", "subnet-hub-b"],
+            "routes": [{"destination": "10.1.0.0/16", "target": "local"}, {"destination": "10.0.0.0/16", "target": "tgw-0hub"}]}]),
+    );
+    push(
+        &mut s,
+        "network_acls",
+        serde_json::json!([{"id": "acl-hub", "vpc_id": "vpc-0hub", "is_default": true, "entries": [
+            {"rule_number": 100, "egress": false, "protocol": "tcp", "port_range": {"from": 443, "to": 443}, "action": "allow", "cidr": "10.0.0.0/8"},
+            {"rule_number": 100, "egress": true, "protocol": "tcp", "port_range": {"from": 1024, "to": 65535}, "action": "allow", "cidr": "10.0.0.0/8"}]}]),
+    );
+    push(
+        &mut s,
+        "security_groups",
+        serde_json::json!([{"id": "sg-hub-endpoints", "name": "shared-endpoints", "vpc_id": "vpc-0hub",
+            "ingress": [tcp443("sgr-hub-spokes", "10.0.0.0/8")]}]),
+    );
+    let hub_endpoint = |service: &str, short: &str, dns: &str| {
+        serde_json::json!({"id": format!("vpce-hub{short}"), "vpc_id": "vpc-0hub",
+            "service_name": format!("com.amazonaws.us-east-1.{service}"), "endpoint_type": "Interface",
+            "state": "available", "private_dns_enabled": false, "subnet_ids": ["subnet-hub-a", "subnet-hub-b"],
+            "security_group_ids": ["sg-hub-endpoints"], "dns_names": [dns]})
+    };
+    let dns = |short: &str, service: &str| {
+        format!("vpce-hub{short}-0abc.{service}.us-east-1.vpce.amazonaws.com")
+    };
+    push(
+        &mut s,
+        "vpc_endpoints",
+        serde_json::json!([
+            hub_endpoint("ecr.api", "ecrapi", &dns("ecrapi", "api.ecr")),
+            hub_endpoint("ecr.dkr", "ecrdkr", &dns("ecrdkr", "dkr.ecr")),
+            hub_endpoint("logs", "logs", &dns("logs", "logs"))
+        ]),
+    );
+    let alias = |name: &str, target: String| serde_json::json!({"name": name, "type": "A", "alias_target": target});
+    s["hosted_zones"] = serde_json::json!([
+        {"id": "Z0HUBAPI000000000000", "name": "api.ecr.us-east-1.amazonaws.com", "private": true,
+         "vpc_ids": ["vpc-0a1", "vpc-0hub"], "records": [alias("api.ecr.us-east-1.amazonaws.com", dns("ecrapi", "api.ecr"))]},
+        {"id": "Z0HUBDKR000000000000", "name": "dkr.ecr.us-east-1.amazonaws.com", "private": true,
+         "vpc_ids": ["vpc-0a1", "vpc-0hub"], "records": [
+             alias("dkr.ecr.us-east-1.amazonaws.com", dns("ecrdkr", "dkr.ecr")),
+             alias("*.dkr.ecr.us-east-1.amazonaws.com", dns("ecrdkr", "dkr.ecr"))]},
+        {"id": "Z0HUBLOGS00000000000", "name": "logs.us-east-1.amazonaws.com", "private": true,
+         "vpc_ids": ["vpc-0hub"], "records": [alias("logs.us-east-1.amazonaws.com", dns("logs", "logs"))]}
+    ]);
+    s["resolver_rules"] = serde_json::json!([{"id": "rslvr-rr-corp", "domain_name": "corp.example.com",
+        "rule_type": "FORWARD", "target_ips": ["10.9.0.2", "10.9.0.3:5353"], "vpc_ids": ["vpc-0a1"]}]);
+    s["transit_gateway_attachments"] = serde_json::json!([
+        {"id": "tgw-attach-spoke", "transit_gateway_id": "tgw-0hub", "resource_type": "vpc", "resource_id": "vpc-0a1",
+         "state": "available", "association_route_table_id": "tgw-rtb-spokes", "subnet_ids": ["subnet-private-a", "subnet-private-b"]},
+        {"id": "tgw-attach-hub", "transit_gateway_id": "tgw-0hub", "resource_type": "vpc", "resource_id": "vpc-0hub",
+         "state": "available", "association_route_table_id": "tgw-rtb-hub", "subnet_ids": ["subnet-hub-a", "subnet-hub-b"]}
+    ]);
+    s["transit_gateway_route_tables"] = serde_json::json!([
+        {"id": "tgw-rtb-hub", "transit_gateway_id": "tgw-0hub", "routes": [
+            {"destination": "10.0.0.0/16", "attachment_ids": ["tgw-attach-spoke"], "state": "active", "route_type": "propagated"}]},
+        {"id": "tgw-rtb-spokes", "transit_gateway_id": "tgw-0hub", "routes": [
+            {"destination": "10.1.0.0/16", "attachment_ids": ["tgw-attach-hub"], "state": "active", "route_type": "propagated"},
+            {"destination": "10.9.0.0/16", "attachment_ids": [], "state": "blackhole", "route_type": "static"}]}
+    ]);
+    s
+}
+
+/// The entry of a snapshot list with that id (or `name` for none).
+fn entry<'a>(list: &'a Value, key: &str, id: &str) -> &'a Value {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|item| item[key] == id)
+        .unwrap_or_else(|| panic!("no {id} in {list}"))
+}
+
+/// The landing-zone reads (issue 11) against the emulator: what `snapshot` collects of a
+/// hub-and-spoke account is what was seeded, id for id (moto's ids through the seeder's map).
+#[test]
+fn a_hub_and_spoke_account_is_collected_with_its_zones_rules_transit_gateway_and_hub() {
+    let emulator = Emulator::start();
+    let seeded = hub_and_spoke();
+    let dir = std::env::temp_dir();
+    let input = dir.join(format!("ecr-pathcheck-hub-in-{}.json", std::process::id()));
+    let output = dir.join(format!("ecr-pathcheck-hub-out-{}.json", std::process::id()));
+    std::fs::write(&input, serde_json::to_string_pretty(&seeded).unwrap()).unwrap();
+    let ids = emulator.seed_file(&input);
+    let _ = std::fs::remove_file(&input);
+    let id = |seeded: &Value| -> String {
+        let seeded = seeded.as_str().unwrap();
+        ids.get(seeded)
+            .and_then(Value::as_str)
+            .unwrap_or(seeded)
+            .to_string()
+    };
+    let ids_of = |list: &Value| -> Vec<String> {
+        let mut mapped: Vec<String> = list.as_array().unwrap().iter().map(&id).collect();
+        mapped.sort();
+        mapped
+    };
+    let written = emulator.run(&[
+        "snapshot",
+        "--cluster",
+        "prod",
+        "-o",
+        output.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        written.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&written.stderr)
+    );
+    let collected: Value =
+        serde_json::from_str(&std::fs::read_to_string(&output).unwrap()).unwrap();
+    let _ = std::fs::remove_file(&output);
+    assert_eq!(collected["gaps"], serde_json::json!([]), "no read failed");
+
+    // The zones, with their associations and records (the logs zone found by name).
+    let zones = &collected["hosted_zones"];
+    assert_eq!(zones.as_array().unwrap().len(), 3, "{zones}");
+    for zone in seeded["hosted_zones"].as_array().unwrap() {
+        let found = entry(zones, "id", &id(&zone["id"]));
+        assert_eq!(found["name"], zone["name"]);
+        assert_eq!(found["private"], true);
+        assert_eq!(
+            ids_of(&found["vpc_ids"]),
+            ids_of(&zone["vpc_ids"]),
+            "{found}"
+        );
+        let records = found["records"].as_array().unwrap();
+        assert_eq!(
+            records.len(),
+            zone["records"].as_array().unwrap().len(),
+            "{found}"
+        );
+        for record in zone["records"].as_array().unwrap() {
+            let got = entry(&found["records"], "name", record["name"].as_str().unwrap());
+            assert_eq!(got["type"], "A");
+            assert_eq!(
+                got["alias_target"].as_str().unwrap(),
+                id(&record["alias_target"])
+            );
+        }
+    }
+
+    // The Resolver rule associated with the spoke.
+    let rule = entry(
+        &collected["resolver_rules"],
+        "id",
+        &id(&serde_json::json!("rslvr-rr-corp")),
+    );
+    assert_eq!(rule["domain_name"], "corp.example.com");
+    assert_eq!(rule["rule_type"], "FORWARD");
+    assert_eq!(
+        rule["target_ips"],
+        serde_json::json!(["10.9.0.2", "10.9.0.3:5353"])
+    );
+    assert_eq!(
+        ids_of(&rule["vpc_ids"]),
+        ids_of(&serde_json::json!(["vpc-0a1"]))
+    );
+
+    // The transit gateway: both attachments and both route tables, as seeded.
+    for attachment in seeded["transit_gateway_attachments"].as_array().unwrap() {
+        let found = entry(
+            &collected["transit_gateway_attachments"],
+            "id",
+            &id(&attachment["id"]),
+        );
+        assert_eq!(
+            found["transit_gateway_id"].as_str().unwrap(),
+            id(&attachment["transit_gateway_id"])
+        );
+        assert_eq!(found["resource_type"], "vpc");
+        assert_eq!(
+            found["resource_id"].as_str().unwrap(),
+            id(&attachment["resource_id"])
+        );
+        assert_eq!(
+            found["association_route_table_id"].as_str().unwrap(),
+            id(&attachment["association_route_table_id"])
+        );
+        assert_eq!(
+            ids_of(&found["subnet_ids"]),
+            ids_of(&attachment["subnet_ids"])
+        );
+    }
+    for table in seeded["transit_gateway_route_tables"].as_array().unwrap() {
+        let found = entry(
+            &collected["transit_gateway_route_tables"],
+            "id",
+            &id(&table["id"]),
+        );
+        assert_eq!(
+            found["transit_gateway_id"].as_str().unwrap(),
+            id(&table["transit_gateway_id"])
+        );
+        let routes = found["routes"].as_array().unwrap();
+        assert_eq!(
+            routes.len(),
+            table["routes"].as_array().unwrap().len(),
+            "{found}"
+        );
+        for route in table["routes"].as_array().unwrap() {
+            let got = entry(
+                &found["routes"],
+                "destination",
+                route["destination"].as_str().unwrap(),
+            );
+            assert_eq!(got["state"], route["state"], "{got}");
+            assert_eq!(got["route_type"], route["route_type"], "{got}");
+            assert_eq!(
+                ids_of(&got["attachment_ids"]),
+                ids_of(&route["attachment_ids"])
+            );
+        }
+    }
+
+    // The hub, read like the spoke: its endpoints (ENIs, DNS names, group), the group's rules,
+    // its network ACL and route table.
+    let hub = id(&serde_json::json!("vpc-0hub"));
+    entry(&collected["vpcs"], "id", &hub);
+    for endpoint in seeded["vpc_endpoints"].as_array().unwrap() {
+        if endpoint["vpc_id"] != "vpc-0hub" {
+            continue;
+        }
+        let found = entry(&collected["vpc_endpoints"], "id", &id(&endpoint["id"]));
+        assert_eq!(found["vpc_id"].as_str().unwrap(), hub);
+        assert_eq!(
+            found["network_interfaces"].as_array().unwrap().len(),
+            2,
+            "{found}"
+        );
+        assert_eq!(ids_of(&found["dns_names"]), ids_of(&endpoint["dns_names"]));
+        assert_eq!(
+            ids_of(&found["security_group_ids"]),
+            ids_of(&endpoint["security_group_ids"])
+        );
+    }
+    let group = entry(
+        &collected["security_groups"],
+        "id",
+        &id(&serde_json::json!("sg-hub-endpoints")),
+    );
+    assert_eq!(group["ingress"][0]["peer"], "10.0.0.0/8");
+    assert_eq!(
+        group["ingress"][0]["port_range"],
+        serde_json::json!({"from": 443, "to": 443})
+    );
+    let acl = collected["network_acls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|acl| acl["vpc_id"] == hub.as_str())
+        .expect("the hub's network ACL");
+    for seeded_entry in entry(&seeded["network_acls"], "id", "acl-hub")["entries"]
+        .as_array()
+        .unwrap()
+    {
+        assert!(
+            acl["entries"].as_array().unwrap().contains(seeded_entry),
+            "{seeded_entry} not in {acl}"
+        );
+    }
+    let table = entry(
+        &collected["route_tables"],
+        "id",
+        &id(&serde_json::json!("rtb-hub")),
+    );
+    assert_eq!(table["vpc_id"].as_str().unwrap(), hub);
+    let back = entry(&table["routes"], "destination", "10.0.0.0/16");
+    assert_eq!(
+        back["target"].as_str().unwrap(),
+        id(&serde_json::json!("tgw-0hub"))
+    );
+    for subnet in ["subnet-hub-a", "subnet-hub-b"] {
+        entry(&collected["subnets"], "id", &id(&serde_json::json!(subnet)));
+    }
+}

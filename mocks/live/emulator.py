@@ -30,6 +30,27 @@ fixes make moto answer as AWS does, or (4) let the seeder set what ECS sets itse
    an S3 presigned URL), whose GET returns the blob's bytes; LayersNotFoundException for a blob the
    repository does not hold, LayerInaccessibleException for one no image references. Left out
    with --stock, like 3: the product then meets moto's HTTP 500 and must record a gap.
+8. moto draws a Route 53 hosted zone id's first character from every letter and digit; AWS's
+   zone ids all start with `Z` (`Z0123456789ABCDEFGHIJ`). They start with `Z` here.
+9. Transit gateways, where moto differs from EC2 (the seeder creates them with
+   `DefaultRouteTableAssociation` and `DefaultRouteTablePropagation` disabled, and associates
+   and propagates each attachment as the snapshot says):
+   a. with `DefaultRouteTableAssociation` disabled, moto still associates a new attachment with
+      the default route table; here it is left unassociated, as EC2 leaves it;
+   b. `AssociateTransitGatewayRouteTable` and `DisassociateTransitGatewayRouteTable` do not
+      change the `Association` moto reports for the attachment; here they do;
+   c. `SearchTransitGatewayRoutes` drops a static route's attachment (moto holds one, the answer
+      has a list) and never shows a propagated route; here each route carries its attachment, and
+      a propagation (`EnableTransitGatewayRouteTablePropagation`) of a VPC attachment adds a
+      `propagated` route for each of the VPC's IPv4 CIDR blocks, unless a static route has that
+      destination, as EC2 does.
+10. moto takes a request's region from anywhere in its URL, so a Route 53 query naming a zone
+   `REGION.amazonaws.com` (`ListHostedZonesByName?dnsname=us-east-1.amazonaws.com`) fails with
+   HTTP 500; here it is taken from the host only (AWS's endpoints carry it there), else from the
+   request's signature as before.
+11. moto's DescribeVpcEndpoints does not know the `vpc-endpoint-id` filter (HTTP 500, "filter
+   not implemented"); EC2 has it. Here it filters by the endpoint's id.
+   8 to 11 fix answers moto already gives (no API is added): they stay with --stock.
 """
 import base64
 import calendar
@@ -48,6 +69,9 @@ os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 DEFAULT_ACCOUNT = os.environ.pop("MOTO_ACCOUNT_ID", None)
 
 from moto.ec2.models import vpcs as ec2_vpcs  # noqa: E402
+from moto.ec2.models import transit_gateway_attachments as tgw_attachments  # noqa: E402
+from moto.ec2.models import transit_gateway_route_tables as tgw_route_tables  # noqa: E402
+from moto.route53 import models as route53_models  # noqa: E402
 from moto.core.responses import ActionResult, BaseResponse  # noqa: E402
 from moto.sts import models as sts_models  # noqa: E402
 from moto.ecr.responses import ECRResponse  # noqa: E402
@@ -296,6 +320,97 @@ if not STOCK:
     DomainDispatcherApplication.__call__ = _dispatch_with_layers
 
 
+# 8. Hosted zone ids as AWS writes them.
+_zone_id = route53_models.create_route53_zone_id
+
+
+def _zone_id_like_aws(*args, **kwargs):
+    return "Z" + _zone_id(*args, **kwargs)[1:]
+
+
+# 9a. A transit gateway whose default association is disabled leaves a new attachment unassociated.
+_create_vpc_attachment = tgw_attachments.TransitGatewayAttachmentBackend.create_transit_gateway_vpc_attachment
+
+
+def _create_vpc_attachment_as_ec2(self, transit_gateway_id, *args, **kwargs):
+    attachment = _create_vpc_attachment(self, transit_gateway_id, *args, **kwargs)
+    gateway = self.transit_gateways[transit_gateway_id]
+    if gateway.options.get("DefaultRouteTableAssociation") == "disable" and attachment.transit_gateway_route_table:
+        self.unset_route_table_association(attachment.transit_gateway_route_table.id, attachment.id)
+        attachment.transit_gateway_route_table = None
+    return attachment
+
+
+# 9b. The association moto reports is the route table the attachment was last associated with.
+_set_association = tgw_attachments.TransitGatewayAttachmentBackend.set_attachment_association
+_unset_association = tgw_attachments.TransitGatewayAttachmentBackend.unset_attachment_association
+
+
+def _set_association_reported(self, transit_gateway_attachment_id, transit_gateway_route_table_id):
+    _set_association(self, transit_gateway_attachment_id, transit_gateway_route_table_id)
+    self.transit_gateway_attachments[transit_gateway_attachment_id].transit_gateway_route_table = (
+        self.transit_gateways_route_tables[transit_gateway_route_table_id])
+
+
+def _unset_association_reported(self, tgw_attach_id):
+    _unset_association(self, tgw_attach_id)
+    self.transit_gateway_attachments[tgw_attach_id].transit_gateway_route_table = None
+
+
+# 9c. Routes with their attachment, and the routes propagations add.
+_search_routes = tgw_route_tables.TransitGatewayRouteTableBackend.search_transit_gateway_routes
+_ROUTE_FILTERS = (("type", "type"), ("state", "state"), ("route-search.exact-match", "destinationCidrBlock"))
+
+
+def _search_routes_as_ec2(self, transit_gateway_route_table_id, filters, max_results=None):
+    routes = [dict(route) for route in _search_routes(self, transit_gateway_route_table_id, filters)]
+    for route in routes:
+        attachment = route.get("transitGatewayAttachments")
+        if isinstance(attachment, dict):
+            route["transitGatewayAttachments"] = [attachment]
+    table = self.transit_gateways_route_tables.get(transit_gateway_route_table_id)
+    static = set(table.routes) if table else set()
+    for propagation in (table.route_table_propagation if table else []):
+        if propagation.resourceType != "vpc" or propagation.state != "enabled":
+            continue
+        try:
+            vpc = self.get_vpc(propagation.resourceId)
+        except Exception:  # noqa: BLE001 (the VPC is gone: nothing propagates)
+            continue
+        for association in vpc.get_cidr_block_association_set(ipv6=False):
+            cidr = association["cidr_block"]
+            route = {
+                "destinationCidrBlock": cidr, "prefixListId": None, "state": "active", "type": "propagated",
+                "transitGatewayAttachments": [{
+                    "resourceId": propagation.resourceId, "resourceType": "vpc",
+                    "transitGatewayAttachmentId": propagation.transitGatewayAttachmentId,
+                }],
+            }
+            wanted = all(not (filters or {}).get(name) or route[key] in filters[name] for name, key in _ROUTE_FILTERS)
+            if cidr not in static and wanted:
+                routes.append(route)
+    return routes[: int(max_results)] if max_results else routes
+
+
+# 10. The region from the URL's host, not its path or query.
+_region_from_url = BaseResponse.get_region_from_url
+
+
+def _region_from_host(self, request, full_url):
+    parts = urllib.parse.urlsplit(full_url)
+    return _region_from_url(self, request, f"{parts.scheme}://{parts.netloc}/")
+
+
+# 11. The `vpc-endpoint-id` filter of DescribeVpcEndpoints.
+_endpoint_filter = ec2_vpcs.VPCEndPoint.get_filter_value
+
+
+def _endpoint_filter_by_id(self, filter_name, method_name=None):
+    if filter_name == "vpc-endpoint-id":
+        return self.id
+    return _endpoint_filter(self, filter_name, method_name)
+
+
 def _address_from_subnet(*_args, **_kwargs):
     return None  # NetworkInterface then draws the address from its subnet's block
 
@@ -320,6 +435,13 @@ if DEFAULT_ACCOUNT:
     sts_models.STSBackend.assume_role = _assume_role_recorded
     BaseResponse.get_current_account = _current_account
 
+BaseResponse.get_region_from_url = _region_from_host
+ec2_vpcs.VPCEndPoint.get_filter_value = _endpoint_filter_by_id
+route53_models.create_route53_zone_id = _zone_id_like_aws
+tgw_attachments.TransitGatewayAttachmentBackend.create_transit_gateway_vpc_attachment = _create_vpc_attachment_as_ec2
+tgw_attachments.TransitGatewayAttachmentBackend.set_attachment_association = _set_association_reported
+tgw_attachments.TransitGatewayAttachmentBackend.unset_attachment_association = _unset_association_reported
+tgw_route_tables.TransitGatewayRouteTableBackend.search_transit_gateway_routes = _search_routes_as_ec2
 ec2_vpcs.random_private_ip = _address_from_subnet
 ecs_models.random_private_ip = _address_from_subnet
 ecs_models.Container.__init__ = _container_init_with_string_sizes

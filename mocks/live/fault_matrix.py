@@ -33,6 +33,17 @@ TARGET_CALLS = {
 }
 
 
+# aws-proxy names a REST call by its method and path (Route 53 is REST-XML): the pattern that
+# matches each such action of the policy. Zone ids are uppercase, so GetHostedZone's pattern
+# (ending in one) leaves out ListResourceRecordSets' `/rrset`.
+REST_PATTERNS = {
+    "route53:ListHostedZonesByVPC": "route53:GET /2013-04-01/hostedzonesbyvpc",
+    "route53:ListHostedZonesByName": "route53:GET /2013-04-01/hostedzonesbyname",
+    "route53:GetHostedZone": "route53:GET /2013-04-01/hostedzone/Z*[A-Z0-9]",
+    "route53:ListResourceRecordSets": "route53:GET /2013-04-01/hostedzone/Z*/rrset",
+}
+
+
 def binary():
     configured = os.environ.get("ECR_PATHCHECK_BIN")
     if configured:
@@ -57,7 +68,7 @@ def run_once(proxy, moto_port, latency, args, env, fail=None):
     command = [proxy, "serve", "--listen", f"127.0.0.1:{port}", "--target", f"http://127.0.0.1:{moto_port}",
                "--latency-ms", str(latency), "--log", log]
     if fail:
-        command += ["--fail-only", fail[0], "--fail-rate", "1", "--fail-kind", fail[1]]
+        command += ["--fail-only", REST_PATTERNS.get(fail[0], fail[0]), "--fail-rate", "1", "--fail-kind", fail[1]]
     server = start(command)
     wait_listening(port)
     started = time.monotonic()

@@ -44,7 +44,8 @@ def mapped_prefix(value):
 
 def clients(endpoint, region):
     kw = dict(endpoint_url=endpoint, region_name=region, aws_access_key_id="testing", aws_secret_access_key="testing")
-    return {name: boto3.client(name, **kw) for name in ("ec2", "ecs", "ecr", "iam", "kms", "secretsmanager", "ssm")}
+    names = ("ec2", "ecs", "ecr", "iam", "kms", "secretsmanager", "ssm", "route53", "route53resolver")
+    return {name: boto3.client(name, **kw) for name in names}
 
 
 def moto_api(endpoint, path, body):
@@ -119,6 +120,9 @@ def seed_network(ec2, snap):
             ec2.authorize_security_group_ingress(GroupId=ids[group["id"]], IpPermissions=permissions(group["ingress"]))
         if group.get("egress"):
             ec2.authorize_security_group_egress(GroupId=ids[group["id"]], IpPermissions=permissions(group["egress"]))
+    seed_instances(ec2, snap)
+    seed_transit_gateways(ec2, snap)
+    seed_peering(ec2, snap)
     for table in snap.get("route_tables", []):
         vpc = mapped(table["vpc_id"])
         if table.get("main"):
@@ -139,8 +143,8 @@ def seed_network(ec2, snap):
             else:
                 args["DestinationCidrBlock"] = route["destination"]
             if target.startswith("tgw-") and target not in ids:
-                ids[target] = ec2.create_transit_gateway()["TransitGateway"]["TransitGatewayId"]
-            key = {"igw": "GatewayId", "nat": "NatGatewayId", "tgw": "TransitGatewayId", "pcx": "VpcPeeringConnectionId", "eni": "NetworkInterfaceId"}[target.split("-")[0]]
+                ids[target] = create_transit_gateway(ec2)
+            key = {"igw": "GatewayId", "nat": "NatGatewayId", "tgw": "TransitGatewayId", "pcx": "VpcPeeringConnectionId", "eni": "NetworkInterfaceId", "i": "InstanceId"}[target.split("-")[0]]
             args[key] = mapped(target)
             ec2.create_route(**args)
     for acl in snap.get("network_acls", []):
@@ -176,7 +180,129 @@ def seed_network(ec2, snap):
                 SecurityGroupIds=[mapped(g) for g in endpoint.get("security_group_ids", [])],
                 PrivateDnsEnabled=endpoint.get("private_dns_enabled", False),
             )
-        ids[endpoint["id"]] = ec2.create_vpc_endpoint(**args)["VpcEndpoint"]["VpcEndpointId"]
+        created = ec2.create_vpc_endpoint(**args)["VpcEndpoint"]
+        ids[endpoint["id"]] = created["VpcEndpointId"]
+        # The endpoint's DNS names are the service's own: alias records name moto's.
+        for name, entry in zip(endpoint.get("dns_names", []), created.get("DnsEntries", [])):
+            ids[name] = entry["DnsName"].rstrip(".").lower()
+            dns_zones[name] = entry.get("HostedZoneId")
+
+
+# The DNS hosted zone of each endpoint DNS name (what an alias record to it names), by the
+# snapshot's name.
+dns_zones = {}
+
+
+def create_transit_gateway(ec2):
+    """A transit gateway that associates and propagates nothing by itself: the snapshot says where
+    each attachment is associated and what it propagates."""
+    options = {"DefaultRouteTableAssociation": "disable", "DefaultRouteTablePropagation": "disable"}
+    return ec2.create_transit_gateway(Options=options)["TransitGateway"]["TransitGatewayId"]
+
+
+def seed_instances(ec2, snap):
+    """Instances routes point at (NAT instances): subnet, public address, source/destination check."""
+    for instance in snap.get("ec2_instances", []):
+        interface = {"DeviceIndex": 0, "SubnetId": mapped(instance["subnet_id"]),
+                     "AssociatePublicIpAddress": instance.get("public_ip") is not None}
+        launched = ec2.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1, InstanceType="t3.micro",
+                                     NetworkInterfaces=[interface])["Instances"][0]
+        ids[instance["id"]] = launched["InstanceId"]
+        for known, created in zip(instance.get("network_interface_ids", []), launched.get("NetworkInterfaces", [])):
+            ids[known] = created["NetworkInterfaceId"]
+        ec2.modify_instance_attribute(InstanceId=launched["InstanceId"], SourceDestCheck={"Value": instance["source_dest_check"]})
+        if instance.get("state") == "stopped":
+            ec2.stop_instances(InstanceIds=[launched["InstanceId"]])
+
+
+def seed_transit_gateways(ec2, snap):
+    """Transit gateways, their VPC attachments (subnets, associated route table) and route tables
+    (static and blackhole routes, and propagations for the propagated ones)."""
+    attachments = snap.get("transit_gateway_attachments", [])
+    tables = snap.get("transit_gateway_route_tables", [])
+    for gateway in sorted({a["transit_gateway_id"] for a in attachments} | {t["transit_gateway_id"] for t in tables}):
+        if gateway not in ids:
+            ids[gateway] = create_transit_gateway(ec2)
+    for attachment in attachments:
+        if attachment["resource_type"] != "vpc":
+            print(f"seed.py: {attachment['id']} ({attachment['resource_type']}) not created: VPC attachments only", file=sys.stderr)
+            continue
+        created = ec2.create_transit_gateway_vpc_attachment(
+            TransitGatewayId=mapped(attachment["transit_gateway_id"]), VpcId=mapped(attachment["resource_id"]),
+            SubnetIds=[mapped(subnet) for subnet in attachment.get("subnet_ids", [])])
+        ids[attachment["id"]] = created["TransitGatewayVpcAttachment"]["TransitGatewayAttachmentId"]
+    for table in tables:
+        created = ec2.create_transit_gateway_route_table(TransitGatewayId=mapped(table["transit_gateway_id"]))
+        ids[table["id"]] = created["TransitGatewayRouteTable"]["TransitGatewayRouteTableId"]
+    for attachment in attachments:
+        if attachment.get("association_route_table_id") and attachment["id"] in ids:
+            ec2.associate_transit_gateway_route_table(TransitGatewayRouteTableId=mapped(attachment["association_route_table_id"]),
+                                                      TransitGatewayAttachmentId=ids[attachment["id"]])
+    vpc_cidrs = {vpc["id"]: vpc["cidr_blocks"] for vpc in snap["vpcs"]}
+    attached = {a["id"]: a["resource_id"] for a in attachments}
+    for table in tables:
+        for route in table.get("routes", []):
+            targets = route.get("attachment_ids", [])
+            blackhole = route.get("state") == "blackhole" or not targets
+            # A propagated route is the attachment's VPC CIDR, which a propagation adds (emulator.py 9c).
+            if (route.get("route_type") == "propagated" and not blackhole and len(targets) == 1
+                    and route["destination"] in vpc_cidrs.get(attached.get(targets[0]), [])):
+                ec2.enable_transit_gateway_route_table_propagation(TransitGatewayRouteTableId=ids[table["id"]],
+                                                                   TransitGatewayAttachmentId=ids[targets[0]])
+                continue
+            args = {"TransitGatewayRouteTableId": ids[table["id"]], "DestinationCidrBlock": route["destination"]}
+            if blackhole:
+                args["Blackhole"] = True
+            else:
+                args["TransitGatewayAttachmentId"] = mapped(targets[0])
+            ec2.create_transit_gateway_route(**args)
+
+
+def seed_peering(ec2, snap):
+    """VPC peering connections (same account and region), accepted or rejected as their status says."""
+    for peering in snap.get("vpc_peering_connections", []):
+        created = ec2.create_vpc_peering_connection(VpcId=mapped(peering["requester_vpc_id"]), PeerVpcId=mapped(peering["accepter_vpc_id"]))
+        connection = created["VpcPeeringConnection"]["VpcPeeringConnectionId"]
+        ids[peering["id"]] = connection
+        if peering["status"] == "active":
+            ec2.accept_vpc_peering_connection(VpcPeeringConnectionId=connection)
+        elif peering["status"] == "rejected":
+            ec2.reject_vpc_peering_connection(VpcPeeringConnectionId=connection)
+
+
+def seed_dns(route53, resolver, snap):
+    """Private hosted zones (VPC associations, A/AAAA/CNAME records, aliases to endpoints' DNS
+    names) and Resolver rules with their VPC associations."""
+    region = snap["region"]
+    for zone in snap.get("hosted_zones", []):
+        args = dict(Name=zone["name"], CallerReference=f"seed-{zone['id']}")
+        vpcs = [mapped(vpc) for vpc in zone.get("vpc_ids", [])]
+        if zone.get("private"):
+            args.update(HostedZoneConfig={"PrivateZone": True}, VPC={"VPCRegion": region, "VPCId": vpcs[0]})
+        created = route53.create_hosted_zone(**args)["HostedZone"]["Id"].rsplit("/", 1)[-1]
+        ids[zone["id"]] = created
+        for vpc in vpcs[1:] if zone.get("private") else []:
+            route53.associate_vpc_with_hosted_zone(HostedZoneId=created, VPC={"VPCRegion": region, "VPCId": vpc})
+        changes = []
+        for record in zone.get("records", []):
+            record_set = {"Name": record["name"], "Type": record["type"]}
+            if record.get("alias_target"):
+                record_set["AliasTarget"] = {"HostedZoneId": dns_zones.get(record["alias_target"]) or "Z7HUB22UULQXV",
+                                             "DNSName": mapped(record["alias_target"]), "EvaluateTargetHealth": False}
+            else:
+                record_set.update(TTL=60, ResourceRecords=[{"Value": value} for value in record.get("values", [])])
+            changes.append({"Action": "CREATE", "ResourceRecordSet": record_set})
+        if changes:
+            route53.change_resource_record_sets(HostedZoneId=created, ChangeBatch={"Changes": changes})
+    for rule in snap.get("resolver_rules", []):
+        args = dict(CreatorRequestId=f"seed-{rule['id']}", RuleType=rule["rule_type"], DomainName=rule["domain_name"])
+        if rule.get("target_ips"):
+            args["TargetIps"] = [dict(zip(("Ip", "Port"), (ip.split(":")[0], int(ip.split(":")[1]) if ":" in ip else 53)))
+                                 for ip in rule["target_ips"]]
+        created = resolver.create_resolver_rule(**args)["ResolverRule"]["Id"]
+        ids[rule["id"]] = created
+        for vpc in rule.get("vpc_ids", []):
+            resolver.associate_resolver_rule(ResolverRuleId=created, VPCId=mapped(vpc))
 
 
 def seed_identity(iam, snap):
@@ -456,6 +582,7 @@ def main():
     snap = json.load(open(path))
     aws = clients(endpoint, snap["region"])
     seed_network(aws["ec2"], snap)
+    seed_dns(aws["route53"], aws["route53resolver"], snap)
     seed_keys(aws["kms"], snap)
     seed_secrets(aws["secretsmanager"], aws["ssm"], snap)
     seed_identity(aws["iam"], snap)

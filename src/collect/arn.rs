@@ -280,7 +280,7 @@ mod tests {
             "us-east-123",
             "us--1",
             "us-east-1 ",
-            "us-a-b-c-1",
+            "us-a-b-c-d-1",
             "us-east-1\u{1b}",
         ] {
             assert!(!is_region(region), "{region}");

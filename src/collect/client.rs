@@ -35,6 +35,9 @@ pub struct Clients {
     pub kms: aws_sdk_kms::Client,
     pub secrets_manager: aws_sdk_secretsmanager::Client,
     pub ssm: aws_sdk_ssm::Client,
+    /// Route 53 (private hosted zones) and Route 53 Resolver (rules), for the names flows dial.
+    pub route53: aws_sdk_route53::Client,
+    pub route53resolver: aws_sdk_route53resolver::Client,
     /// The loaded configuration, for clients of another region.
     pub config: aws_config::SdkConfig,
     /// ECR clients of other accounts' registries, signed with a role of that account, by account.
@@ -218,6 +221,8 @@ pub async fn connect(connection: &Connection) -> anyhow::Result<Clients> {
         kms: client!(aws_sdk_kms),
         secrets_manager: client!(aws_sdk_secretsmanager),
         ssm: client!(aws_sdk_ssm),
+        route53: client!(aws_sdk_route53),
+        route53resolver: client!(aws_sdk_route53resolver),
         region,
         config,
         registry_clients,

@@ -2,15 +2,23 @@
 //! in this module; the engine only ever sees the snapshot.
 //!
 //! Rounds (dependent waves of calls) for one task: the task; its definition, subnets and ENI;
-//! the VPC's tables, groups and endpoints plus the role and repository; rule ids, prefix list
-//! entries, endpoint ENIs and policy metadata; managed policy documents. Within a repository's
-//! reads, an image's manifest is followed by its config blob's URL and GET when the image is
-//! single-architecture (its platform is recorded there), without waiting for the other reads.
+//! the VPC's tables, groups, endpoints and DNS attributes and its Resolver rule associations,
+//! plus the role and repository; rule ids, prefix list entries, endpoint ENIs and policy
+//! metadata; managed policy documents. Within a repository's reads, an image's manifest is
+//! followed by its config blob's URL and GET when the image is single-architecture (its platform
+//! is recorded there), without waiting for the other reads.
+//!
+//! Beyond one VPC (issue 11), only when the targets need it: from the fourth round, the private
+//! hosted zones for the names the VPC's own endpoints do not answer (three rounds), and where
+//! the targets' routes lead (transit gateway attachments, peering connections, instances; then
+//! the transit gateway's routes), with the VPCs reached read like the targets' own (two more
+//! rounds); then the VPCs of endpoints alias records name, when none read so far holds them.
 
 pub mod arn;
 mod blob;
 mod call;
 pub mod client;
+mod dns;
 mod ecs;
 mod identity;
 mod instances;
@@ -108,12 +116,23 @@ async fn collect_with(clients: &Clients, scope: &Scope, calls: &Calls) -> anyhow
         &instance_roles,
         &clients.region,
         &workloads.account_id,
+        !container_instances.is_empty(),
     );
     // Rounds 3 and after: identity, registry and keys from the definitions; the network from
     // the subnets. Neither waits for the other.
+    let network_clients = network::NetworkClients {
+        ec2: &clients.ec2,
+        route53: &clients.route53,
+        resolver: &clients.route53resolver,
+    };
+    let network_scope = network::Scope {
+        account_id: &workloads.account_id,
+        region: &clients.region,
+        dialled: &needs.dialled,
+    };
     let (identity, network) = tokio::try_join!(
         identity_and_registry(clients, calls, &workloads.account_id, &definitions, &needs),
-        network::collect(&clients.ec2, calls, &clients.region, placement),
+        network::collect(&network_clients, calls, &network_scope, placement),
     )?;
     let mut snapshot = assemble(
         clients,
@@ -417,31 +436,42 @@ fn assemble(
     snapshot.vpc_endpoints = network.vpc_endpoints;
     snapshot.nat_gateways = network.nat_gateways;
     snapshot.internet_gateways = network.internet_gateways;
+    snapshot.hosted_zones = network.hosted_zones;
+    snapshot.resolver_rules = network.resolver_rules;
+    snapshot.transit_gateway_attachments = network.transit_gateway_attachments;
+    snapshot.transit_gateway_route_tables = network.transit_gateway_route_tables;
+    snapshot.vpc_peering_connections = network.vpc_peering_connections;
+    snapshot.ec2_instances = network.ec2_instances;
     snapshot
 }
 
-/// What the tasks' flows ask of IAM and of the secret stores, from the engine's own list of
-/// flows, so the collector reads exactly what the engine will evaluate.
+/// What the tasks' flows ask of IAM and of the secret stores, and the names they dial, from the
+/// engine's own list of flows, so the collector reads exactly what the engine will evaluate.
 struct FlowNeeds {
     /// Each execution role's requests, for IAM's policy simulator.
     role_requests: identity::Requests,
     /// Secrets Manager secrets and SSM parameters of this region, as the flows name them.
     secrets: BTreeSet<String>,
     parameters: BTreeSet<String>,
+    /// Every name the flows dial, with the endpoint service that answers it in a VPC.
+    dialled: BTreeSet<network::Dialled>,
 }
 
 /// `instance_roles`: the container instances' roles, which pull for definitions without an
-/// execution role on the EC2 launch type.
+/// execution role on the EC2 launch type. `ec2`: some targets run on EC2 (their agent dials ECS
+/// too).
 fn flow_needs(
     definitions: &[TaskDefinition],
     instance_roles: &BTreeSet<String>,
     region: &str,
     account_id: &str,
+    ec2: bool,
 ) -> FlowNeeds {
     let mut needs = FlowNeeds {
         role_requests: identity::Requests::new(),
         secrets: BTreeSet::new(),
         parameters: BTreeSet::new(),
+        dialled: BTreeSet::new(),
     };
     for definition in definitions {
         let flows = required_flows(definition, region, account_id, LaunchType::Fargate, false);
@@ -457,6 +487,20 @@ fn flow_needs(
                 }
             }
         }
+        let agent_flows = if ec2 {
+            required_flows(definition, region, account_id, LaunchType::Ec2, false)
+        } else {
+            Vec::new()
+        };
+        needs.dialled.extend(
+            flows
+                .iter()
+                .chain(&agent_flows)
+                .map(|flow| network::Dialled {
+                    host: flow.host.clone(),
+                    endpoint_service: flow.endpoint_service(region),
+                }),
+        );
         for flow in flows.into_iter().filter(|flow| flow.region == region) {
             match flow.kind {
                 FlowKind::SecretsManager => needs.secrets.extend(flow.resources),

@@ -253,7 +253,25 @@ async fn a_refused_call_becomes_a_gap_and_the_rest_is_still_read() {
     let placement = network::placement(&client, &calls, &subnet_ids, &BTreeSet::new())
         .await
         .unwrap();
-    let network = network::collect(&client, &calls, "us-east-1", placement)
+    let no_rules = mock!(aws_sdk_route53resolver::Client::list_resolver_rule_associations)
+        .then_output(|| aws_sdk_route53resolver::operation::list_resolver_rule_associations::ListResolverRuleAssociationsOutput::builder().build());
+    let route53 = mock_client!(
+        aws_sdk_route53,
+        RuleMode::MatchAny,
+        Vec::<&aws_smithy_mocks::Rule>::new()
+    );
+    let resolver = mock_client!(aws_sdk_route53resolver, RuleMode::MatchAny, [&no_rules]);
+    let clients = network::NetworkClients {
+        ec2: &client,
+        route53: &route53,
+        resolver: &resolver,
+    };
+    let scope = network::Scope {
+        account_id: "111122223333",
+        region: "us-east-1",
+        dialled: &BTreeSet::new(),
+    };
+    let network = network::collect(&clients, &calls, &scope, placement)
         .await
         .unwrap();
     assert_eq!(network.vpcs.len(), 1);
@@ -1155,4 +1173,1197 @@ async fn a_config_get_is_retried_after_a_server_error_and_bounded_by_the_deadlin
         .await;
     assert_eq!(pending, None);
     assert_eq!(calls.take_gaps()[0].error_code, "DeadlineExceeded");
+}
+
+/// Landing zones (issue 11): private hosted zones, Resolver rules, a transit gateway to a hub,
+/// peering and a NAT instance, against scripted EC2, Route 53 and Resolver clients that answer
+/// by the request's filters, as the services do.
+mod landing_zone {
+    use std::collections::BTreeSet;
+
+    use aws_sdk_ec2::error::ErrorMetadata;
+    use aws_sdk_ec2::types as ec2;
+    use aws_smithy_mocks::{MockResponse, Rule, RuleMode, mock, mock_client};
+    use ecr_pathcheck_checks::snapshot::{EndpointType, ResolverRuleType, RouteState};
+
+    use super::calls;
+    use crate::collect::call::Calls;
+    use crate::collect::network::{self, Dialled, Network, NetworkClients, Placement, Scope};
+
+    const ACCOUNT: &str = "111122223333";
+    const REGION: &str = "us-east-1";
+
+    fn denied(code: &str) -> ErrorMetadata {
+        ErrorMetadata::builder()
+            .code(code)
+            .message("You are not authorized to perform this operation.")
+            .build()
+    }
+
+    /// Every value of the filters named `name`.
+    fn values(filters: &[ec2::Filter], name: &str) -> Vec<String> {
+        filters
+            .iter()
+            .filter(|filter| filter.name() == Some(name))
+            .flat_map(|filter| filter.values().iter().cloned())
+            .collect()
+    }
+
+    /// A rule answering `$output` (computed from the request), or refusing with `$code` when
+    /// `$refuse` names `$api`.
+    macro_rules! answer {
+        ($refuse:expr, $api:literal, $code:literal, $op:expr, $error:ty, |$request:ident| $output:expr) => {{
+            let refused = $refuse == Some($api);
+            mock!($op).then_compute_response(move |$request| {
+                if refused {
+                    MockResponse::Error(<$error>::generic(denied($code)))
+                } else {
+                    MockResponse::Output($output)
+                }
+            })
+        }};
+    }
+
+    /// A spoke VPC routed to a hub over a transit gateway, to a peer over peering, and to a NAT
+    /// instance (by instance and by interface); or, `landing_zone` off, the spoke alone with its
+    /// own endpoints for every name (the single-VPC account).
+    #[derive(Clone, Copy)]
+    struct World {
+        landing_zone: bool,
+        refuse: Option<&'static str>,
+    }
+
+    fn vpc_of(id: &str) -> &'static str {
+        match id {
+            id if id.contains("hub") => "vpc-hub",
+            id if id.contains("peer") => "vpc-peer",
+            _ => "vpc-spoke",
+        }
+    }
+
+    fn subnets(world: World) -> Vec<ec2::Subnet> {
+        let subnet = |id: &str, cidr: &str| {
+            ec2::Subnet::builder()
+                .subnet_id(id)
+                .vpc_id(vpc_of(id))
+                .availability_zone("us-east-1a")
+                .cidr_block(cidr)
+                .build()
+        };
+        let mut all = vec![
+            subnet("subnet-app", "10.0.1.0/24"),
+            subnet("subnet-nat", "10.0.9.0/24"),
+        ];
+        if world.landing_zone {
+            all.push(subnet("subnet-hub", "10.1.1.0/24"));
+            all.push(subnet("subnet-peer", "10.2.1.0/24"));
+        }
+        all
+    }
+
+    fn route(destination: &str, target: &str) -> ec2::Route {
+        let builder = ec2::Route::builder()
+            .destination_cidr_block(destination)
+            .state(ec2::RouteState::Active);
+        match target.split_once('-').map(|(kind, _)| kind) {
+            Some("tgw") => builder.transit_gateway_id(target),
+            Some("pcx") => builder.vpc_peering_connection_id(target),
+            Some("eni") => builder.network_interface_id(target),
+            Some("i") => builder.instance_id(target),
+            Some("vpce") => builder.gateway_id(target),
+            _ => builder.gateway_id(target),
+        }
+        .build()
+    }
+
+    fn route_tables(world: World) -> Vec<ec2::RouteTable> {
+        let table = |id: &str, vpc: &str, subnet: Option<&str>, routes: Vec<ec2::Route>| {
+            ec2::RouteTable::builder()
+                .route_table_id(id)
+                .vpc_id(vpc)
+                .associations(match subnet {
+                    Some(subnet) => ec2::RouteTableAssociation::builder()
+                        .subnet_id(subnet)
+                        .build(),
+                    None => ec2::RouteTableAssociation::builder().main(true).build(),
+                })
+                .set_routes(Some(routes))
+                .build()
+        };
+        if !world.landing_zone {
+            return vec![table(
+                "rtb-app",
+                "vpc-spoke",
+                Some("subnet-app"),
+                vec![route("10.0.0.0/16", "local")],
+            )];
+        }
+        vec![
+            table(
+                "rtb-app",
+                "vpc-spoke",
+                Some("subnet-app"),
+                vec![
+                    route("10.0.0.0/16", "local"),
+                    route("0.0.0.0/0", "tgw-1"),
+                    route("10.2.0.0/16", "pcx-1"),
+                    route("10.3.0.0/16", "eni-nat"),
+                    route("10.4.0.0/16", "i-nat"),
+                ],
+            ),
+            table(
+                "rtb-hub",
+                "vpc-hub",
+                None,
+                vec![route("10.1.0.0/16", "local"), route("10.0.0.0/16", "tgw-1")],
+            ),
+            table(
+                "rtb-peer",
+                "vpc-peer",
+                None,
+                vec![route("10.2.0.0/16", "local"), route("10.0.0.0/16", "pcx-1")],
+            ),
+        ]
+    }
+
+    fn endpoints(world: World) -> Vec<ec2::VpcEndpoint> {
+        let endpoint = |id: &str, service: &str, kind: ec2::VpcEndpointType, dns: bool| {
+            ec2::VpcEndpoint::builder()
+                .vpc_endpoint_id(id)
+                .vpc_id(vpc_of(id))
+                .service_name(format!("com.amazonaws.{REGION}.{service}"))
+                .vpc_endpoint_type(kind)
+                .state(ec2::State::Available)
+                .private_dns_enabled(dns)
+        };
+        if !world.landing_zone {
+            return ["ecr.api", "ecr.dkr"]
+                .iter()
+                .map(|service| {
+                    endpoint(
+                        &format!("vpce-{}", service.replace('.', "")),
+                        service,
+                        ec2::VpcEndpointType::Interface,
+                        true,
+                    )
+                    .build()
+                })
+                .chain([endpoint("vpce-s3", "s3", ec2::VpcEndpointType::Gateway, false).build()])
+                .collect();
+        }
+        vec![
+            endpoint(
+                "vpce-hubapi",
+                "ecr.api",
+                ec2::VpcEndpointType::Interface,
+                false,
+            )
+            .subnet_ids("subnet-hub")
+            .network_interface_ids("eni-hubapi")
+            .groups(
+                ec2::SecurityGroupIdentifier::builder()
+                    .group_id("sg-hub")
+                    .build(),
+            )
+            .dns_entries(
+                ec2::DnsEntry::builder()
+                    .dns_name("vpce-hubapi-abc.api.ecr.us-east-1.vpce.amazonaws.com")
+                    .build(),
+            )
+            .build(),
+        ]
+    }
+
+    fn interfaces() -> Vec<ec2::NetworkInterface> {
+        vec![
+            ec2::NetworkInterface::builder()
+                .network_interface_id("eni-hubapi")
+                .subnet_id("subnet-hub")
+                .availability_zone("us-east-1a")
+                .private_ip_address("10.1.1.10")
+                .build(),
+            ec2::NetworkInterface::builder()
+                .network_interface_id("eni-nat")
+                .subnet_id("subnet-nat")
+                .availability_zone("us-east-1a")
+                .private_ip_address("10.0.9.10")
+                .attachment(
+                    ec2::NetworkInterfaceAttachment::builder()
+                        .instance_id("i-nat")
+                        .build(),
+                )
+                .build(),
+        ]
+    }
+
+    fn attachment(id: &str, vpc: &str, owner: &str, table: &str) -> ec2::TransitGatewayAttachment {
+        ec2::TransitGatewayAttachment::builder()
+            .transit_gateway_attachment_id(id)
+            .transit_gateway_id("tgw-1")
+            .resource_type(ec2::TransitGatewayAttachmentResourceType::Vpc)
+            .resource_id(vpc)
+            .resource_owner_id(owner)
+            .state(ec2::TransitGatewayAttachmentState::Available)
+            .association(
+                ec2::TransitGatewayAttachmentAssociation::builder()
+                    .transit_gateway_route_table_id(table)
+                    .state(ec2::TransitGatewayAssociationState::Associated)
+                    .build(),
+            )
+            .build()
+    }
+
+    fn tgw_routes(table: &str) -> Vec<ec2::TransitGatewayRoute> {
+        let route = |destination: &str, to: Option<&str>, kind: ec2::TransitGatewayRouteType| {
+            let builder = ec2::TransitGatewayRoute::builder()
+                .destination_cidr_block(destination)
+                .r#type(kind);
+            match to {
+                Some(attachment) => builder
+                    .state(ec2::TransitGatewayRouteState::Active)
+                    .transit_gateway_attachments(
+                        ec2::TransitGatewayRouteAttachment::builder()
+                            .transit_gateway_attachment_id(attachment)
+                            .build(),
+                    ),
+                None => builder.state(ec2::TransitGatewayRouteState::Blackhole),
+            }
+            .build()
+        };
+        match table {
+            "tgw-rtb-spoke" => vec![
+                route(
+                    "10.1.0.0/16",
+                    Some("tgw-attach-hub"),
+                    ec2::TransitGatewayRouteType::Propagated,
+                ),
+                route(
+                    "10.5.0.0/16",
+                    Some("tgw-attach-other"),
+                    ec2::TransitGatewayRouteType::Static,
+                ),
+                route("10.9.0.0/16", None, ec2::TransitGatewayRouteType::Static),
+            ],
+            "tgw-rtb-hub" => vec![route(
+                "10.0.0.0/16",
+                Some("tgw-attach-spoke"),
+                ec2::TransitGatewayRouteType::Propagated,
+            )],
+            _ => Vec::new(),
+        }
+    }
+
+    fn ec2_rules(world: World) -> Vec<Rule> {
+        use aws_sdk_ec2::operation::*;
+        let refuse = world.refuse;
+        let in_vpcs = |filters: &[ec2::Filter], vpc: &str| {
+            let wanted = values(filters, "vpc-id");
+            wanted.iter().any(|id| id == vpc)
+        };
+        vec![
+            answer!(
+                refuse,
+                "ec2:DescribeSubnets",
+                "UnauthorizedOperation",
+                aws_sdk_ec2::Client::describe_subnets,
+                describe_subnets::DescribeSubnetsError,
+                |request| {
+                    let (ids, vpcs) = (
+                        values(request.filters(), "subnet-id"),
+                        values(request.filters(), "vpc-id"),
+                    );
+                    describe_subnets::DescribeSubnetsOutput::builder()
+                        .set_subnets(Some(
+                            subnets(world)
+                                .into_iter()
+                                .filter(|s| {
+                                    ids.iter().any(|id| Some(id.as_str()) == s.subnet_id())
+                                        || vpcs.iter().any(|vpc| Some(vpc.as_str()) == s.vpc_id())
+                                })
+                                .collect(),
+                        ))
+                        .build()
+                }
+            ),
+            answer!(
+                refuse,
+                "ec2:DescribeNetworkInterfaces",
+                "UnauthorizedOperation",
+                aws_sdk_ec2::Client::describe_network_interfaces,
+                describe_network_interfaces::DescribeNetworkInterfacesError,
+                |request| {
+                    let ids = values(request.filters(), "network-interface-id");
+                    describe_network_interfaces::DescribeNetworkInterfacesOutput::builder()
+                        .set_network_interfaces(Some(
+                            interfaces()
+                                .into_iter()
+                                .filter(|i| {
+                                    ids.iter()
+                                        .any(|id| Some(id.as_str()) == i.network_interface_id())
+                                })
+                                .collect(),
+                        ))
+                        .build()
+                }
+            ),
+            answer!(
+                refuse,
+                "ec2:DescribeVpcs",
+                "UnauthorizedOperation",
+                aws_sdk_ec2::Client::describe_vpcs,
+                describe_vpcs::DescribeVpcsError,
+                |request| {
+                    let ids = values(request.filters(), "vpc-id");
+                    describe_vpcs::DescribeVpcsOutput::builder()
+                        .set_vpcs(Some(
+                            ids.iter()
+                                .map(|id| {
+                                    let cidr = match id.as_str() {
+                                        "vpc-hub" => "10.1.0.0/16",
+                                        "vpc-peer" => "10.2.0.0/16",
+                                        _ => "10.0.0.0/16",
+                                    };
+                                    ec2::Vpc::builder().vpc_id(id).cidr_block(cidr).build()
+                                })
+                                .collect(),
+                        ))
+                        .build()
+                }
+            ),
+            answer!(
+                refuse,
+                "ec2:DescribeVpcAttribute",
+                "UnauthorizedOperation",
+                aws_sdk_ec2::Client::describe_vpc_attribute,
+                describe_vpc_attribute::DescribeVpcAttributeError,
+                |_request| {
+                    describe_vpc_attribute::DescribeVpcAttributeOutput::builder().build()
+                }
+            ),
+            answer!(
+                refuse,
+                "ec2:DescribeRouteTables",
+                "UnauthorizedOperation",
+                aws_sdk_ec2::Client::describe_route_tables,
+                describe_route_tables::DescribeRouteTablesError,
+                |request| {
+                    describe_route_tables::DescribeRouteTablesOutput::builder()
+                        .set_route_tables(Some(
+                            route_tables(world)
+                                .into_iter()
+                                .filter(|t| {
+                                    in_vpcs(request.filters(), t.vpc_id().unwrap_or_default())
+                                })
+                                .collect(),
+                        ))
+                        .build()
+                }
+            ),
+            answer!(
+                refuse,
+                "ec2:DescribeNetworkAcls",
+                "UnauthorizedOperation",
+                aws_sdk_ec2::Client::describe_network_acls,
+                describe_network_acls::DescribeNetworkAclsError,
+                |request| {
+                    describe_network_acls::DescribeNetworkAclsOutput::builder()
+                        .set_network_acls(Some(
+                            values(request.filters(), "vpc-id")
+                                .iter()
+                                .map(|vpc| {
+                                    ec2::NetworkAcl::builder()
+                                        .network_acl_id(vpc.replace("vpc-", "acl-"))
+                                        .vpc_id(vpc)
+                                        .is_default(true)
+                                        .build()
+                                })
+                                .collect(),
+                        ))
+                        .build()
+                }
+            ),
+            answer!(
+                refuse,
+                "ec2:DescribeSecurityGroups",
+                "UnauthorizedOperation",
+                aws_sdk_ec2::Client::describe_security_groups,
+                describe_security_groups::DescribeSecurityGroupsError,
+                |request| {
+                    describe_security_groups::DescribeSecurityGroupsOutput::builder()
+                        .set_security_groups(Some(
+                            values(request.filters(), "vpc-id")
+                                .iter()
+                                .map(|vpc| {
+                                    ec2::SecurityGroup::builder()
+                                        .group_id(vpc.replace("vpc-", "sg-"))
+                                        .group_name("endpoints")
+                                        .vpc_id(vpc)
+                                        .build()
+                                })
+                                .collect(),
+                        ))
+                        .build()
+                }
+            ),
+            answer!(
+                refuse,
+                "ec2:DescribeSecurityGroupRules",
+                "UnauthorizedOperation",
+                aws_sdk_ec2::Client::describe_security_group_rules,
+                describe_security_group_rules::DescribeSecurityGroupRulesError,
+                |request| {
+                    describe_security_group_rules::DescribeSecurityGroupRulesOutput::builder()
+                        .set_security_group_rules(Some(
+                            values(request.filters(), "group-id")
+                                .iter()
+                                .filter(|group| *group == "sg-hub")
+                                .map(|group| {
+                                    ec2::SecurityGroupRule::builder()
+                                        .security_group_rule_id("sgr-hub-spokes")
+                                        .group_id(group)
+                                        .is_egress(false)
+                                        .ip_protocol("tcp")
+                                        .from_port(443)
+                                        .to_port(443)
+                                        .cidr_ipv4("10.0.0.0/8")
+                                        .build()
+                                })
+                                .collect(),
+                        ))
+                        .build()
+                }
+            ),
+            answer!(
+                refuse,
+                "ec2:DescribeVpcEndpoints",
+                "UnauthorizedOperation",
+                aws_sdk_ec2::Client::describe_vpc_endpoints,
+                describe_vpc_endpoints::DescribeVpcEndpointsError,
+                |request| {
+                    let (vpcs, ids) = (
+                        values(request.filters(), "vpc-id"),
+                        values(request.filters(), "vpc-endpoint-id"),
+                    );
+                    describe_vpc_endpoints::DescribeVpcEndpointsOutput::builder()
+                        .set_vpc_endpoints(Some(
+                            endpoints(world)
+                                .into_iter()
+                                .filter(|e| {
+                                    vpcs.iter().any(|vpc| Some(vpc.as_str()) == e.vpc_id())
+                                        || ids
+                                            .iter()
+                                            .any(|id| Some(id.as_str()) == e.vpc_endpoint_id())
+                                })
+                                .collect(),
+                        ))
+                        .build()
+                }
+            ),
+            answer!(
+                refuse,
+                "ec2:DescribeNatGateways",
+                "UnauthorizedOperation",
+                aws_sdk_ec2::Client::describe_nat_gateways,
+                describe_nat_gateways::DescribeNatGatewaysError,
+                |_request| describe_nat_gateways::DescribeNatGatewaysOutput::builder().build()
+            ),
+            answer!(
+                refuse,
+                "ec2:DescribeInternetGateways",
+                "UnauthorizedOperation",
+                aws_sdk_ec2::Client::describe_internet_gateways,
+                describe_internet_gateways::DescribeInternetGatewaysError,
+                |_request| {
+                    describe_internet_gateways::DescribeInternetGatewaysOutput::builder().build()
+                }
+            ),
+            answer!(
+                refuse,
+                "ec2:DescribeManagedPrefixLists",
+                "UnauthorizedOperation",
+                aws_sdk_ec2::Client::describe_managed_prefix_lists,
+                describe_managed_prefix_lists::DescribeManagedPrefixListsError,
+                |_request| {
+                    describe_managed_prefix_lists::DescribeManagedPrefixListsOutput::builder()
+                        .build()
+                }
+            ),
+            answer!(
+                refuse,
+                "ec2:DescribeTransitGatewayAttachments",
+                "UnauthorizedOperation",
+                aws_sdk_ec2::Client::describe_transit_gateway_attachments,
+                describe_transit_gateway_attachments::DescribeTransitGatewayAttachmentsError,
+                |request| {
+                    assert_eq!(values(request.filters(), "transit-gateway-id"), ["tgw-1"]);
+                    describe_transit_gateway_attachments::DescribeTransitGatewayAttachmentsOutput::builder()
+                        .transit_gateway_attachments(attachment("tgw-attach-spoke", "vpc-spoke", ACCOUNT, "tgw-rtb-spoke"))
+                        .transit_gateway_attachments(attachment("tgw-attach-hub", "vpc-hub", ACCOUNT, "tgw-rtb-hub"))
+                        .transit_gateway_attachments(attachment("tgw-attach-other", "vpc-other", "444455556666", "tgw-rtb-hub"))
+                        .transit_gateway_attachments(attachment("tgw-attach-unrouted", "vpc-unrouted", ACCOUNT, "tgw-rtb-hub"))
+                        .build()
+                }
+            ),
+            answer!(
+                refuse,
+                "ec2:DescribeTransitGatewayVpcAttachments",
+                "UnauthorizedOperation",
+                aws_sdk_ec2::Client::describe_transit_gateway_vpc_attachments,
+                describe_transit_gateway_vpc_attachments::DescribeTransitGatewayVpcAttachmentsError,
+                |_request| {
+                    describe_transit_gateway_vpc_attachments::DescribeTransitGatewayVpcAttachmentsOutput::builder()
+                        .transit_gateway_vpc_attachments(ec2::TransitGatewayVpcAttachment::builder()
+                            .transit_gateway_attachment_id("tgw-attach-spoke").subnet_ids("subnet-app").build())
+                        .transit_gateway_vpc_attachments(ec2::TransitGatewayVpcAttachment::builder()
+                            .transit_gateway_attachment_id("tgw-attach-hub").subnet_ids("subnet-hub").build())
+                        .build()
+                }
+            ),
+            answer!(
+                refuse,
+                "ec2:SearchTransitGatewayRoutes",
+                "UnauthorizedOperation",
+                aws_sdk_ec2::Client::search_transit_gateway_routes,
+                search_transit_gateway_routes::SearchTransitGatewayRoutesError,
+                |request| {
+                    assert_eq!(values(request.filters(), "state"), ["active", "blackhole"]);
+                    search_transit_gateway_routes::SearchTransitGatewayRoutesOutput::builder()
+                        .set_routes(Some(tgw_routes(
+                            request.transit_gateway_route_table_id().unwrap_or_default(),
+                        )))
+                        .build()
+                }
+            ),
+            answer!(
+                refuse,
+                "ec2:DescribeVpcPeeringConnections",
+                "UnauthorizedOperation",
+                aws_sdk_ec2::Client::describe_vpc_peering_connections,
+                describe_vpc_peering_connections::DescribeVpcPeeringConnectionsError,
+                |_request| {
+                    let side = |vpc: &str| {
+                        ec2::VpcPeeringConnectionVpcInfo::builder()
+                            .vpc_id(vpc)
+                            .owner_id(ACCOUNT)
+                            .region(REGION)
+                            .build()
+                    };
+                    describe_vpc_peering_connections::DescribeVpcPeeringConnectionsOutput::builder()
+                        .vpc_peering_connections(
+                            ec2::VpcPeeringConnection::builder()
+                                .vpc_peering_connection_id("pcx-1")
+                                .requester_vpc_info(side("vpc-spoke"))
+                                .accepter_vpc_info(side("vpc-peer"))
+                                .status(
+                                    ec2::VpcPeeringConnectionStateReason::builder()
+                                        .code(ec2::VpcPeeringConnectionStateReasonCode::Active)
+                                        .build(),
+                                )
+                                .build(),
+                        )
+                        .build()
+                }
+            ),
+            answer!(
+                refuse,
+                "ec2:DescribeInstances",
+                "UnauthorizedOperation",
+                aws_sdk_ec2::Client::describe_instances,
+                describe_instances::DescribeInstancesError,
+                |request| {
+                    let ids = values(request.filters(), "instance-id");
+                    describe_instances::DescribeInstancesOutput::builder()
+                        .reservations(
+                            ec2::Reservation::builder()
+                                .set_instances(Some(
+                                    ids.iter()
+                                        .filter(|id| *id == "i-nat")
+                                        .map(|id| {
+                                            ec2::Instance::builder()
+                                                .instance_id(id)
+                                                .subnet_id("subnet-nat")
+                                                .state(
+                                                    ec2::InstanceState::builder()
+                                                        .name(ec2::InstanceStateName::Running)
+                                                        .build(),
+                                                )
+                                                .source_dest_check(false)
+                                                .public_ip_address("3.80.0.10")
+                                                .network_interfaces(
+                                                    ec2::InstanceNetworkInterface::builder()
+                                                        .network_interface_id("eni-nat")
+                                                        .build(),
+                                                )
+                                                .build()
+                                        })
+                                        .collect(),
+                                ))
+                                .build(),
+                        )
+                        .build()
+                }
+            ),
+        ]
+    }
+
+    fn zone_summary(id: &str, name: &str) -> aws_sdk_route53::types::HostedZoneSummary {
+        aws_sdk_route53::types::HostedZoneSummary::builder()
+            .hosted_zone_id(id)
+            .name(name)
+            .build()
+            .unwrap()
+    }
+
+    fn zone(id: &str, name: &str, private: bool) -> aws_sdk_route53::types::HostedZone {
+        aws_sdk_route53::types::HostedZone::builder()
+            .id(format!("/hostedzone/{id}"))
+            .name(name)
+            .caller_reference("ref")
+            .config(
+                aws_sdk_route53::types::HostedZoneConfig::builder()
+                    .private_zone(private)
+                    .build(),
+            )
+            .build()
+            .unwrap()
+    }
+
+    fn record(
+        name: &str,
+        kind: aws_sdk_route53::types::RrType,
+    ) -> aws_sdk_route53::types::builders::ResourceRecordSetBuilder {
+        aws_sdk_route53::types::ResourceRecordSet::builder()
+            .name(name)
+            .r#type(kind)
+    }
+
+    fn route53_rules(world: World) -> Vec<Rule> {
+        use aws_sdk_route53::operation::*;
+        use aws_sdk_route53::types::{AliasTarget, ResourceRecord, RrType, Vpc as ZoneVpc};
+        let refuse = world.refuse;
+        vec![
+            answer!(
+                refuse,
+                "route53:ListHostedZonesByVPC",
+                "AccessDenied",
+                aws_sdk_route53::Client::list_hosted_zones_by_vpc,
+                list_hosted_zones_by_vpc::ListHostedZonesByVPCError,
+                |request| {
+                    assert_eq!(
+                        request.vpc_region().map(|region| region.as_str()),
+                        Some(REGION)
+                    );
+                    let zones = match request.vpc_id() {
+                        Some("vpc-spoke") => vec![
+                            zone_summary("Z1API", "API.ecr.us-east-1.amazonaws.com."),
+                            zone_summary("Z9CORP", "corp.example.com."),
+                        ],
+                        _ => Vec::new(),
+                    };
+                    list_hosted_zones_by_vpc::ListHostedZonesByVpcOutput::builder()
+                        .set_hosted_zone_summaries(Some(zones))
+                        .max_items(100)
+                        .build()
+                        .unwrap()
+                }
+            ),
+            answer!(
+                refuse,
+                "route53:ListHostedZonesByName",
+                "AccessDenied",
+                aws_sdk_route53::Client::list_hosted_zones_by_name,
+                list_hosted_zones_by_name::ListHostedZonesByNameError,
+                |request| {
+                    // As Route 53 does: every zone of the account from the name on, in order.
+                    let zones = match request.dns_name() {
+                        Some("dkr.ecr.us-east-1.amazonaws.com") => vec![
+                            zone("Z2DKR", "dkr.ecr.us-east-1.amazonaws.com.", true),
+                            zone("Z3PUBLIC", "dkr.ecr.us-east-1.amazonaws.com.", false),
+                            zone("Z8LATER", "logs.us-east-1.amazonaws.com.", true),
+                        ],
+                        Some("api.ecr.us-east-1.amazonaws.com") => vec![
+                            zone("Z1API", "api.ecr.us-east-1.amazonaws.com.", true),
+                            zone("Z2DKR", "dkr.ecr.us-east-1.amazonaws.com.", true),
+                        ],
+                        _ => Vec::new(),
+                    };
+                    list_hosted_zones_by_name::ListHostedZonesByNameOutput::builder()
+                        .set_hosted_zones(Some(zones))
+                        .is_truncated(false)
+                        .max_items(100)
+                        .build()
+                        .unwrap()
+                }
+            ),
+            answer!(
+                refuse,
+                "route53:GetHostedZone",
+                "AccessDenied",
+                aws_sdk_route53::Client::get_hosted_zone,
+                get_hosted_zone::GetHostedZoneError,
+                |request| {
+                    let vpc = |id: &str| {
+                        ZoneVpc::builder()
+                            .vpc_id(id)
+                            .vpc_region(REGION.into())
+                            .build()
+                    };
+                    let (id, name, vpcs) = match request.id() {
+                        Some("Z1API") => (
+                            "Z1API",
+                            "api.ecr.us-east-1.amazonaws.com.",
+                            vec![vpc("vpc-spoke"), vpc("vpc-hub")],
+                        ),
+                        _ => (
+                            "Z2DKR",
+                            "dkr.ecr.us-east-1.amazonaws.com.",
+                            vec![vpc("vpc-hub")],
+                        ),
+                    };
+                    get_hosted_zone::GetHostedZoneOutput::builder()
+                        .hosted_zone(zone(id, name, true))
+                        .set_vpcs(Some(vpcs))
+                        .build()
+                }
+            ),
+            answer!(
+                refuse,
+                "route53:ListResourceRecordSets",
+                "AccessDenied",
+                aws_sdk_route53::Client::list_resource_record_sets,
+                list_resource_record_sets::ListResourceRecordSetsError,
+                |request| {
+                    let output = list_resource_record_sets::ListResourceRecordSetsOutput::builder()
+                        .max_items(100);
+                    match (request.hosted_zone_id(), request.start_record_name()) {
+                        (Some("Z1API"), _) => output
+                            .resource_record_sets(record("API.ecr.us-east-1.amazonaws.com.", RrType::A)
+                                .alias_target(AliasTarget::builder()
+                                    .hosted_zone_id("Z7HUB")
+                                    .dns_name("VPCE-HUBAPI-abc.api.ecr.us-east-1.vpce.amazonaws.com.")
+                                    .evaluate_target_health(false)
+                                    .build().unwrap())
+                                .build().unwrap())
+                            .resource_record_sets(record("api.ecr.us-east-1.amazonaws.com.", RrType::Ns)
+                                .resource_records(ResourceRecord::builder().value("ns-1.awsdns-1.com.").build().unwrap())
+                                .build().unwrap())
+                            .is_truncated(false),
+                        // Two pages: the wildcard record comes on the second.
+                        (_, None) => output
+                            .resource_record_sets(record("dkr.ecr.us-east-1.amazonaws.com.", RrType::Soa)
+                                .resource_records(ResourceRecord::builder().value("ns-1.awsdns-1.com. hostmaster 1 7200 900 1209600 86400").build().unwrap())
+                                .build().unwrap())
+                            .is_truncated(true)
+                            .next_record_name("\\052.dkr.ecr.us-east-1.amazonaws.com.")
+                            .next_record_type(RrType::A),
+                        (_, Some(_)) => output
+                            .resource_record_sets(record("\\052.dkr.ecr.us-east-1.amazonaws.com.", RrType::A)
+                                .ttl(60)
+                                .resource_records(ResourceRecord::builder().value("10.1.1.11").build().unwrap())
+                                .build().unwrap())
+                            .is_truncated(false),
+                    }
+                    .build()
+                    .unwrap()
+                }
+            ),
+        ]
+    }
+
+    fn resolver_rules(world: World) -> Vec<Rule> {
+        use aws_sdk_route53resolver::operation::*;
+        use aws_sdk_route53resolver::types::{
+            ResolverRule, ResolverRuleAssociation, ResolverRuleAssociationStatus, RuleTypeOption,
+            TargetAddress,
+        };
+        let refuse = world.refuse;
+        let landing_zone = world.landing_zone;
+        vec![
+            answer!(
+                refuse,
+                "route53resolver:ListResolverRuleAssociations",
+                "AccessDeniedException",
+                aws_sdk_route53resolver::Client::list_resolver_rule_associations,
+                list_resolver_rule_associations::ListResolverRuleAssociationsError,
+                |request| {
+                    let vpc = request
+                        .filters()
+                        .first()
+                        .and_then(|filter| filter.values().first().cloned())
+                        .unwrap_or_default();
+                    assert_eq!(request.filters()[0].name(), Some("VPCId"));
+                    let association = |rule: &str, status: ResolverRuleAssociationStatus| {
+                        ResolverRuleAssociation::builder()
+                            .resolver_rule_id(rule)
+                            .vpc_id(&vpc)
+                            .status(status)
+                            .build()
+                    };
+                    let found = if landing_zone && vpc == "vpc-spoke" {
+                        vec![
+                            association("rslvr-rr-onprem", ResolverRuleAssociationStatus::Complete),
+                            association(
+                                "rslvr-autodefined-rr-internet-resolver",
+                                ResolverRuleAssociationStatus::Complete,
+                            ),
+                            association("rslvr-rr-failed", ResolverRuleAssociationStatus::Failed),
+                        ]
+                    } else {
+                        Vec::new()
+                    };
+                    list_resolver_rule_associations::ListResolverRuleAssociationsOutput::builder()
+                        .set_resolver_rule_associations(Some(found))
+                        .build()
+                }
+            ),
+            answer!(
+                refuse,
+                "route53resolver:GetResolverRule",
+                "AccessDeniedException",
+                aws_sdk_route53resolver::Client::get_resolver_rule,
+                get_resolver_rule::GetResolverRuleError,
+                |request| {
+                    assert_eq!(request.resolver_rule_id(), Some("rslvr-rr-onprem"));
+                    get_resolver_rule::GetResolverRuleOutput::builder()
+                        .resolver_rule(
+                            ResolverRule::builder()
+                                .id("rslvr-rr-onprem")
+                                .domain_name("AmazonAWS.com.")
+                                .rule_type(RuleTypeOption::Forward)
+                                .target_ips(
+                                    TargetAddress::builder().ip("10.9.0.2").port(53).build(),
+                                )
+                                .target_ips(
+                                    TargetAddress::builder().ip("10.9.0.3").port(5353).build(),
+                                )
+                                .build(),
+                        )
+                        .build()
+                }
+            ),
+        ]
+    }
+
+    /// The dialled names of an image in the account's registry: auth, registry, layers.
+    fn dialled() -> BTreeSet<Dialled> {
+        [
+            ("api.ecr.us-east-1.amazonaws.com", "ecr.api"),
+            ("111122223333.dkr.ecr.us-east-1.amazonaws.com", "ecr.dkr"),
+            (
+                "prod-us-east-1-starport-layer-bucket.s3.us-east-1.amazonaws.com",
+                "s3",
+            ),
+        ]
+        .into_iter()
+        .map(|(host, service)| Dialled {
+            host: host.into(),
+            endpoint_service: Some(format!("com.amazonaws.{REGION}.{service}")),
+        })
+        .collect()
+    }
+
+    struct Run {
+        network: Network,
+        calls: Calls,
+        ec2: Vec<Rule>,
+        route53: Vec<Rule>,
+        resolver: Vec<Rule>,
+    }
+
+    async fn collect(world: World) -> Run {
+        let (ec2_rules, route53_rules, resolver_rules) = (
+            ec2_rules(world),
+            route53_rules(world),
+            resolver_rules(world),
+        );
+        let ec2 = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, &ec2_rules);
+        let route53 = mock_client!(aws_sdk_route53, RuleMode::MatchAny, &route53_rules);
+        let resolver = mock_client!(aws_sdk_route53resolver, RuleMode::MatchAny, &resolver_rules);
+        let calls = calls();
+        let clients = NetworkClients {
+            ec2: &ec2,
+            route53: &route53,
+            resolver: &resolver,
+        };
+        let dialled = dialled();
+        let scope = Scope {
+            account_id: ACCOUNT,
+            region: REGION,
+            dialled: &dialled,
+        };
+        let placement: Placement = network::placement(
+            &ec2,
+            &calls,
+            &BTreeSet::from(["subnet-app".to_string()]),
+            &BTreeSet::new(),
+        )
+        .await
+        .unwrap();
+        let network = network::collect(&clients, &calls, &scope, placement)
+            .await
+            .unwrap();
+        Run {
+            network,
+            calls,
+            ec2: ec2_rules,
+            route53: route53_rules,
+            resolver: resolver_rules,
+        }
+    }
+
+    fn ids<T>(items: &[T], id: impl Fn(&T) -> &str) -> Vec<String> {
+        items.iter().map(|item| id(item).to_string()).collect()
+    }
+
+    #[tokio::test]
+    async fn a_landing_zone_is_read_through_its_zones_rules_transit_gateway_peering_and_nat_instance()
+     {
+        let run = collect(World {
+            landing_zone: true,
+            refuse: None,
+        })
+        .await;
+        let network = &run.network;
+
+        // The zone associated with the spoke, and the dkr.ecr zone found by name though it is
+        // not associated (its VPCs lack the spoke); neither the public zone nor corp.example.com.
+        let zones = &network.hosted_zones;
+        assert_eq!(ids(zones, |zone| &zone.id), ["Z1API", "Z2DKR"]);
+        assert_eq!(zones[0].name, "api.ecr.us-east-1.amazonaws.com");
+        assert_eq!(zones[0].vpc_ids, ["vpc-hub", "vpc-spoke"]);
+        assert_eq!(zones[0].records.len(), 1, "A, AAAA and CNAME records only");
+        assert_eq!(zones[0].records[0].name, "api.ecr.us-east-1.amazonaws.com");
+        assert_eq!(
+            zones[0].records[0].alias_target.as_deref(),
+            Some("vpce-hubapi-abc.api.ecr.us-east-1.vpce.amazonaws.com")
+        );
+        assert_eq!(zones[1].vpc_ids, ["vpc-hub"]);
+        assert_eq!(zones[1].records.len(), 1, "the second page's record");
+        assert_eq!(
+            zones[1].records[0].name,
+            "*.dkr.ecr.us-east-1.amazonaws.com"
+        );
+        assert_eq!(zones[1].records[0].values, ["10.1.1.11"]);
+        assert!(zones[1].records[0].answers("111122223333.dkr.ecr.us-east-1.amazonaws.com"));
+
+        // The rule in effect, not the autodefined one nor the failed association.
+        let rules = &network.resolver_rules;
+        assert_eq!(ids(rules, |rule| &rule.id), ["rslvr-rr-onprem"]);
+        assert_eq!(rules[0].domain_name, "amazonaws.com");
+        assert_eq!(rules[0].rule_type, ResolverRuleType::Forward);
+        assert_eq!(rules[0].target_ips, ["10.9.0.2", "10.9.0.3:5353"]);
+        assert_eq!(rules[0].vpc_ids, ["vpc-spoke"]);
+
+        // The transit gateway both ways: the spoke's table, then the hub attachment's.
+        assert_eq!(
+            ids(&network.transit_gateway_attachments, |a| &a.id),
+            ["tgw-attach-hub", "tgw-attach-other", "tgw-attach-spoke"],
+            "the VPCs read and those the routes name; not the unrouted one"
+        );
+        let spoke = &network.transit_gateway_attachments[2];
+        assert_eq!(
+            spoke.association_route_table_id.as_deref(),
+            Some("tgw-rtb-spoke")
+        );
+        assert_eq!(spoke.subnet_ids, ["subnet-app"]);
+        let tables = &network.transit_gateway_route_tables;
+        assert_eq!(ids(tables, |t| &t.id), ["tgw-rtb-hub", "tgw-rtb-spoke"]);
+        assert_eq!(tables[1].routes.len(), 3);
+        assert_eq!(tables[1].routes[0].route_type, "propagated");
+        assert_eq!(tables[1].routes[0].attachment_ids, ["tgw-attach-hub"]);
+        assert_eq!(tables[1].routes[2].state, RouteState::Blackhole);
+        assert!(tables[1].routes[2].attachment_ids.is_empty());
+
+        // Peering, and the NAT instance named by its id and by its interface (once).
+        assert_eq!(ids(&network.vpc_peering_connections, |p| &p.id), ["pcx-1"]);
+        assert_eq!(
+            network.vpc_peering_connections[0].accepter_vpc_id,
+            "vpc-peer"
+        );
+        assert_eq!(network.vpc_peering_connections[0].status, "active");
+        assert_eq!(ids(&network.ec2_instances, |i| &i.id), ["i-nat"]);
+        let nat = &network.ec2_instances[0];
+        assert!(!nat.source_dest_check);
+        assert_eq!(nat.public_ip, Some("3.80.0.10".parse().unwrap()));
+        assert_eq!(nat.network_interface_ids, ["eni-nat"]);
+
+        // The hub and the peer, read like the spoke; the other account's VPC is a gap.
+        let mut vpcs = ids(&network.vpcs, |vpc| &vpc.id);
+        vpcs.sort();
+        assert_eq!(vpcs, ["vpc-hub", "vpc-peer", "vpc-spoke"]);
+        let hub_endpoint = network
+            .vpc_endpoints
+            .iter()
+            .find(|e| e.id == "vpce-hubapi")
+            .unwrap();
+        assert_eq!(hub_endpoint.endpoint_type, EndpointType::Interface);
+        assert_eq!(
+            hub_endpoint.network_interfaces[0].private_ip,
+            "10.1.1.10".parse::<std::net::Ipv4Addr>().unwrap()
+        );
+        let hub_group = network
+            .security_groups
+            .iter()
+            .find(|g| g.id == "sg-hub")
+            .unwrap();
+        assert_eq!(hub_group.ingress.len(), 1);
+        for id in ["acl-hub", "acl-peer"] {
+            assert!(network.network_acls.iter().any(|acl| acl.id == id), "{id}");
+        }
+        for id in ["rtb-hub", "rtb-peer", "subnet-hub", "subnet-peer"] {
+            assert!(
+                network.route_tables.iter().any(|t| t.id == id)
+                    || network.subnets.iter().any(|s| s.id == id),
+                "{id}"
+            );
+        }
+        let gaps = run.calls.take_gaps();
+        assert_eq!(gaps.len(), 1, "{gaps:?}");
+        assert_eq!(
+            (
+                gaps[0].api.as_str(),
+                gaps[0].resource.as_deref(),
+                gaps[0].error_code.as_str()
+            ),
+            ("ec2:DescribeVpcs", Some("vpc-other"), "CrossAccount")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_single_vpc_with_its_own_endpoints_makes_none_of_the_landing_zone_calls_but_one() {
+        let run = collect(World {
+            landing_zone: false,
+            refuse: None,
+        })
+        .await;
+        assert!(run.calls.take_gaps().is_empty());
+        // Route 53 is not asked: the VPC's own endpoints (and S3's gateway) answer every name.
+        for rule in &run.route53 {
+            assert_eq!(rule.num_calls(), 0);
+        }
+        // The Resolver is: a FORWARD rule can take names from the VPC's own endpoints too.
+        assert_eq!(
+            run.resolver.iter().map(Rule::num_calls).collect::<Vec<_>>(),
+            [1, 0],
+            "one ListResolverRuleAssociations, no GetResolverRule"
+        );
+        // No route leaves the VPC: no transit gateway, peering or instance read.
+        for (rule, name) in run.ec2.iter().zip([
+            "DescribeSubnets",
+            "DescribeNetworkInterfaces",
+            "DescribeVpcs",
+            "DescribeVpcAttribute",
+            "DescribeRouteTables",
+            "DescribeNetworkAcls",
+            "DescribeSecurityGroups",
+            "DescribeSecurityGroupRules",
+            "DescribeVpcEndpoints",
+            "DescribeNatGateways",
+            "DescribeInternetGateways",
+            "DescribeManagedPrefixLists",
+            "DescribeTransitGatewayAttachments",
+            "DescribeTransitGatewayVpcAttachments",
+            "SearchTransitGatewayRoutes",
+            "DescribeVpcPeeringConnections",
+            "DescribeInstances",
+        ]) {
+            let expected = match name {
+                "DescribeSubnets" | "DescribeVpcAttribute" => 2,
+                // Neither task ENIs nor endpoint ENIs to describe.
+                "DescribeNetworkInterfaces"
+                | "DescribeTransitGatewayAttachments"
+                | "DescribeTransitGatewayVpcAttachments"
+                | "SearchTransitGatewayRoutes"
+                | "DescribeVpcPeeringConnections"
+                | "DescribeInstances" => 0,
+                _ => 1,
+            };
+            assert_eq!(rule.num_calls(), expected, "ec2:{name}");
+        }
+        assert!(
+            run.network.hosted_zones.is_empty()
+                && run.network.transit_gateway_attachments.is_empty()
+        );
+    }
+
+    #[tokio::test]
+    async fn each_refused_landing_zone_read_is_a_gap_and_the_rest_is_still_read() {
+        for api in [
+            "route53:ListHostedZonesByVPC",
+            "route53:ListHostedZonesByName",
+            "route53:GetHostedZone",
+            "route53:ListResourceRecordSets",
+            "route53resolver:ListResolverRuleAssociations",
+            "route53resolver:GetResolverRule",
+            "ec2:DescribeTransitGatewayAttachments",
+            "ec2:DescribeTransitGatewayVpcAttachments",
+            "ec2:SearchTransitGatewayRoutes",
+            "ec2:DescribeVpcPeeringConnections",
+            "ec2:DescribeInstances",
+        ] {
+            let run = collect(World {
+                landing_zone: true,
+                refuse: Some(api),
+            })
+            .await;
+            let gaps = run.calls.take_gaps();
+            assert!(
+                gaps.iter().any(|gap| gap.api == api
+                    && matches!(
+                        gap.error_code.as_str(),
+                        "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation"
+                    )),
+                "{api}: {gaps:?}"
+            );
+            let network = &run.network;
+            // The spoke itself is always read whole.
+            assert!(
+                network.vpcs.iter().any(|vpc| vpc.id == "vpc-spoke"),
+                "{api}"
+            );
+            assert!(
+                network.route_tables.iter().any(|t| t.id == "rtb-app"),
+                "{api}"
+            );
+            // What the refusal hides is absent, never invented; the other reads are made.
+            match api {
+                "route53resolver:ListResolverRuleAssociations"
+                | "route53resolver:GetResolverRule" => {
+                    assert!(network.resolver_rules.is_empty(), "{api}");
+                    assert_eq!(network.hosted_zones.len(), 2, "{api}");
+                }
+                "ec2:DescribeTransitGatewayAttachments" | "ec2:SearchTransitGatewayRoutes" => {
+                    assert!(network.transit_gateway_route_tables.is_empty(), "{api}");
+                    // The hub is still read: the zone's alias record names its endpoint.
+                    assert!(network.vpcs.iter().any(|vpc| vpc.id == "vpc-hub"), "{api}");
+                    assert!(network.vpcs.iter().any(|vpc| vpc.id == "vpc-peer"), "{api}");
+                }
+                "ec2:DescribeVpcPeeringConnections" => {
+                    assert!(network.vpc_peering_connections.is_empty());
+                    assert!(!network.vpcs.iter().any(|vpc| vpc.id == "vpc-peer"));
+                    assert!(network.vpcs.iter().any(|vpc| vpc.id == "vpc-hub"));
+                }
+                "ec2:DescribeInstances" => assert!(network.ec2_instances.is_empty()),
+                "route53:GetHostedZone" => {
+                    // The associations the VPC listing showed are kept.
+                    let api_zone = network
+                        .hosted_zones
+                        .iter()
+                        .find(|z| z.id == "Z1API")
+                        .unwrap();
+                    assert_eq!(api_zone.vpc_ids, ["vpc-spoke"]);
+                    assert_eq!(api_zone.records.len(), 1);
+                }
+                "route53:ListResourceRecordSets" => {
+                    assert!(
+                        network
+                            .hosted_zones
+                            .iter()
+                            .all(|zone| zone.records.is_empty())
+                    );
+                }
+                _ => {}
+            }
+        }
+    }
 }

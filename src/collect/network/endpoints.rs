@@ -1,4 +1,5 @@
-//! VPC endpoints (`ec2:DescribeVpcEndpoints`), each with the ids of its ENIs.
+//! VPC endpoints (`ec2:DescribeVpcEndpoints`), each with the ids of its ENIs: every endpoint of
+//! some VPCs (`vpc-id`), or the endpoints alias records name (`vpc-endpoint-id`).
 
 use std::collections::BTreeSet;
 
@@ -12,11 +13,12 @@ use crate::collect::call::Calls;
 pub(super) async fn vpc_endpoints(
     client: &Client,
     calls: &Calls,
-    vpc_ids: &BTreeSet<String>,
+    by: &str,
+    ids: &BTreeSet<String>,
 ) -> anyhow::Result<Vec<(VpcEndpoint, Vec<String>)>> {
     let pages = client
         .describe_vpc_endpoints()
-        .filters(filter("vpc-id", vpc_ids.iter().cloned()))
+        .filters(filter(by, ids.iter().cloned()))
         .into_paginator()
         .items()
         .send();

@@ -15,6 +15,8 @@ pub(super) struct Interface {
     pub(super) private_ip: Option<std::net::Ipv4Addr>,
     pub(super) public_ip: Option<std::net::Ipv4Addr>,
     pub(super) groups: Vec<String>,
+    /// The instance the interface is attached to (a route to an `eni-` of a NAT instance).
+    pub(super) instance_id: Option<String>,
 }
 
 /// By filter, not by id: a deleted ENI (a stopped task's) is simply absent instead of failing the call.
@@ -61,6 +63,10 @@ pub(super) async fn interfaces(
                     .iter()
                     .filter_map(|group| group.group_id().map(str::to_string))
                     .collect(),
+                instance_id: interface
+                    .attachment()
+                    .and_then(|attachment| attachment.instance_id())
+                    .map(str::to_string),
             })
         })
         .collect())

@@ -2,16 +2,21 @@
 //! kind for all the VPCs involved (a filter on the VPC ids), never once per service.
 //!
 //! One file per kind of resource; this one holds the rounds: the targets' subnets and task ENIs
-//! ([`placement`]), then every list of their VPCs, then what those lists name ([`collect`]).
+//! ([`placement`]), then every list of their VPCs, then what those lists name ([`collect`]),
+//! and beyond the VPC only what the targets' routes and names need ([`beyond`], `crate::collect::dns`).
 
 mod acls;
+mod beyond;
 mod endpoints;
 mod gateways;
 mod interfaces;
+mod nat_instances;
+mod peering;
 mod prefix_lists;
 mod route_tables;
 mod security_groups;
 mod subnets;
+mod transit;
 mod vpcs;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -19,12 +24,15 @@ use std::collections::{BTreeMap, BTreeSet};
 use aws_sdk_ec2::Client;
 use aws_sdk_ec2::types::Filter;
 use ecr_pathcheck_checks::net::{PortRange, Protocol};
+use ecr_pathcheck_checks::snapshot::validate;
 use ecr_pathcheck_checks::snapshot::{
-    DhcpOptions, EndpointInterface, InternetGateway, NatGateway, NetworkAcl, PrefixList,
-    RouteTable, SecurityGroup, Subnet, Vpc, VpcEndpoint,
+    DhcpOptions, Ec2Instance, EndpointInterface, EndpointType, HostedZone, InternetGateway,
+    NatGateway, NetworkAcl, PrefixList, ResolverRule, RouteTable, SecurityGroup, Snapshot, Subnet,
+    TransitGatewayAttachment, TransitGatewayRouteTable, Vpc, VpcEndpoint, VpcPeeringConnection,
 };
 
 use super::call::Calls;
+use super::dns;
 
 /// EC2 accepts up to 200 values per filter.
 const FILTER_VALUES: usize = 200;
@@ -41,6 +49,12 @@ pub struct Network {
     pub vpc_endpoints: Vec<VpcEndpoint>,
     pub nat_gateways: Vec<NatGateway>,
     pub internet_gateways: Vec<InternetGateway>,
+    pub hosted_zones: Vec<HostedZone>,
+    pub resolver_rules: Vec<ResolverRule>,
+    pub transit_gateway_attachments: Vec<TransitGatewayAttachment>,
+    pub transit_gateway_route_tables: Vec<TransitGatewayRouteTable>,
+    pub vpc_peering_connections: Vec<VpcPeeringConnection>,
+    pub ec2_instances: Vec<Ec2Instance>,
     /// Security groups and public IP of the task ENIs that still exist.
     pub task_interfaces: BTreeMap<String, TaskInterface>,
 }
@@ -112,15 +126,43 @@ pub async fn placement(
     })
 }
 
-/// Collects the network of the targets' subnets (their VPCs, whole): every list of the VPCs in
-/// one round, then in the next what those lists name (DHCP options, security group rules,
-/// endpoint ENIs, prefix list entries).
+/// The clients the network is read with: EC2, and Route 53 and its Resolver for the names.
+pub struct NetworkClients<'a> {
+    pub ec2: &'a Client,
+    pub route53: &'a aws_sdk_route53::Client,
+    pub resolver: &'a aws_sdk_route53resolver::Client,
+}
+
+/// A name a flow dials, and the endpoint service (`com.amazonaws.REGION.SUFFIX`) that answers it
+/// inside a VPC when the VPC has that endpoint (with private DNS, or S3's gateway endpoint).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Dialled {
+    pub host: String,
+    pub endpoint_service: Option<String>,
+}
+
+/// Who reads, where, and what the targets dial.
+pub struct Scope<'a> {
+    pub account_id: &'a str,
+    pub region: &'a str,
+    pub dialled: &'a BTreeSet<Dialled>,
+}
+
+/// Collects the network of the targets' subnets (their VPCs, whole): every list of the VPCs and
+/// the Resolver rules associated with them in one round, then in the next what those lists name
+/// (DHCP options, security group rules, endpoint ENIs, prefix list entries). From that round on,
+/// and only when the targets need them: the private hosted zones for the names the VPCs' own
+/// endpoints do not answer, and where the targets' routes lead beyond their VPC (transit
+/// gateways, peering, NAT instances) with the VPCs reached, read like the targets' own; then the
+/// VPCs of the endpoints that alias records name, when no VPC read so far holds them.
 pub async fn collect(
-    client: &Client,
+    clients: &NetworkClients<'_>,
     calls: &Calls,
-    region: &str,
+    scope: &Scope<'_>,
     placement: Placement,
 ) -> anyhow::Result<Network> {
+    let client = clients.ec2;
+    let region = scope.region;
     let vpc_ids: BTreeSet<String> = placement
         .subnets
         .iter()
@@ -134,9 +176,10 @@ pub async fn collect(
         network.subnets = placement.subnets;
         return Ok(network);
     }
-    let (lists, prefix_list_names) = tokio::try_join!(
+    let (lists, prefix_list_names, resolver_associations) = tokio::try_join!(
         vpc_lists(client, calls, &vpc_ids),
         prefix_lists::names(client, calls),
+        dns::resolver::associations(clients.resolver, calls, &vpc_ids),
     )?;
     let mut wanted_lists: BTreeSet<String> = prefix_list_names
         .iter()
@@ -144,13 +187,90 @@ pub async fn collect(
         .map(|(id, _)| id.clone())
         .collect();
     wanted_lists.extend(prefix_lists::referenced(&lists.groups, &lists.route_tables));
-    let (mut read, prefix_lists) = tokio::try_join!(
+    let route_targets = beyond::route_targets(&lists.route_tables, &placement.subnets);
+    let (zone_vpcs, zone_hosts) = unanswered(&vpc_ids, &lists.vpc_endpoints, scope.dialled);
+    let home = beyond::Home {
+        account_id: scope.account_id,
+        region,
+        vpc_ids: &vpc_ids,
+    };
+    let (mut read, prefix_lists, resolver_rules, hosted_zones, beyond_vpc) = tokio::try_join!(
         lists.details(client, calls),
         prefix_lists::entries(client, calls, &wanted_lists, &prefix_list_names),
+        dns::resolver::rules(clients.resolver, calls, &resolver_associations),
+        dns::zones::hosted_zones(clients.route53, calls, region, &zone_vpcs, &zone_hosts),
+        routes_and_hubs(
+            client,
+            calls,
+            &home,
+            &route_targets,
+            &wanted_lists,
+            &prefix_list_names
+        ),
     )?;
+    let Beyond {
+        reach,
+        mut reached,
+        return_tables,
+        read: already,
+    } = beyond_vpc;
     if read.subnets.is_empty() {
         read.subnets = placement.subnets;
     }
+    // The endpoints alias records point at, when no VPC read so far holds them (a hub the
+    // targets' routes do not reach: the zone answers, the route is missing).
+    let mut known_lists = wanted_lists.clone();
+    known_lists.extend(reached.prefix_lists.iter().map(|list| list.id.clone()));
+    let aliased = aliased_vpcs(
+        client,
+        calls,
+        &hosted_zones,
+        read.vpc_endpoints
+            .iter()
+            .chain(&reached.resources.vpc_endpoints),
+    )
+    .await?;
+    let aliased: BTreeSet<String> = aliased.difference(&vpc_ids).cloned().collect();
+    let to_read = beyond::capped(calls, &aliased, &already);
+    if !to_read.is_empty() {
+        let more = read_vpcs(client, calls, &to_read, &known_lists, &prefix_list_names).await?;
+        reached.extend(more);
+    }
+
+    read.extend(reached.resources);
+    let mut prefix_lists = prefix_lists;
+    merge(&mut prefix_lists, reached.prefix_lists, |list| &list.id);
+    let vpcs_read: BTreeSet<&String> = read.vpcs.iter().map(|vpc| &vpc.id).collect();
+    let mut route_tables = reach.route_tables;
+    route_tables.extend(return_tables);
+    // The attachments of the VPCs read, and those the kept routes send traffic to.
+    let routed: BTreeSet<&String> = route_tables
+        .iter()
+        .flat_map(|table| &table.routes)
+        .flat_map(|route| &route.attachment_ids)
+        .collect();
+    let mut attachments: Vec<_> = reach
+        .attachments
+        .into_iter()
+        .map(|attachment| attachment.attachment)
+        .filter(|attachment| {
+            vpcs_read.contains(&attachment.resource_id) || routed.contains(&attachment.id)
+        })
+        .collect();
+    attachments.sort_by(|a, b| a.id.cmp(&b.id));
+    route_tables.sort_by(|a, b| a.id.cmp(&b.id));
+    route_tables.dedup_by(|a, b| a.id == b.id);
+    let mut peerings = reach.peerings;
+    peerings.sort_by(|a, b| a.id.cmp(&b.id));
+    peerings.dedup_by(|a, b| a.id == b.id);
+    let mut instances = reach.instances;
+    instances.sort_by(|a, b| a.id.cmp(&b.id));
+    instances.dedup_by(|a, b| a.id == b.id);
+    let mut hosted_zones = hosted_zones;
+    hosted_zones.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut resolver_rules = resolver_rules;
+    resolver_rules.sort_by(|a, b| a.id.cmp(&b.id));
+
     network.vpcs = read.vpcs;
     network.dhcp_options = read.dhcp_options;
     network.subnets = read.subnets;
@@ -161,7 +281,250 @@ pub async fn collect(
     network.nat_gateways = read.nat_gateways;
     network.internet_gateways = read.internet_gateways;
     network.prefix_lists = prefix_lists;
+    network.hosted_zones = valid(
+        calls,
+        "route53:GetHostedZone",
+        hosted_zones,
+        |z| &z.id,
+        |s, z| s.hosted_zones.push(z),
+    );
+    network.resolver_rules = valid(
+        calls,
+        "route53resolver:GetResolverRule",
+        resolver_rules,
+        |r| &r.id,
+        |s, r| s.resolver_rules.push(r),
+    );
+    network.transit_gateway_attachments = valid(
+        calls,
+        "ec2:DescribeTransitGatewayAttachments",
+        attachments,
+        |a| &a.id,
+        |s, a| s.transit_gateway_attachments.push(a),
+    );
+    network.transit_gateway_route_tables = valid(
+        calls,
+        "ec2:SearchTransitGatewayRoutes",
+        route_tables,
+        |t| &t.id,
+        |s, t| s.transit_gateway_route_tables.push(t),
+    );
+    network.vpc_peering_connections = valid(
+        calls,
+        "ec2:DescribeVpcPeeringConnections",
+        peerings,
+        |p| &p.id,
+        |s, p| s.vpc_peering_connections.push(p),
+    );
+    network.ec2_instances = valid(
+        calls,
+        "ec2:DescribeInstances",
+        instances,
+        |i| &i.id,
+        |s, i| s.ec2_instances.push(i),
+    );
     Ok(network)
+}
+
+/// The entries of `items` that fit the snapshot's shapes (`snapshot::validate`), each checked
+/// alone; one that does not (an answer the snapshot cannot hold) is left out and is a gap
+/// (`InvalidResponse`) of `api`, instead of the collected snapshot being refused whole.
+fn valid<T: Clone>(
+    calls: &Calls,
+    api: &'static str,
+    items: Vec<T>,
+    id: impl Fn(&T) -> &String,
+    put: impl Fn(&mut Snapshot, T),
+) -> Vec<T> {
+    items
+        .into_iter()
+        .filter(|item| {
+            let mut scratch = Snapshot::new("111122223333", "us-east-1");
+            put(&mut scratch, item.clone());
+            let Err(problem) = validate::shapes(&scratch) else {
+                return true;
+            };
+            let id = id(item);
+            let printable = id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"_+=,.@:/-".contains(&b));
+            calls.record_gap(
+                api,
+                printable.then_some(id.as_str()),
+                "InvalidResponse",
+                &format!("an answer the snapshot cannot hold was left out: {problem}"),
+            );
+            false
+        })
+        .collect()
+}
+
+/// Where the targets' routes lead, and the VPCs reached there, read whole.
+struct Beyond {
+    reach: beyond::Reach,
+    reached: Reached,
+    /// The transit gateway route tables of the way back (the reached VPCs' attachments').
+    return_tables: Vec<TransitGatewayRouteTable>,
+    /// The VPCs asked for (some may not have been found).
+    read: BTreeSet<String>,
+}
+
+/// The routes' far side ([`beyond::follow`]), then the VPCs it reaches (at most
+/// [`beyond::MAX_REACHED_VPCS`]) read like the targets' own, with the route tables of the way
+/// back. Nothing when no route of the targets leaves their VPC.
+async fn routes_and_hubs(
+    client: &Client,
+    calls: &Calls,
+    home: &beyond::Home<'_>,
+    targets: &beyond::RouteTargets,
+    known_lists: &BTreeSet<String>,
+    prefix_list_names: &[(String, String)],
+) -> anyhow::Result<Beyond> {
+    if targets.is_empty() {
+        return Ok(Beyond {
+            reach: beyond::Reach::default(),
+            reached: Reached::default(),
+            return_tables: Vec::new(),
+            read: BTreeSet::new(),
+        });
+    }
+    let reach = beyond::follow(client, calls, home, targets).await?;
+    let read = beyond::capped(calls, &reach.vpcs, &BTreeSet::new());
+    let (reached, return_tables) = tokio::try_join!(
+        read_vpcs(client, calls, &read, known_lists, prefix_list_names),
+        transit::route_tables(client, calls, &reach.return_tables),
+    )?;
+    Ok(Beyond {
+        reach,
+        reached,
+        return_tables,
+        read,
+    })
+}
+
+/// The VPCs (of `vpc_ids`) where a dialled name is not answered by the VPC's own endpoint, and
+/// those names: what Route 53's private zones may answer there. The S3 layer host counts as
+/// answered by S3's gateway endpoint (it resolves publicly by design). A VPC whose endpoints
+/// could not be read answers nothing.
+fn unanswered(
+    vpc_ids: &BTreeSet<String>,
+    endpoints: &[(VpcEndpoint, Vec<String>)],
+    dialled: &BTreeSet<Dialled>,
+) -> (BTreeSet<String>, BTreeSet<String>) {
+    let mut vpcs = BTreeSet::new();
+    let mut hosts = BTreeSet::new();
+    for vpc in vpc_ids {
+        for name in dialled {
+            let answered = name.endpoint_service.as_ref().is_some_and(|service| {
+                endpoints.iter().any(|(endpoint, _)| {
+                    &endpoint.vpc_id == vpc
+                        && &endpoint.service_name == service
+                        && match endpoint.endpoint_type {
+                            EndpointType::Interface => endpoint.private_dns_enabled,
+                            EndpointType::Gateway => true,
+                            _ => false,
+                        }
+                })
+            });
+            if !answered {
+                vpcs.insert(vpc.clone());
+                hosts.insert(name.host.clone());
+            }
+        }
+    }
+    (vpcs, hosts)
+}
+
+/// The VPCs of the interface endpoints alias records point at (the records of `zones`) that no
+/// endpoint of `known` is: `DescribeVpcEndpoints` by id. An endpoint this account cannot see
+/// (another account's hub) is a gap about it.
+async fn aliased_vpcs<'a>(
+    client: &Client,
+    calls: &Calls,
+    zones: &[HostedZone],
+    known: impl Iterator<Item = &'a VpcEndpoint>,
+) -> anyhow::Result<BTreeSet<String>> {
+    let known: Vec<&VpcEndpoint> = known.collect();
+    let wanted: BTreeSet<String> = zones
+        .iter()
+        .flat_map(|zone| &zone.records)
+        .filter_map(|record| record.alias_target.as_deref())
+        .filter(|target| {
+            !known
+                .iter()
+                .any(|endpoint| endpoint.dns_names.iter().any(|name| name == target))
+        })
+        .filter_map(beyond::endpoint_of_alias)
+        .filter(|id| !known.iter().any(|endpoint| &endpoint.id == id))
+        .collect();
+    if wanted.is_empty() {
+        return Ok(BTreeSet::new());
+    }
+    let found = endpoints::vpc_endpoints(client, calls, "vpc-endpoint-id", &wanted).await?;
+    for id in &wanted {
+        if !found.iter().any(|(endpoint, _)| &endpoint.id == id) {
+            calls.record_gap(
+                "ec2:DescribeVpcEndpoints",
+                Some(id),
+                "NotFound",
+                &format!(
+                    "an alias record points at {id}, which this account does not see (an endpoint of another account, or deleted)"
+                ),
+            );
+        }
+    }
+    Ok(found
+        .into_iter()
+        .map(|(endpoint, _)| endpoint.vpc_id)
+        .collect())
+}
+
+/// Appends `from` to `into`, leaving out what `into` already holds (by `key`).
+fn merge<T>(into: &mut Vec<T>, from: Vec<T>, key: impl Fn(&T) -> &String) {
+    let known: BTreeSet<String> = into.iter().map(|item| key(item).clone()).collect();
+    into.extend(from.into_iter().filter(|item| !known.contains(key(item))));
+}
+
+/// VPCs reached beyond the targets', read whole, and the entries of the prefix lists their
+/// groups and routes name that were not read yet.
+#[derive(Default)]
+struct Reached {
+    resources: VpcResources,
+    prefix_lists: Vec<PrefixList>,
+}
+
+impl Reached {
+    fn extend(&mut self, other: Reached) {
+        self.resources.extend(other.resources);
+        merge(&mut self.prefix_lists, other.prefix_lists, |list| &list.id);
+    }
+}
+
+/// Reads `vpc_ids` like the targets' VPCs: their lists in one round, what the lists name in the
+/// next, with the entries of prefix lists not among `known_lists`.
+async fn read_vpcs(
+    client: &Client,
+    calls: &Calls,
+    vpc_ids: &BTreeSet<String>,
+    known_lists: &BTreeSet<String>,
+    prefix_list_names: &[(String, String)],
+) -> anyhow::Result<Reached> {
+    if vpc_ids.is_empty() {
+        return Ok(Reached::default());
+    }
+    let lists = vpc_lists(client, calls, vpc_ids).await?;
+    let new_lists: BTreeSet<String> = prefix_lists::referenced(&lists.groups, &lists.route_tables)
+        .difference(known_lists)
+        .cloned()
+        .collect();
+    let (resources, prefix_lists) = tokio::try_join!(
+        lists.details(client, calls),
+        prefix_lists::entries(client, calls, &new_lists, prefix_list_names),
+    )?;
+    Ok(Reached {
+        resources,
+        prefix_lists,
+    })
 }
 
 /// Every list of some VPCs, as one round reads them: what their resources name (rules, ENIs,
@@ -179,6 +542,7 @@ struct VpcLists {
 }
 
 /// The VPCs' resources, complete.
+#[derive(Default)]
 struct VpcResources {
     vpcs: Vec<Vpc>,
     dhcp_options: Vec<DhcpOptions>,
@@ -189,6 +553,35 @@ struct VpcResources {
     vpc_endpoints: Vec<VpcEndpoint>,
     nat_gateways: Vec<NatGateway>,
     internet_gateways: Vec<InternetGateway>,
+}
+
+impl VpcResources {
+    /// Adds `other`'s resources, leaving out those already held (by id).
+    fn extend(&mut self, other: VpcResources) {
+        merge(&mut self.vpcs, other.vpcs, |vpc| &vpc.id);
+        merge(&mut self.dhcp_options, other.dhcp_options, |options| {
+            &options.id
+        });
+        merge(&mut self.subnets, other.subnets, |subnet| &subnet.id);
+        merge(&mut self.route_tables, other.route_tables, |table| {
+            &table.id
+        });
+        merge(&mut self.network_acls, other.network_acls, |acl| &acl.id);
+        merge(&mut self.security_groups, other.security_groups, |group| {
+            &group.id
+        });
+        merge(&mut self.vpc_endpoints, other.vpc_endpoints, |endpoint| {
+            &endpoint.id
+        });
+        merge(&mut self.nat_gateways, other.nat_gateways, |gateway| {
+            &gateway.id
+        });
+        merge(
+            &mut self.internet_gateways,
+            other.internet_gateways,
+            |gateway| &gateway.id,
+        );
+    }
 }
 
 /// One round: every list of `vpc_ids`, each one call (or one per 200 VPCs) for all of them.
@@ -213,7 +606,7 @@ async fn vpc_lists(
         route_tables::route_tables(client, calls, vpc_ids),
         acls::network_acls(client, calls, vpc_ids),
         security_groups::security_groups(client, calls, vpc_ids),
-        endpoints::vpc_endpoints(client, calls, vpc_ids),
+        endpoints::vpc_endpoints(client, calls, "vpc-id", vpc_ids),
         gateways::nat_gateways(client, calls, vpc_ids),
         gateways::internet_gateways(client, calls, vpc_ids),
     )?;
@@ -288,5 +681,105 @@ impl VpcLists {
             nat_gateways: self.nat_gateways,
             internet_gateways: self.internet_gateways,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::collect::progress::Progress;
+
+    fn endpoint(
+        vpc: &str,
+        service: &str,
+        kind: EndpointType,
+        dns: bool,
+    ) -> (VpcEndpoint, Vec<String>) {
+        let endpoint = VpcEndpoint {
+            id: format!("vpce-{}", service.replace('.', "")),
+            vpc_id: vpc.into(),
+            service_name: format!("com.amazonaws.us-east-1.{service}"),
+            endpoint_type: kind,
+            state: "available".into(),
+            private_dns_enabled: dns,
+            subnet_ids: Vec::new(),
+            network_interfaces: Vec::new(),
+            security_group_ids: Vec::new(),
+            route_table_ids: Vec::new(),
+            policy: None,
+            dns_names: Vec::new(),
+        };
+        (endpoint, Vec::new())
+    }
+
+    fn dialled(host: &str, service: Option<&str>) -> Dialled {
+        Dialled {
+            host: host.into(),
+            endpoint_service: service.map(|s| format!("com.amazonaws.us-east-1.{s}")),
+        }
+    }
+
+    #[test]
+    fn names_a_vpcs_own_endpoints_answer_need_no_zone() {
+        let vpcs = BTreeSet::from(["vpc-a".to_string(), "vpc-b".to_string()]);
+        let endpoints = [
+            endpoint("vpc-a", "ecr.api", EndpointType::Interface, true),
+            endpoint("vpc-a", "s3", EndpointType::Gateway, false),
+            // Without private DNS an endpoint answers nothing by the service's name.
+            endpoint("vpc-b", "ecr.api", EndpointType::Interface, false),
+        ];
+        let names = BTreeSet::from([
+            dialled("api.ecr.us-east-1.amazonaws.com", Some("ecr.api")),
+            dialled(
+                "prod-us-east-1-starport-layer-bucket.s3.us-east-1.amazonaws.com",
+                Some("s3"),
+            ),
+        ]);
+        let (zone_vpcs, hosts) = unanswered(&vpcs, &endpoints, &names);
+        assert_eq!(zone_vpcs, BTreeSet::from(["vpc-b".to_string()]));
+        assert_eq!(hosts.len(), 2, "both names are open in vpc-b");
+        let external = BTreeSet::from([dialled("registry-1.docker.io", None)]);
+        let (zone_vpcs, _) = unanswered(&vpcs, &endpoints, &external);
+        assert_eq!(
+            zone_vpcs.len(),
+            2,
+            "no endpoint answers an external registry"
+        );
+    }
+
+    #[test]
+    fn vpcs_beyond_the_cap_and_answers_the_snapshot_cannot_hold_are_gaps() {
+        let calls = Calls::new(1, Progress::hidden(), None);
+        let wanted: BTreeSet<String> = (0..13).map(|n| format!("vpc-{n:02}")).collect();
+        let already = BTreeSet::from(["vpc-00".to_string()]);
+        let read = beyond::capped(&calls, &wanted, &already);
+        assert_eq!(read.len(), beyond::MAX_REACHED_VPCS - 1);
+        assert!(!read.contains("vpc-00"));
+        let gaps = calls.take_gaps();
+        assert_eq!(gaps.len(), 3, "{gaps:?}");
+        assert!(gaps.iter().all(|gap| gap.error_code == "LimitExceeded"));
+        assert_eq!(gaps[0].resource.as_deref(), Some("vpc-10"));
+
+        let zone = |id: &str| HostedZone {
+            id: id.into(),
+            name: "api.ecr.us-east-1.amazonaws.com".into(),
+            private: true,
+            vpc_ids: Vec::new(),
+            records: Vec::new(),
+        };
+        let kept = valid(
+            &calls,
+            "route53:GetHostedZone",
+            vec![zone("Z0123"), zone("not-a-zone-id")],
+            |z| &z.id,
+            |s, z| s.hosted_zones.push(z),
+        );
+        assert_eq!(kept.len(), 1);
+        let gaps = calls.take_gaps();
+        assert_eq!(gaps.len(), 1);
+        assert_eq!(
+            (gaps[0].error_code.as_str(), gaps[0].resource.as_deref()),
+            ("InvalidResponse", Some("not-a-zone-id"))
+        );
     }
 }

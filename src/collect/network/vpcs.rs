@@ -11,6 +11,9 @@ use futures::future::try_join_all;
 use super::filter;
 use crate::collect::call::Calls;
 
+/// The VPCs `ids` with their DNS attributes. The attributes are asked for the ids given, in the
+/// same round as the VPCs (the ids come from the subnets `DescribeSubnets` answered, so the VPCs
+/// exist).
 pub(super) async fn vpcs(
     client: &Client,
     calls: &Calls,
@@ -22,24 +25,18 @@ pub(super) async fn vpcs(
         .into_paginator()
         .items()
         .send();
-    let found = calls
-        .list("ec2:DescribeVpcs", pages.collect::<Result<Vec<_>, _>>())
-        .await?;
-    let attributes = found
-        .iter()
-        .filter_map(|vpc| vpc.vpc_id())
-        .map(|id| async move {
-            let (support, hostnames) = tokio::try_join!(
-                vpc_attribute(client, calls, id, sdk::VpcAttributeName::EnableDnsSupport),
-                vpc_attribute(client, calls, id, sdk::VpcAttributeName::EnableDnsHostnames),
-            )?;
-            Ok::<_, anyhow::Error>((id.to_string(), support, hostnames))
-        });
-    let attributes: BTreeMap<String, (bool, bool)> = try_join_all(attributes)
-        .await?
-        .into_iter()
-        .map(|(id, support, hostnames)| (id, (support, hostnames)))
-        .collect();
+    let attributes = ids.iter().map(|id| async move {
+        let (support, hostnames) = tokio::try_join!(
+            vpc_attribute(client, calls, id, sdk::VpcAttributeName::EnableDnsSupport),
+            vpc_attribute(client, calls, id, sdk::VpcAttributeName::EnableDnsHostnames),
+        )?;
+        Ok::<_, anyhow::Error>((id.to_string(), (support, hostnames)))
+    });
+    let (found, attributes) = tokio::try_join!(
+        calls.list("ec2:DescribeVpcs", pages.collect::<Result<Vec<_>, _>>()),
+        try_join_all(attributes),
+    )?;
+    let attributes: BTreeMap<String, (bool, bool)> = attributes.into_iter().collect();
     Ok(found
         .iter()
         .filter_map(|vpc| {
