@@ -1589,7 +1589,6 @@ def custom_dns_unreachable(s):
     summary="The hub is reached over VPC peering instead of a transit gateway, and the hub's route table has no route back to the spoke.",
     errors=["PC309"],
     causes=[("PC309", "rtb-hub")],
-    live_skip="seed.py creates no VPC peering connection",
 )
 def hub_peering_return_route_missing(s):
     hub_spoke(s)

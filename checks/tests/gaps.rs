@@ -242,9 +242,24 @@ const READS: &[Read] = &[
         lose: |s| s.transit_gateway_attachments.clear(),
     },
     Read {
-        api: "ec2:DescribeTransitGatewayRouteTables",
-        resources: listing,
+        api: "ec2:SearchTransitGatewayRoutes",
+        resources: |s| {
+            s.transit_gateway_route_tables
+                .iter()
+                .map(|table| Some(table.id.clone()))
+                .collect()
+        },
         lose: |s| s.transit_gateway_route_tables.clear(),
+    },
+    Read {
+        api: "route53resolver:GetResolverRule",
+        resources: |s| {
+            s.resolver_rules
+                .iter()
+                .map(|rule| Some(rule.id.clone()))
+                .collect()
+        },
+        lose: |s| s.resolver_rules.clear(),
     },
     Read {
         api: "ec2:DescribeVpcPeeringConnections",

@@ -89,10 +89,11 @@ fn zonal_of(name: &str, regional: &str) -> bool {
 pub fn resolve<'a>(index: &Index<'a>, vpc: &Vpc, name: &str, service: Option<&str>) -> Answer<'a> {
     let snapshot = index.snapshot;
     let unread = |apis: &[&str]| index.gap_about(apis, &vpc.id);
-    if let Some(gap) = unread(&[
-        "route53resolver:ListResolverRuleAssociations",
-        "route53resolver:ListResolverRules",
-    ]) {
+    // A rule that could not be read may be any VPC's (the collector reads each associated rule
+    // once): it counts for every VPC, as an unread policy counts for every role.
+    if let Some(gap) = unread(&["route53resolver:ListResolverRuleAssociations"])
+        .or_else(|| index.gap("route53resolver:GetResolverRule"))
+    {
         return Answer::Unread(gap);
     }
     // A VPC's own endpoint with private DNS owns its service's name: Route 53 refuses to

@@ -42,9 +42,10 @@ pub fn check(context: &PathContext, site: Site) -> Option<Verdict> {
         .then(|| judge(context, endpoint, eni, &route.target))
 }
 
-const READS: [&str; 2] = [
+const READS: [&str; 3] = [
     "ec2:DescribeTransitGatewayAttachments",
-    "ec2:DescribeTransitGatewayRouteTables",
+    "ec2:DescribeTransitGatewayVpcAttachments",
+    "ec2:SearchTransitGatewayRoutes",
 ];
 
 fn judge(
@@ -189,7 +190,11 @@ fn leg(
             .iter()
             .find(|table| table.id == id)
     }) else {
-        let gap = READS.iter().find_map(|api| context.index.gap(api));
+        let gap = from
+            .association_route_table_id
+            .as_deref()
+            .and_then(|table| context.index.gap_about(&READS, table))
+            .or_else(|| READS.iter().find_map(|api| context.index.gap(api)));
         let finding = CHECK
             .finding(format!(
                 "The transit gateway route table of attachment {} is not in the snapshot",
@@ -324,7 +329,7 @@ mod tests {
         let mut snapshot = scenario("hub-spoke-healthy");
         snapshot.transit_gateway_route_tables.clear();
         snapshot.gaps.push(crate::snapshot::CollectionGap {
-            api: "ec2:DescribeTransitGatewayRouteTables".into(),
+            api: "ec2:SearchTransitGatewayRoutes".into(),
             resource: None,
             error_code: "UnauthorizedOperation".into(),
             message: "denied".into(),
