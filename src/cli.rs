@@ -35,6 +35,7 @@ Examples:
   ecr-pathcheck diagnose --task-arn arn:aws:ecs:us-east-1:111122223333:task/prod/0123456789abcdef0
   ecr-pathcheck diagnose --cluster prod --service web
   ecr-pathcheck diagnose --cluster prod --output json > report.json
+  ecr-pathcheck diagnose --cluster prod --output jsonl | jq -c 'select(.verdict == \"blocked\")'
   ecr-pathcheck diagnose --snapshot web.json --output markdown
   ecr-pathcheck diagnose --cluster prod --registry-role 444455556666=arn:aws:iam::444455556666:role/reader
   ecr-pathcheck diagnose --cluster prod --ignore PC404,legacy-platform-version";
@@ -137,6 +138,8 @@ fn endpoint_url(text: &str) -> Result<String, String> {
 pub enum OutputFormat {
     Table,
     Json,
+    /// JSON Lines: `diagnose` writes one object per line, each target's as soon as it is done.
+    Jsonl,
     Markdown,
     /// SARIF 2.1.0, for code scanning (GitHub, GitLab).
     Sarif,

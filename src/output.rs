@@ -25,6 +25,12 @@ pub fn print(text: &str) -> io::Result<()> {
     }
 }
 
+/// Standard output for a report written as it is produced: buffered, so that a line is not a
+/// system call. The writer of the report treats a reader that went away as [`print`] does.
+pub fn report_writer() -> io::BufWriter<io::StdoutLock<'static>> {
+    io::BufWriter::with_capacity(1 << 16, io::stdout().lock())
+}
+
 /// Whether the table is coloured. `always` and `never` are obeyed as given (a command-line
 /// flag overrides `NO_COLOR`, as no-color.org asks); `auto` colours only a terminal, and not
 /// when `NO_COLOR` has a non-empty value or `TERM` is `dumb`.

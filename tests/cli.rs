@@ -235,17 +235,116 @@ fn rule_prints_documentation_and_rejects_unknown_ids() {
     assert_one_line_error(&run(&["rule", "PC999"]), "no check `PC999`");
 }
 
+const FORMATS: [&str; 6] = ["table", "json", "jsonl", "markdown", "sarif", "junit"];
+
+/// A reader that went away (`| head`) is not an error: nothing on stderr, and the exit code is
+/// still the whole diagnosis's (the demo blocks: 1), in every format.
 #[test]
 fn a_closed_pipe_is_not_an_error() {
-    let mut child = binary()
-        .args(["diagnose", "--demo", "--output", "markdown"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    drop(child.stdout.take());
-    let output = child.wait_with_output().unwrap();
-    assert!(!stderr(&output).contains("panicked"), "{}", stderr(&output));
+    for format in FORMATS {
+        let mut child = binary()
+            .args(["diagnose", "--demo", "--output", format])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(stderr(&output), "", "{format}");
+        assert_eq!(output.status.code(), Some(1), "{format}");
+    }
+}
+
+/// A report that cannot be written (a full disk) is a failure: one line, exit 2.
+#[test]
+fn a_failed_write_is_an_error_in_every_format() {
+    if !Path::new("/dev/full").exists() {
+        return;
+    }
+    for format in FORMATS {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let output = binary()
+            .args(["diagnose", "--demo", "--output", format])
+            .stdout(full)
+            .output()
+            .unwrap();
+        assert_one_line_error(&output, "cannot write the report");
+    }
+}
+
+/// `--output jsonl`: one JSON object per line, the account's first (with the account-wide
+/// findings), then one per target with its findings, the summary last; together they are the
+/// JSON report, and the exit code is the same.
+#[test]
+fn jsonl_output_is_the_json_report_a_line_per_target() {
+    let text = std::fs::read_to_string(mock("network-acls-refused")).unwrap();
+    let mut snapshot: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let services = snapshot["services"].as_array_mut().unwrap();
+    let mut second = services[0].clone();
+    for field in ["arn", "name"] {
+        second[field] = format!("{}-2", second[field].as_str().unwrap()).into();
+    }
+    services.push(second);
+    let path = temp_file("two-services.json", &snapshot.to_string());
+    let path = path.to_str().unwrap();
+    let json = run(&["diagnose", "--snapshot", path, "--output", "json"]);
+    let jsonl = run(&["diagnose", "--snapshot", path, "--output", "jsonl"]);
+    assert_eq!(jsonl.status.code(), Some(3), "{}", stderr(&jsonl));
+    assert_eq!(jsonl.status.code(), json.status.code());
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let text = stdout(&jsonl);
+    assert!(text.ends_with('\n'));
+    let mut lines: Vec<serde_json::Map<String, serde_json::Value>> = text
+        .lines()
+        .map(|line| match serde_json::from_str(line) {
+            Ok(serde_json::Value::Object(object)) => object,
+            other => panic!("not a JSON object: {line}: {other:?}"),
+        })
+        .collect();
+    let targets = report["targets"].as_array().unwrap();
+    assert_eq!(targets.len(), 2);
+    assert_eq!(lines.len(), targets.len() + 2, "{text}");
+    let findings_of = |target: &serde_json::Value| -> Vec<serde_json::Value> {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|finding| finding["target"] == *target)
+            .cloned()
+            .collect()
+    };
+    let take = |line: &mut serde_json::Map<String, serde_json::Value>, field: &str| {
+        line.remove(field)
+            .unwrap_or_else(|| panic!("no {field} in {line:?}"))
+    };
+
+    let mut account = lines.remove(0);
+    assert_eq!(take(&mut account, "type"), "account");
+    let account_findings = take(&mut account, "findings");
+    assert_eq!(
+        account_findings,
+        serde_json::json!(findings_of(&serde_json::Value::Null))
+    );
+    assert!(!account_findings.as_array().unwrap().is_empty());
+    for field in ["schema_version", "account_id", "region"] {
+        assert_eq!(take(&mut account, field), report[field], "{field}");
+    }
+    assert!(account.is_empty(), "{account:?}");
+
+    let mut summary = lines.pop().unwrap();
+    assert_eq!(take(&mut summary, "type"), "summary");
+    assert_eq!(serde_json::Value::Object(summary), report["summary"]);
+
+    for (mut line, target) in lines.into_iter().zip(targets) {
+        assert_eq!(take(&mut line, "type"), "target");
+        let findings = take(&mut line, "findings");
+        assert_eq!(findings, serde_json::json!(findings_of(&target["target"])));
+        assert!(!findings.as_array().unwrap().is_empty());
+        assert_eq!(serde_json::Value::Object(line), *target);
+    }
 }
 
 /// A usage error is clap's message and where to look, on two lines, exit 2.
@@ -919,7 +1018,7 @@ fn select_and_ignore_choose_the_checks_that_run() {
 
     assert_one_line_error(
         &run(&["diagnose", "--demo", "--select", "PC999"]),
-        "--select PC999: no check has that id, name or id prefix (closest: PC901",
+        "--select PC999: no check has that id, name or id prefix (closest: PC",
     );
     assert_one_line_error(
         &run(&["diagnose", "--demo", "--ignore", "s3-prefix-list-egres"]),

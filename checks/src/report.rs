@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::facts::{HopRecord, TargetKind};
+use crate::facts::{HopRecord, Status, TargetKind};
 use crate::finding::{Finding, Severity};
 use crate::flows::FlowKind;
 
@@ -50,49 +50,43 @@ pub struct Summary {
     pub infos: usize,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TargetVerdict {
-    Ok,
-    Blocked,
-    Unknown,
-}
-
-impl TargetVerdict {
-    pub fn combine(self, flow: FlowVerdict) -> TargetVerdict {
-        match (self, flow) {
-            (TargetVerdict::Blocked, _) | (_, FlowVerdict::Blocked) => TargetVerdict::Blocked,
-            (TargetVerdict::Unknown, _) | (_, FlowVerdict::Unknown) => TargetVerdict::Unknown,
-            _ => TargetVerdict::Ok,
+impl Summary {
+    /// Counts one more target, by its verdict (for a report written as it is produced).
+    pub fn add_target(&mut self, target: &TargetReport) {
+        self.targets += 1;
+        match target.verdict {
+            TargetVerdict::Blocked => self.blocked += 1,
+            TargetVerdict::Unknown => self.unknown += 1,
+            TargetVerdict::Ok => self.ok += 1,
         }
     }
 
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TargetVerdict::Ok => "ok",
-            TargetVerdict::Blocked => "blocked",
-            TargetVerdict::Unknown => "unknown",
+    /// Counts more findings, by severity.
+    pub fn add_findings(&mut self, findings: &[Finding]) {
+        for finding in findings {
+            match finding.severity {
+                Severity::Error => self.errors += 1,
+                Severity::Warning => self.warnings += 1,
+                Severity::Info => self.infos += 1,
+            }
         }
+    }
+
+    /// [`Report::has_errors`] of the report summarised.
+    pub fn has_errors(&self) -> bool {
+        self.errors > 0
+    }
+
+    /// [`Report::is_undecided`] of the report summarised.
+    pub fn is_undecided(&self) -> bool {
+        !self.has_errors() && self.unknown > 0
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum FlowVerdict {
-    Ok,
-    Blocked,
-    Unknown,
-}
-
-impl FlowVerdict {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FlowVerdict::Ok => "ok",
-            FlowVerdict::Blocked => "blocked",
-            FlowVerdict::Unknown => "unknown",
-        }
-    }
-}
+/// A target's verdict: the worst of its flows' (and of its target checks').
+pub type TargetVerdict = Status;
+/// A flow's verdict: the status of the path chosen to carry it.
+pub type FlowVerdict = Status;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct TargetReport {

@@ -32,12 +32,18 @@ pub fn run(args: &DiagnoseArgs, globals: &Globals) -> anyhow::Result<ExitCode> {
             snapshot
         }
     };
-    let report = ecr_pathcheck_checks::engine::diagnose_with(&snapshot, &selection);
-    output::print(&report::render(&report, globals.format, globals.colour))
-        .context("cannot write the report")?;
-    Ok(if report.has_errors() {
+    // Written as it is diagnosed, a target at a time: a large account's report is never held.
+    let summary = report::write_diagnosis(
+        &snapshot,
+        &selection,
+        globals.format,
+        globals.colour,
+        &mut output::report_writer(),
+    )
+    .context("cannot write the report")?;
+    Ok(if summary.has_errors() {
         ExitCode::from(EXIT_FINDINGS)
-    } else if report.is_undecided() {
+    } else if summary.is_undecided() {
         ExitCode::from(EXIT_UNDECIDED)
     } else {
         ExitCode::SUCCESS

@@ -40,6 +40,7 @@ pub fn run(text: &str, format: OutputFormat) -> anyhow::Result<ExitCode> {
             )
         }
         OutputFormat::Json => serde_json::to_string_pretty(&classification)? + "\n",
+        OutputFormat::Jsonl => serde_json::to_string(&classification)? + "\n",
         OutputFormat::Table | OutputFormat::Markdown => {
             crate::report::explain_text(&classification, format)
         }

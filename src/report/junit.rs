@@ -48,26 +48,49 @@ fn body(findings: &[&Finding]) -> String {
         .join("\n\n")
 }
 
-fn suite(name: &str, findings: &[&Finding]) -> (String, usize, usize, usize) {
+/// A suite's findings for one check: all of them, the errors, the warnings.
+fn of_check<'a>(
+    findings: &[&'a Finding],
+    check: &str,
+) -> (Vec<&'a Finding>, Vec<&'a Finding>, Vec<&'a Finding>) {
+    let mine: Vec<&Finding> = findings
+        .iter()
+        .copied()
+        .filter(|finding| finding.check == check)
+        .collect();
+    let errors = mine
+        .iter()
+        .copied()
+        .filter(|finding| finding.severity == Severity::Error)
+        .collect();
+    let warnings = mine
+        .iter()
+        .copied()
+        .filter(|finding| finding.severity == Severity::Warning)
+        .collect();
+    (mine, errors, warnings)
+}
+
+/// A suite's `tests`, `failures` and `skipped`, as [`suite`] counts them, without its text.
+pub fn counts(findings: &[&Finding]) -> (usize, usize, usize) {
+    let (mut failures, mut skipped) = (0, 0);
+    for check in rules::all() {
+        let (_, errors, warnings) = of_check(findings, check.id);
+        if !errors.is_empty() {
+            failures += 1;
+        } else if !warnings.is_empty() {
+            skipped += 1;
+        }
+    }
+    (rules::all().len(), failures, skipped)
+}
+
+pub fn suite(name: &str, findings: &[&Finding]) -> (String, usize, usize, usize) {
     let mut cases = String::new();
     let (mut tests, mut failures, mut skipped) = (0, 0, 0);
     for check in rules::all() {
         tests += 1;
-        let mine: Vec<&Finding> = findings
-            .iter()
-            .copied()
-            .filter(|finding| finding.check == check.id)
-            .collect();
-        let errors: Vec<&Finding> = mine
-            .iter()
-            .copied()
-            .filter(|finding| finding.severity == Severity::Error)
-            .collect();
-        let warnings: Vec<&Finding> = mine
-            .iter()
-            .copied()
-            .filter(|finding| finding.severity == Severity::Warning)
-            .collect();
+        let (mine, errors, warnings) = of_check(findings, check.id);
         cases.push_str(&format!(
             "    <testcase classname=\"{}\" name=\"{} {}\"",
             xml(name),
@@ -105,33 +128,38 @@ fn suite(name: &str, findings: &[&Finding]) -> (String, usize, usize, usize) {
     (text, tests, failures, skipped)
 }
 
+/// The account suite is written when there are account-wide findings, or no target at all.
+pub fn has_account_suite(account_findings: usize, targets: usize) -> bool {
+    account_findings > 0 || targets == 0
+}
+
+/// The document's start, with the totals of every suite.
+pub fn start(tests: usize, failures: usize, skipped: usize) -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"ecr-pathcheck\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">\n"
+    )
+}
+
+pub const END: &str = "</testsuites>\n";
+
 pub fn render(report: &Report) -> String {
     let mut suites = String::new();
     let (mut tests, mut failures, mut skipped) = (0, 0, 0);
-    let mut add = |name: &str, findings: Vec<&Finding>| {
-        let (text, t, f, s) = suite(name, &findings);
+    let mut add = |name: &str, findings: &[&Finding]| {
+        let (text, t, f, s) = suite(name, findings);
         suites.push_str(&text);
         tests += t;
         failures += f;
         skipped += s;
     };
+    let by_target = super::ByTarget::new(&report.findings);
     for target in &report.targets {
-        let findings = report
-            .findings
-            .iter()
-            .filter(|finding| finding.target.as_deref() == Some(target.target.as_str()))
-            .collect();
+        let findings = by_target.of(Some(&target.target));
         add(&target.target, findings);
     }
-    let account: Vec<&Finding> = report
-        .findings
-        .iter()
-        .filter(|finding| finding.target.is_none())
-        .collect();
-    if !account.is_empty() || report.targets.is_empty() {
+    let account = by_target.of(None);
+    if has_account_suite(account.len(), report.targets.len()) {
         add("account", account);
     }
-    format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"ecr-pathcheck\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">\n{suites}</testsuites>\n"
-    )
+    format!("{}{suites}{END}", start(tests, failures, skipped))
 }

@@ -1,15 +1,26 @@
 use ecr_pathcheck_checks::Finding;
-use ecr_pathcheck_checks::report::Report;
+use ecr_pathcheck_checks::report::{Report, Summary, TargetReport};
 use ecr_pathcheck_checks::text::{block, line};
 
 use super::json_name;
 
 pub fn render(report: &Report) -> String {
-    let summary = &report.summary;
-    let mut out = format!(
+    let mut out = header(&report.account_id, &report.region, &report.summary);
+    let by_target = super::ByTarget::new(&report.findings);
+    for target in &report.targets {
+        let findings = by_target.of(Some(&target.target));
+        out.push_str(&target_section(target, findings));
+    }
+    out.push_str(&account_section(by_target.of(None)));
+    out
+}
+
+/// The title and the summary line.
+pub fn header(account_id: &str, region: &str, summary: &Summary) -> String {
+    format!(
         "# ecr-pathcheck report\n\nAccount {}, region {}: {} target(s), {} blocked, {} unknown, {} ok; {} error(s), {} warning(s), {} info.\n",
-        code(&report.account_id),
-        code(&report.region),
+        code(account_id),
+        code(region),
         summary.targets,
         summary.blocked,
         summary.unknown,
@@ -17,50 +28,48 @@ pub fn render(report: &Report) -> String {
         summary.errors,
         summary.warnings,
         summary.infos
+    )
+}
+
+/// One target: its flows, then its findings.
+pub fn target_section(target: &TargetReport, findings: &[&Finding]) -> String {
+    let mut out = format!(
+        "\n## {} {}: {}\n\n{}\n\n",
+        json_name(&target.kind),
+        code(&target.name),
+        target.verdict.as_str(),
+        code(&target.target)
     );
-    for target in &report.targets {
-        out.push_str(&format!(
-            "\n## {} {}: {}\n\n{}\n\n",
-            json_name(&target.kind),
-            code(&target.name),
-            target.verdict.as_str(),
-            code(&target.target)
-        ));
-        if !target.flows.is_empty() {
-            out.push_str("| flow | subnet | verdict | path | hops |\n|---|---|---|---|---|\n");
-            for flow in &target.flows {
-                let hops: Vec<String> = flow
-                    .hops
-                    .iter()
-                    .map(|hop| format!("{}: {}", json_name(&hop.hop), json_name(&hop.status)))
-                    .collect();
-                out.push_str(&format!(
-                    "| {} | {} | {} | {} | {} |\n",
-                    flow.flow.id(),
-                    cell(&flow.subnet),
-                    flow.verdict.as_str(),
-                    cell(&flow.path),
-                    cell(&hops.join(", "))
-                ));
-            }
-        }
-        let findings: Vec<_> = report
-            .findings
-            .iter()
-            .filter(|finding| finding.target.as_deref() == Some(target.target.as_str()))
-            .collect();
-        for finding in findings {
-            out.push_str(&finding_section(finding));
+    if !target.flows.is_empty() {
+        out.push_str("| flow | subnet | verdict | path | hops |\n|---|---|---|---|---|\n");
+        for flow in &target.flows {
+            let hops: Vec<String> = flow
+                .hops
+                .iter()
+                .map(|hop| format!("{}: {}", json_name(&hop.hop), json_name(&hop.status)))
+                .collect();
+            out.push_str(&format!(
+                "| {} | {} | {} | {} | {} |\n",
+                flow.flow.id(),
+                cell(&flow.subnet),
+                flow.verdict.as_str(),
+                cell(&flow.path),
+                cell(&hops.join(", "))
+            ));
         }
     }
-    let account_wide: Vec<_> = report
-        .findings
-        .iter()
-        .filter(|finding| finding.target.is_none())
-        .collect();
-    if !account_wide.is_empty() {
+    for finding in findings {
+        out.push_str(&finding_section(finding));
+    }
+    out
+}
+
+/// The account-wide findings, after every target; nothing when there are none.
+pub fn account_section(findings: &[&Finding]) -> String {
+    let mut out = String::new();
+    if !findings.is_empty() {
         out.push_str("\n## Account-wide\n");
-        for finding in account_wide {
+        for finding in findings {
             out.push_str(&finding_section(finding));
         }
     }

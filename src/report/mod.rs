@@ -3,12 +3,14 @@
 mod junit;
 mod markdown;
 mod sarif;
+mod stream;
 mod table;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use ecr_pathcheck_checks::plan::PlanReport;
 
+use ecr_pathcheck_checks::Finding;
 use ecr_pathcheck_checks::catalog::CheckInfo;
 use ecr_pathcheck_checks::reason::Classification;
 use ecr_pathcheck_checks::report::Report;
@@ -24,15 +26,77 @@ pub enum Colour {
     Ansi,
 }
 
+pub use stream::write as write_diagnosis;
+
+/// The whole report in one format. `diagnose` writes it as it goes instead
+/// ([`write_diagnosis`]), to the same bytes.
 pub fn render(report: &Report, format: OutputFormat, colour: Colour) -> String {
     match format {
         OutputFormat::Table => table::render(report, colour),
         OutputFormat::Json => {
             serde_json::to_string_pretty(report).expect("the report serialises") + "\n"
         }
+        OutputFormat::Jsonl => jsonl(report),
         OutputFormat::Markdown => markdown::render(report),
         OutputFormat::Sarif => sarif::render(report, &Locations::new()),
         OutputFormat::Junit => junit::render(report),
+    }
+}
+
+/// JSON Lines of a whole report, as `diagnose --output jsonl` writes them: the account's line,
+/// one line per target with its findings, the summary's.
+fn jsonl(report: &Report) -> String {
+    let by_target = ByTarget::new(&report.findings);
+    let findings = |target| by_target.of(target).to_vec();
+    let mut lines = vec![serde_json::json!({
+        "type": "account",
+        "schema_version": report.schema_version,
+        "account_id": report.account_id,
+        "region": report.region,
+        "findings": findings(None),
+    })];
+    for target in &report.targets {
+        let mut line = serde_json::json!({"type": "target"});
+        if let (Some(line), serde_json::Value::Object(fields)) =
+            (line.as_object_mut(), serde_json::json!(target))
+        {
+            line.extend(fields);
+            line.insert(
+                "findings".into(),
+                serde_json::json!(findings(Some(&target.target))),
+            );
+        }
+        lines.push(line);
+    }
+    let mut summary = serde_json::json!({"type": "summary"});
+    if let (Some(line), serde_json::Value::Object(fields)) =
+        (summary.as_object_mut(), serde_json::json!(report.summary))
+    {
+        line.extend(fields);
+    }
+    lines.push(summary);
+    lines.iter().map(|line| format!("{line}\n")).collect()
+}
+
+/// The report's findings grouped by the target they concern, each group in the report's order:
+/// filtering the findings by target, for every target in one pass.
+pub(crate) struct ByTarget<'a>(HashMap<Option<&'a str>, Vec<&'a Finding>>);
+
+impl<'a> ByTarget<'a> {
+    pub(crate) fn new(findings: &'a [Finding]) -> ByTarget<'a> {
+        let mut groups: HashMap<Option<&str>, Vec<&Finding>> = HashMap::new();
+        for finding in findings {
+            groups
+                .entry(finding.target.as_deref())
+                .or_default()
+                .push(finding);
+        }
+        ByTarget(groups)
+    }
+
+    /// The findings of one target; `None`: the account-wide ones.
+    pub(crate) fn of(&self, target: Option<&'a str>) -> &[&'a Finding] {
+        self.0.get(&target).map_or(&[], Vec::as_slice)
     }
 }
 
@@ -74,6 +138,10 @@ pub fn render_plan(
     match format {
         OutputFormat::Json => {
             serde_json::to_string_pretty(plan).expect("the plan report serialises") + "\n"
+        }
+        // One document, so one line.
+        OutputFormat::Jsonl => {
+            serde_json::to_string(plan).expect("the plan report serialises") + "\n"
         }
         OutputFormat::Sarif => sarif::render(report, locations),
         OutputFormat::Junit => junit::render(report),

@@ -55,9 +55,9 @@ fn section(markdown: &str, heading: &str) -> String {
         .join(" ")
 }
 
-pub fn render(report: &Report, locations: &Locations) -> String {
-    let checks = rules::all();
-    let rule_list: Vec<Value> = checks
+/// One `rule` per check, in the catalog's order.
+pub fn rules() -> Vec<Value> {
+    rules::all()
         .iter()
         .map(|check| {
             let markdown = check.markdown();
@@ -71,77 +71,90 @@ pub fn render(report: &Report, locations: &Locations) -> String {
                 "properties": {"tags": ["ecs", "ecr", "network"]}
             })
         })
+        .collect()
+}
+
+/// The `tool` of the run.
+pub fn tool() -> Value {
+    json!({"driver": {
+        "name": "ecr-pathcheck",
+        "version": env!("CARGO_PKG_VERSION"),
+        "informationUri": "https://docs.aws.amazon.com/AmazonECR/latest/userguide/vpc-endpoints.html",
+        "rules": rules(),
+    }})
+}
+
+/// One finding's `result`.
+pub fn result(finding: &Finding, locations: &Locations) -> Value {
+    let rule_index = rules::all()
+        .iter()
+        .position(|check| check.id == finding.check);
+    let mut logical: Vec<Value> = finding
+        .resources
+        .iter()
+        .filter(|resource| locations.contains_key(resource.as_str()))
+        .map(|address| json!({"fullyQualifiedName": address, "kind": "resource"}))
         .collect();
+    if logical.is_empty()
+        && let Some(target) = &finding.target
+    {
+        logical.push(json!({"fullyQualifiedName": target, "kind": "resource"}));
+    }
+    let physical = finding
+        .resources
+        .iter()
+        .find_map(|resource| locations.get(resource.as_str())?.as_ref())
+        .map(|(uri, line)| {
+            json!({
+                "artifactLocation": {"uri": uri},
+                "region": {"startLine": line}
+            })
+        });
+    let mut location = json!({});
+    if let Some(physical) = physical {
+        location["physicalLocation"] = physical;
+    }
+    if !logical.is_empty() {
+        location["logicalLocations"] = Value::Array(logical);
+    }
+    let mut text = finding.title.clone();
+    if let Some(fix) = &finding.fix {
+        text.push_str(&format!("\n\nFix (Terraform):\n{}", fix.terraform));
+    }
+    let mut result = json!({
+        "ruleId": finding.check,
+        "level": level(finding.severity),
+        "message": {"text": text},
+        "partialFingerprints": {"ecrPathcheckFinding/v1": fingerprint(finding)},
+        "properties": {
+            "name": finding.name,
+            "target": finding.target,
+            "flow": finding.flow.map(|flow| flow.id()),
+            "resources": finding.resources,
+            "detail": finding.detail,
+            "fix": finding.fix,
+        }
+    });
+    if let Some(index) = rule_index {
+        result["ruleIndex"] = json!(index);
+    }
+    if location.as_object().is_some_and(|o| !o.is_empty()) {
+        result["locations"] = json!([location]);
+    }
+    result
+}
+
+pub fn render(report: &Report, locations: &Locations) -> String {
     let results: Vec<Value> = report
         .findings
         .iter()
-        .map(|finding| {
-            let rule_index = checks.iter().position(|check| check.id == finding.check);
-            let mut logical: Vec<Value> = finding
-                .resources
-                .iter()
-                .filter(|resource| locations.contains_key(resource.as_str()))
-                .map(|address| json!({"fullyQualifiedName": address, "kind": "resource"}))
-                .collect();
-            if logical.is_empty()
-                && let Some(target) = &finding.target
-            {
-                logical.push(json!({"fullyQualifiedName": target, "kind": "resource"}));
-            }
-            let physical = finding
-                .resources
-                .iter()
-                .find_map(|resource| locations.get(resource.as_str())?.as_ref())
-                .map(|(uri, line)| {
-                    json!({
-                        "artifactLocation": {"uri": uri},
-                        "region": {"startLine": line}
-                    })
-                });
-            let mut location = json!({});
-            if let Some(physical) = physical {
-                location["physicalLocation"] = physical;
-            }
-            if !logical.is_empty() {
-                location["logicalLocations"] = Value::Array(logical);
-            }
-            let mut text = finding.title.clone();
-            if let Some(fix) = &finding.fix {
-                text.push_str(&format!("\n\nFix (Terraform):\n{}", fix.terraform));
-            }
-            let mut result = json!({
-                "ruleId": finding.check,
-                "level": level(finding.severity),
-                "message": {"text": text},
-                "partialFingerprints": {"ecrPathcheckFinding/v1": fingerprint(finding)},
-                "properties": {
-                    "name": finding.name,
-                    "target": finding.target,
-                    "flow": finding.flow.map(|flow| flow.id()),
-                    "resources": finding.resources,
-                    "detail": finding.detail,
-                    "fix": finding.fix,
-                }
-            });
-            if let Some(index) = rule_index {
-                result["ruleIndex"] = json!(index);
-            }
-            if location.as_object().is_some_and(|o| !o.is_empty()) {
-                result["locations"] = json!([location]);
-            }
-            result
-        })
+        .map(|finding| result(finding, locations))
         .collect();
     let log = json!({
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
         "runs": [{
-            "tool": {"driver": {
-                "name": "ecr-pathcheck",
-                "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://docs.aws.amazon.com/AmazonECR/latest/userguide/vpc-endpoints.html",
-                "rules": rule_list,
-            }},
+            "tool": tool(),
             "results": results,
             "properties": {"summary": report.summary},
         }]

@@ -1,10 +1,12 @@
 use anstyle::{AnsiColor, Style};
 use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{Attribute, Cell, ContentArrangement, Table};
-use ecr_pathcheck_checks::Severity;
+use std::collections::HashSet;
+
+use comfy_table::{Attribute, Cell, ColumnConstraint, ContentArrangement, Table, Width};
 use ecr_pathcheck_checks::catalog::CheckInfo;
-use ecr_pathcheck_checks::report::{FlowVerdict, Report, TargetVerdict};
+use ecr_pathcheck_checks::report::{FlowVerdict, Report, Summary, TargetReport, TargetVerdict};
 use ecr_pathcheck_checks::text::{block, line};
+use ecr_pathcheck_checks::{Finding, Severity};
 
 use super::{Colour, json_name};
 
@@ -12,12 +14,18 @@ use super::{Colour, json_name};
 const WIDTH: u16 = 100;
 
 fn table(header: &[&str], colour: Colour) -> Table {
+    let mut table = bare_table(colour);
+    table.set_header(header.to_vec());
+    table
+}
+
+/// [`table`] without its header row.
+fn bare_table(colour: Colour) -> Table {
     let mut table = Table::new();
     table
         .load_preset(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(WIDTH)
-        .set_header(header.to_vec());
+        .set_width(WIDTH);
     // comfy-table would otherwise look at the terminal itself to decide on styling.
     match colour {
         Colour::Ansi => table.enforce_styling(),
@@ -55,109 +63,248 @@ fn severity_cell(severity: Severity, colour: Colour) -> Cell {
 }
 
 pub fn render(report: &Report, colour: Colour) -> String {
-    let mut out = String::new();
     let summary = &report.summary;
-    out.push_str(&format!(
-        "ecr-pathcheck · account {} · {} · {} target(s): {} blocked, {} unknown, {} ok\n",
-        line(&report.account_id),
-        line(&report.region),
-        summary.targets,
-        summary.blocked,
-        summary.unknown,
-        summary.ok
-    ));
+    let mut out = header(&report.account_id, &report.region, summary);
     for target in &report.targets {
-        let style = match target.verdict {
-            TargetVerdict::Ok => GREEN,
-            TargetVerdict::Blocked => RED,
-            TargetVerdict::Unknown => YELLOW,
-        };
-        out.push_str(&format!(
-            "\n{} {} ({}) · {}\n",
-            paint(colour, style, &target.verdict.as_str().to_uppercase()),
-            line(&target.name),
-            json_name(&target.kind),
-            line(&target.target)
-        ));
-        for flow in &target.flows {
-            let (mark, style) = match flow.verdict {
-                FlowVerdict::Ok => ("ok", GREEN),
-                FlowVerdict::Blocked => ("BLOCKED", RED),
-                FlowVerdict::Unknown => ("unknown", YELLOW),
-            };
-            out.push_str(&format!(
-                "  {}{} {:<17} {} via {}\n",
-                paint(colour, style, mark),
-                " ".repeat(7 - mark.len()),
-                flow.flow.id(),
-                line(&flow.subnet),
-                line(&flow.path)
-            ));
-        }
+        out.push_str(&target_lines(target, colour));
     }
     if report.findings.is_empty() {
-        out.push_str("\nNo findings.\n");
+        out.push_str(NO_FINDINGS);
         return out;
     }
-    let mut findings = table(
-        &["severity", "check", "flow", "finding", "fix (AWS CLI)"],
-        colour,
-    );
+    let mut findings = table(&HEADER, colour);
     for finding in &report.findings {
-        let resources = if finding.resources.is_empty() {
-            String::new()
-        } else {
-            format!("\n[{}]", resources(&finding.resources))
-        };
-        findings.add_row(vec![
-            severity_cell(finding.severity, colour),
-            Cell::new(format!("{}\n{}", finding.check, finding.name)),
-            Cell::new(
-                finding
-                    .flow
-                    .map(|flow| flow.id().to_string())
-                    .unwrap_or_default(),
-            ),
-            Cell::new(format!("{}{resources}", line(&finding.title))),
-            Cell::new(
-                finding
-                    .fix
-                    .as_ref()
-                    .map(|fix| block(&fix.aws_cli).into_owned())
-                    .unwrap_or_default(),
-            ),
-        ]);
+        findings.add_row(row(finding, colour));
     }
     out.push('\n');
     out.push_str(&findings.to_string());
     // Table cells wrap long shell words; the commands are repeated whole so they can be pasted.
-    let fixes: Vec<_> = report
-        .findings
-        .iter()
-        .filter_map(|finding| Some((finding, finding.fix.as_ref()?)))
-        .collect();
-    if !fixes.is_empty() {
-        out.push_str("\n\nFixes, ready to paste:\n");
-        for (finding, fix) in fixes {
-            let about = resources(&finding.resources);
-            let about = if about.is_empty() {
-                String::new()
-            } else {
-                format!(" ({about})")
-            };
-            out.push_str(&format!(
-                "\n# {} {}{about}\n{}\n",
-                finding.check,
-                finding.name,
-                block(&fix.aws_cli)
-            ));
-        }
+    let mut fixes = report.findings.iter().filter_map(fix_text).peekable();
+    if fixes.peek().is_some() {
+        out.push_str(FIXES);
+        fixes.for_each(|fix| out.push_str(&fix));
     }
-    out.push_str(&format!(
+    out.push_str(&footer(summary));
+    out
+}
+
+/// The first line: the account and the count of targets by verdict.
+pub fn header(account_id: &str, region: &str, summary: &Summary) -> String {
+    format!(
+        "ecr-pathcheck · account {} · {} · {} target(s): {} blocked, {} unknown, {} ok\n",
+        line(account_id),
+        line(region),
+        summary.targets,
+        summary.blocked,
+        summary.unknown,
+        summary.ok
+    )
+}
+
+/// A target's verdict, then one line per flow.
+pub fn target_lines(target: &TargetReport, colour: Colour) -> String {
+    let style = match target.verdict {
+        TargetVerdict::Ok => GREEN,
+        TargetVerdict::Blocked => RED,
+        TargetVerdict::Unknown => YELLOW,
+    };
+    let mut out = format!(
+        "\n{} {} ({}) · {}\n",
+        paint(colour, style, &target.verdict.as_str().to_uppercase()),
+        line(&target.name),
+        json_name(&target.kind),
+        line(&target.target)
+    );
+    for flow in &target.flows {
+        let (mark, style) = match flow.verdict {
+            FlowVerdict::Ok => ("ok", GREEN),
+            FlowVerdict::Blocked => ("BLOCKED", RED),
+            FlowVerdict::Unknown => ("unknown", YELLOW),
+        };
+        out.push_str(&format!(
+            "  {}{} {:<17} {} via {}\n",
+            paint(colour, style, mark),
+            " ".repeat(7 - mark.len()),
+            flow.flow.id(),
+            line(&flow.subnet),
+            line(&flow.path)
+        ));
+    }
+    out
+}
+
+/// After the targets, when there is no finding.
+pub const NO_FINDINGS: &str = "\nNo findings.\n";
+
+/// After the findings table, when a finding has a fix.
+pub const FIXES: &str = "\n\nFixes, ready to paste:\n";
+
+pub const HEADER: [&str; 5] = ["severity", "check", "flow", "finding", "fix (AWS CLI)"];
+
+/// The text of a finding's cells, left to right.
+pub fn row_texts(finding: &Finding) -> [String; 5] {
+    let resources = if finding.resources.is_empty() {
+        String::new()
+    } else {
+        format!("\n[{}]", resources(&finding.resources))
+    };
+    [
+        finding.severity.as_str().to_string(),
+        format!("{}\n{}", finding.check, finding.name),
+        finding
+            .flow
+            .map(|flow| flow.id().to_string())
+            .unwrap_or_default(),
+        format!("{}{resources}", line(&finding.title)),
+        finding
+            .fix
+            .as_ref()
+            .map(|fix| block(&fix.aws_cli).into_owned())
+            .unwrap_or_default(),
+    ]
+}
+
+/// A finding's row of the findings table.
+pub fn row(finding: &Finding, colour: Colour) -> Vec<Cell> {
+    let [_, check, flow, title, fix] = row_texts(finding);
+    vec![
+        severity_cell(finding.severity, colour),
+        Cell::new(check),
+        Cell::new(flow),
+        Cell::new(title),
+        Cell::new(fix),
+    ]
+}
+
+/// A finding's fix, whole, under "Fixes, ready to paste"; `None` without a fix.
+pub fn fix_text(finding: &Finding) -> Option<String> {
+    let fix = finding.fix.as_ref()?;
+    let about = resources(&finding.resources);
+    let about = if about.is_empty() {
+        String::new()
+    } else {
+        format!(" ({about})")
+    };
+    Some(format!(
+        "\n# {} {}{about}\n{}\n",
+        finding.check,
+        finding.name,
+        block(&fix.aws_cli)
+    ))
+}
+
+/// The last lines: the count of findings by severity and where to read more.
+pub fn footer(summary: &Summary) -> String {
+    format!(
         "\n{} error(s), {} warning(s), {} info.\nEvidence and Terraform fixes: --output markdown|json. Explain a check: ecr-pathcheck rule ID.\n",
         summary.errors, summary.warnings, summary.infos
-    ));
-    out
+    )
+}
+
+/// The findings table written a few rows at a time, as comfy-table would lay out the whole
+/// table. Its dynamic arrangement reads, of each column, only the lines of its cells (their
+/// widths, and how they split at a given width): so the widths are found once from a table of
+/// the distinct lines of each column ([`ColumnLines`]), then fixed for every chunk of rows.
+pub struct FindingsTable {
+    widths: Vec<u16>,
+    colour: Colour,
+}
+
+/// The distinct lines of each column of the findings table, each kept as its *shape* when it
+/// is printable ASCII: every character but the space made `x`. In such a line each character is
+/// one grapheme, one column and one byte, and comfy-table splits only at spaces, so the shape
+/// measures and splits exactly as the line does, and lines that differ only by an id of the
+/// same length (`svc-000001`, `svc-000002`) are one. Other lines are kept as they are.
+#[derive(Default)]
+pub struct ColumnLines([HashSet<String>; 5]);
+
+impl ColumnLines {
+    pub fn add(&mut self, finding: &Finding) {
+        for (column, text) in self.0.iter_mut().zip(row_texts(finding)) {
+            for line in text.split('\n') {
+                let shape = if line.bytes().all(|byte| (b' '..=b'~').contains(&byte)) {
+                    line.bytes()
+                        .map(|byte| if byte == b' ' { ' ' } else { 'x' })
+                        .collect()
+                } else {
+                    line.to_string()
+                };
+                column.insert(shape);
+            }
+        }
+    }
+}
+
+impl FindingsTable {
+    /// The layout of a table of every finding whose lines are `lines`.
+    pub fn new(lines: &ColumnLines, colour: Colour) -> FindingsTable {
+        let mut columns: Vec<Vec<&str>> = lines
+            .0
+            .iter()
+            .map(|column| {
+                let mut column: Vec<&str> = column.iter().map(String::as_str).collect();
+                // Any order gives the same layout; sorted, the same table every run.
+                column.sort_unstable();
+                column
+            })
+            .collect();
+        let rows = columns.iter().map(Vec::len).max().unwrap_or(0);
+        let mut sample = table(&HEADER, Colour::Plain);
+        for index in 0..rows {
+            let cells: Vec<&str> = columns
+                .iter_mut()
+                .map(|column| column.get(index).copied().unwrap_or(""))
+                .collect();
+            sample.add_row(cells);
+        }
+        // The top border, `┌───┬───┐`, shows each column's width, padding included.
+        let top = sample.lines().next().unwrap_or_default();
+        let widths = top
+            .trim_start_matches('┌')
+            .trim_end_matches('┐')
+            .split('┬')
+            .map(|column| column.chars().count() as u16)
+            .collect();
+        FindingsTable { widths, colour }
+    }
+
+    fn fixed(&self, mut table: Table) -> Table {
+        table.set_constraints(
+            self.widths
+                .iter()
+                .map(|width| ColumnConstraint::Absolute(Width::Fixed(*width))),
+        );
+        table
+    }
+
+    /// The top border, the header and the line under it.
+    pub fn top(&self) -> Vec<String> {
+        let mut lines: Vec<String> = self.fixed(table(&HEADER, self.colour)).lines().collect();
+        lines.pop();
+        lines
+    }
+
+    /// The lines of these findings' rows.
+    pub fn rows(&self, findings: &[Finding]) -> Vec<String> {
+        if findings.is_empty() {
+            return Vec::new();
+        }
+        let mut rows = bare_table(self.colour);
+        for finding in findings {
+            rows.add_row(row(finding, self.colour));
+        }
+        let mut lines: Vec<String> = self.fixed(rows).lines().skip(1).collect();
+        lines.pop();
+        lines
+    }
+
+    /// The bottom border.
+    pub fn bottom(&self) -> String {
+        self.fixed(table(&HEADER, self.colour))
+            .lines()
+            .last()
+            .unwrap_or_default()
+    }
 }
 
 /// Resource ids, each made safe for the terminal, comma-separated.
