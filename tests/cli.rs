@@ -1024,4 +1024,15 @@ fn select_and_ignore_choose_the_checks_that_run() {
         &run(&["diagnose", "--demo", "--ignore", "s3-prefix-list-egres"]),
         "closest: s3-prefix-list-egress",
     );
+    // An empty value (an unset variable in a script) is not "every check".
+    for empty in ["", ",", " , ,"] {
+        assert_one_line_error(
+            &run(&["diagnose", "--demo", "--select", empty]),
+            "--select needs check ids, names or id prefixes",
+        );
+    }
+    assert_one_line_error(
+        &run(&["diagnose", "--demo", "--select", "PC4", "--ignore", "PC4"]),
+        "--select and --ignore leave no check to run",
+    );
 }

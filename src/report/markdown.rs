@@ -46,7 +46,7 @@ pub fn target_section(target: &TargetReport, findings: &[&Finding]) -> String {
             let hops: Vec<String> = flow
                 .hops
                 .iter()
-                .map(|hop| format!("{}: {}", json_name(&hop.hop), json_name(&hop.status)))
+                .map(|hop| format!("{}: {}", json_name(&hop.hop), hop.status.hop_word()))
                 .collect();
             out.push_str(&format!(
                 "| {} | {} | {} | {} | {} |\n",

@@ -110,10 +110,24 @@ pub fn selection(select: &[String], ignore: &[String]) -> Result<crate::facts::S
         }
         Ok(ids)
     };
-    Ok(crate::facts::Selection {
+    for (option, items) in [("--select", select), ("--ignore", ignore)] {
+        if items
+            .iter()
+            .any(|item| item.split(',').all(|part| part.trim().is_empty()))
+        {
+            return Err(format!(
+                "{option} needs check ids, names or id prefixes (an empty value selects nothing); `ecr-pathcheck rule` lists them"
+            ));
+        }
+    }
+    let selection = crate::facts::Selection {
         select: resolve("--select", select)?,
         ignore: resolve("--ignore", ignore)?,
-    })
+    };
+    if !all().iter().any(|check| selection.enabled(check.id)) {
+        return Err("--select and --ignore leave no check to run".into());
+    }
+    Ok(selection)
 }
 
 /// A former name (`registry::FORMER_NAMES`) finds the check under its new one.

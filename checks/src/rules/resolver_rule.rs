@@ -59,7 +59,7 @@ pub fn check(context: &PathContext, site: Site) -> Option<Verdict> {
             ),
             format!(
                 "resource \"aws_route53_resolver_rule\" \"{0}\" {{\n  domain_name = \"{1}\"\n  rule_type   = \"SYSTEM\"\n}}\n\nresource \"aws_route53_resolver_rule_association\" \"{0}\" {{\n  resolver_rule_id = aws_route53_resolver_rule.{0}.id\n  vpc_id           = \"{2}\"\n}}",
-                label(&name),
+                format!("system_{}", label(&name)),
                 hcl(&name),
                 hcl(vpc)
             ),

@@ -245,9 +245,12 @@ fn leg(
                 .unwrap_or_else(|| destination.to_string());
             Err(Box::new(Verdict::Block(
                 CHECK
-                    .finding(format!("Transit gateway route table {} has no route for {destination} to {} ({now})", table.id, to.id))
+                    .finding(match route {
+                        None => format!("Transit gateway route table {} has no route to {} ({cidr})", table.id, to.id),
+                        Some(_) => format!("Transit gateway route table {} does not route {cidr} to {} ({now})", table.id, to.id),
+                    })
                     .resources([table.id.as_str(), from.id.as_str(), to.id.as_str()])
-                    .detail(format!("Traffic entering {gateway} from {} ({}) is routed by {}, which must send {destination} to {} ({}); it has {now}, so the packets are dropped.", from.id, from.resource_id, table.id, to.id, to.resource_id))
+                    .detail(format!("Traffic entering {gateway} from {} ({}) is routed by {}, which must send {}'s range {cidr} to {}; it has {now}, so the packets are dropped.", from.id, from.resource_id, table.id, to.resource_id, to.id))
                     .fix(
                         format!("aws ec2 create-transit-gateway-route --transit-gateway-route-table-id {} --destination-cidr-block {} --transit-gateway-attachment-id {}\n# or propagate the attachment's routes: aws ec2 enable-transit-gateway-route-table-propagation with the same route table and attachment", sh(&table.id), sh(&cidr), sh(&to.id)),
                         format!("resource \"aws_ec2_transit_gateway_route\" \"{}_{}\" {{\n  transit_gateway_route_table_id = \"{}\"\n  destination_cidr_block         = \"{}\"\n  transit_gateway_attachment_id  = \"{}\"\n}}", label(&table.id), label(&to.id), hcl(&table.id), hcl(&cidr), hcl(&to.id)),

@@ -142,6 +142,14 @@ impl Snapshot {
         self.vpc_endpoints.sort_by(|a, b| a.id.cmp(&b.id));
         self.nat_gateways.sort_by(|a, b| a.id.cmp(&b.id));
         self.internet_gateways.sort_by(|a, b| a.id.cmp(&b.id));
+        self.hosted_zones.sort_by(|a, b| a.id.cmp(&b.id));
+        self.resolver_rules.sort_by(|a, b| a.id.cmp(&b.id));
+        self.transit_gateway_attachments
+            .sort_by(|a, b| a.id.cmp(&b.id));
+        self.transit_gateway_route_tables
+            .sort_by(|a, b| a.id.cmp(&b.id));
+        self.vpc_peering_connections.sort_by(|a, b| a.id.cmp(&b.id));
+        self.ec2_instances.sort_by(|a, b| a.id.cmp(&b.id));
         self.tasks.sort_by(|a, b| a.arn.cmp(&b.arn));
         self.services.sort_by(|a, b| a.arn.cmp(&b.arn));
         self.task_definitions.sort_by(|a, b| a.arn.cmp(&b.arn));

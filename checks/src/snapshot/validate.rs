@@ -1502,6 +1502,17 @@ fn unique_network_rules(snapshot: &Snapshot) -> Checked {
             }
         }
     }
+    for table in &snapshot.transit_gateway_route_tables {
+        let mut destinations = HashSet::new();
+        for route in &table.routes {
+            if !destinations.insert(&route.destination) {
+                return duplicate(
+                    format!("the routes of transit gateway route table {}", table.id),
+                    route.destination.to_string(),
+                );
+            }
+        }
+    }
     let mut routed = HashSet::new();
     for subnet in snapshot.route_tables.iter().flat_map(|t| &t.subnet_ids) {
         if !routed.insert(subnet) {
