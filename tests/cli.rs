@@ -1035,4 +1035,21 @@ fn select_and_ignore_choose_the_checks_that_run() {
         &run(&["diagnose", "--demo", "--select", "PC4", "--ignore", "PC4"]),
         "--select and --ignore leave no check to run",
     );
+    // A read that failed is never a clean bill of health, whatever checks were selected.
+    let refused = mock("network-acls-refused");
+    for selection in [["--select", "PC901"], ["--select", "PC401"]] {
+        let output = run(&[
+            "diagnose",
+            "--snapshot",
+            &refused,
+            selection[0],
+            selection[1],
+        ]);
+        assert_eq!(
+            output.status.code(),
+            Some(3),
+            "{selection:?}: {}",
+            stdout(&output)
+        );
+    }
 }

@@ -121,6 +121,11 @@ pub struct Selection {
 }
 
 impl Selection {
+    /// Whether some check is left out.
+    pub fn is_partial(&self) -> bool {
+        !self.select.is_empty() || !self.ignore.is_empty()
+    }
+
     pub fn enabled(&self, check: &str) -> bool {
         (self.select.is_empty() || self.select.contains(&check)) && !self.ignore.contains(&check)
     }
