@@ -330,6 +330,15 @@ impl<'a> PathContext<'a, '_> {
         }
     }
 
+    /// The task's addresses as one block: its private IP when known, else its subnet's CIDR
+    /// (what a return route must cover).
+    pub fn source_block(&self) -> Ipv4Cidr {
+        match &self.placement.source {
+            AddressSet::Block(block) => *block,
+            AddressSet::Public => self.placement.subnet.cidr_block,
+        }
+    }
+
     pub fn subnet_id(&self) -> &'a str {
         &self.placement.subnet.id
     }

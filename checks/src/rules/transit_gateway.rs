@@ -1,7 +1,7 @@
 use super::fixes::{hcl, label, sh};
 use crate::declare_check;
 use crate::facts::{PathContext, Site, Verdict, route_for};
-use crate::net::{AddressSet, Ipv4Cidr};
+use crate::net::Ipv4Cidr;
 use crate::snapshot::{
     EndpointInterface, RouteState, RouteTargetKind, TransitGatewayAttachment, TransitGatewayRoute,
     TransitGatewayRouteTable, VpcEndpoint,
@@ -103,10 +103,7 @@ fn judge(
             );
         }
     }
-    let task_address = match &context.placement.source {
-        AddressSet::Block(block) => *block,
-        AddressSet::Public => context.placement.subnet.cidr_block,
-    };
+    let task_address = context.source_block();
     let eni_address = Ipv4Cidr::host(eni.private_ip);
     // There: the spoke attachment's route table to the endpoint's address.
     let there = match leg(context, spoke, &eni_address, hub) {

@@ -1,7 +1,6 @@
 use super::fixes::{hcl, label, sh};
 use crate::declare_check;
 use crate::facts::{PathContext, Site, Verdict, route_for};
-use crate::net::AddressSet;
 use crate::snapshot::{EndpointInterface, RouteState, RouteTargetKind, VpcEndpoint};
 
 declare_check! {
@@ -79,10 +78,7 @@ fn judge(
                 ),
         );
     }
-    let task_address = match &context.placement.source {
-        AddressSet::Block(block) => *block,
-        AddressSet::Public => context.placement.subnet.cidr_block,
-    };
+    let task_address = context.source_block();
     let table = index
         .subnet(&eni.subnet_id)
         .and_then(|subnet| index.route_table_for(subnet));
