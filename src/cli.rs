@@ -191,17 +191,33 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct DiagnoseArgs {
-    /// A snapshot written by `ecr-pathcheck snapshot` (or a file under mocks/).
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["demo", "task_arn", "cluster", "service", "registry_roles"])]
-    pub snapshot: Option<PathBuf>,
+    /// A snapshot written by `ecr-pathcheck snapshot` (or a file under mocks/). Repeat it, or
+    /// give a directory written by `snapshot --out-dir`, to diagnose several accounts and
+    /// regions as one sweep.
+    #[arg(long, value_name = "FILE|DIR", conflicts_with_all = LIVE_ONLY, conflicts_with = "demo")]
+    pub snapshot: Vec<PathBuf>,
     /// Diagnose the bundled example account (a task missing its S3 prefix-list egress rule).
-    #[arg(long, conflicts_with_all = ["task_arn", "cluster", "service", "registry_roles"])]
+    #[arg(long, conflicts_with_all = LIVE_ONLY)]
     pub demo: bool,
     #[command(flatten)]
     pub target: TargetArgs,
     #[command(flatten)]
     pub checks: CheckSelectionArgs,
 }
+
+/// The options that only a live read takes (`--snapshot` and `--demo` refuse them).
+const LIVE_ONLY: [&str; 10] = [
+    "task_arn",
+    "cluster",
+    "service",
+    "registry_roles",
+    "all_clusters",
+    "regions",
+    "accounts",
+    "organization",
+    "role_name",
+    "exclude_accounts",
+];
 
 /// Which checks run (ruff's `--select` / `--ignore`): a check left out does not run, so its
 /// hop is not judged and its findings are not reported.
@@ -244,13 +260,55 @@ pub struct TargetArgs {
     /// that account instead of the caller's credentials. Repeatable.
     #[arg(long = "registry-role", value_name = "ACCOUNT=ROLE_ARN")]
     pub registry_roles: Vec<String>,
-    /// AWS calls in flight at once.
+    /// Sweep: every cluster of each region read (ecs:ListClusters), its services and failed
+    /// standalone tasks.
+    #[arg(long, conflicts_with_all = ["task_arn", "cluster", "service"])]
+    pub all_clusters: bool,
+    /// Sweep: these regions (comma-separated), or `all` for every region each account has
+    /// enabled (ec2:DescribeRegions). Default: the configured region.
+    #[arg(
+        long,
+        value_name = "R1,R2|all",
+        value_delimiter = ',',
+        conflicts_with = "task_arn"
+    )]
+    pub regions: Vec<String>,
+    /// Sweep: these accounts (comma-separated) besides the caller's own, each read with the
+    /// role --role-name names in it.
+    #[arg(long, value_name = "ACCOUNT,...", value_delimiter = ',', conflicts_with_all = ["task_arn", "organization"])]
+    pub accounts: Vec<String>,
+    /// Sweep: every active account of the organization (organizations:ListAccounts, from the
+    /// management account or a delegated administrator), each read with --role-name.
+    #[arg(long, conflicts_with = "task_arn")]
+    pub organization: bool,
+    /// The role assumed in each swept account but the caller's:
+    /// arn:PARTITION:iam::ACCOUNT:role/NAME (see docs/sweep-role.md).
+    #[arg(long, value_name = "NAME")]
+    pub role_name: Option<String>,
+    /// Sweep: leave these accounts out (comma-separated); the caller's own too.
+    #[arg(long, value_name = "ACCOUNT,...", value_delimiter = ',')]
+    pub exclude_accounts: Vec<String>,
+    /// AWS calls in flight at once (in a sweep: in each account and region).
     #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub max_concurrency: u16,
-    /// Seconds the whole collection may take: calls still pending then are reported as gaps
-    /// (their hops unknown) and the diagnosis completes with what was read.
+    /// Sweep: AWS calls in flight at once over every account and region.
+    #[arg(long, value_name = "N", default_value_t = 128, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub max_total_concurrency: u16,
+    /// Seconds the whole collection may take (in a sweep: each account and region's): calls
+    /// still pending then are reported as gaps (their hops unknown) and the diagnosis
+    /// completes with what was read.
     #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u16).range(1..=3600))]
     pub timeout: u16,
+}
+
+impl TargetArgs {
+    /// Whether the options ask for a sweep (several accounts, regions or clusters).
+    pub fn is_sweep(&self) -> bool {
+        self.all_clusters
+            || !self.regions.is_empty()
+            || !self.accounts.is_empty()
+            || self.organization
+    }
 }
 
 #[derive(Debug, Args)]
@@ -258,8 +316,17 @@ pub struct SnapshotArgs {
     #[command(flatten)]
     pub target: TargetArgs,
     /// Where to write the snapshot (`-` for standard output).
-    #[arg(short = 'o', long = "out", value_name = "FILE")]
-    pub out: PathBuf,
+    #[arg(
+        short = 'o',
+        long = "out",
+        value_name = "FILE",
+        required_unless_present = "out_dir"
+    )]
+    pub out: Option<PathBuf>,
+    /// A sweep's snapshots: one file per account and region read (ACCOUNT-REGION.json), and
+    /// sweep.json listing those that could not be read and why.
+    #[arg(long, value_name = "DIR", conflicts_with = "out")]
+    pub out_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -270,7 +337,7 @@ pub struct PlanArgs {
     pub plan: PathBuf,
     /// The account as it is, from a snapshot (`ecr-pathcheck snapshot`), instead of reading it
     /// live with --task-arn / --cluster [--service].
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["task_arn", "cluster", "service", "registry_roles"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = LIVE_ONLY)]
     pub snapshot: Option<PathBuf>,
     /// The root module's directory, where the `.tf` files that findings point at are looked
     /// up (default: the plan file's directory).

@@ -43,10 +43,12 @@ fn called_actions() -> BTreeSet<String> {
                 "ecr",
                 "iam",
                 "kms",
+                "organizations",
                 "route53",
                 "route53resolver",
                 "secretsmanager",
                 "ssm",
+                "sts",
             ]
             .contains(&service)
                 && action.starts_with(|c: char| c.is_ascii_uppercase())

@@ -1030,3 +1030,274 @@ fn a_hub_and_spoke_account_is_collected_with_its_zones_rules_transit_gateway_and
         entry(&collected["subnets"], "id", &id(&serde_json::json!(subnet)));
     }
 }
+
+/// Seeds `ACCOUNT:REGION:SCENARIO[:SERVICES]` specs into the running emulator (no reset).
+fn seed_sweep(emulator: &Emulator, specs: &[&str]) {
+    let output = Command::new(python())
+        .arg(root().join("mocks/live/seed_sweep.py"))
+        .arg(&emulator.endpoint)
+        .args(specs)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "seeding the sweep failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// aws-proxy in front of the emulator with `options`, until dropped.
+struct Proxy(Child, String);
+
+impl Proxy {
+    fn start(emulator: &Emulator, options: &[&str]) -> Proxy {
+        let port = free_port();
+        let child = Command::new(root().join("mocks/live/aws-proxy"))
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .args(["--target", &emulator.endpoint])
+            .args(options)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("mocks/live/aws-proxy runs with python3");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Proxy(child, format!("http://127.0.0.1:{port}"))
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Per account: (regions read, regions not read, targets, blocked, ok), from a sweep's summary.
+fn per_account(summary: &Value) -> Vec<(String, u64, u64, u64, u64, u64)> {
+    summary["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|account| {
+            let n = |key: &str| account[key].as_u64().unwrap();
+            (
+                account["account_id"].as_str().unwrap().to_string(),
+                n("regions_read"),
+                n("regions_failed"),
+                n("targets"),
+                n("blocked"),
+                n("ok"),
+            )
+        })
+        .collect()
+}
+
+/// Three accounts (the caller's and two read through a role assumed into them) in two regions:
+/// one report with every account and region, the same live, as JSON Lines, and replayed from
+/// the snapshots `snapshot --out-dir` writes; an account whose role cannot be assumed is one
+/// line of the report, and nothing read at all is exit 2.
+#[test]
+fn a_sweep_reads_every_account_and_region_and_reports_each() {
+    let emulator = Emulator::start();
+    emulator.reset();
+    seed_sweep(
+        &emulator,
+        &[
+            "111122223333:us-east-1:s3-prefix-list-egress-missing:2",
+            "222233334444:us-east-1:healthy-endpoints:2",
+            "222233334444:eu-west-1:s3-prefix-list-egress-missing:1",
+            "333344445555:eu-west-1:healthy-endpoints:1",
+        ],
+    );
+    let sweep = [
+        "diagnose",
+        "--all-clusters",
+        "--regions",
+        "us-east-1,eu-west-1",
+        "--accounts",
+        "222233334444,333344445555",
+        "--role-name",
+        "ecr-pathcheck-reader",
+    ];
+    let expected = vec![
+        ("111122223333".to_string(), 2, 0, 2, 2, 0),
+        ("222233334444".to_string(), 2, 0, 3, 1, 2),
+        ("333344445555".to_string(), 2, 0, 1, 0, 1),
+    ];
+
+    let live = emulator.run(&[&sweep[..], &["--output", "json"]].concat());
+    assert_eq!(live.status.code(), Some(1), "{}", support::stderr(&live));
+    let report = json(&live);
+    assert_eq!(per_account(&report), expected);
+    assert_eq!(report["summary"]["account_regions_read"], 6);
+    let reports = report["reports"].as_array().unwrap();
+    assert_eq!(reports.len(), 6);
+    for scope in reports {
+        for target in scope["targets"].as_array().unwrap() {
+            let arn = target["target"].as_str().unwrap();
+            assert!(
+                arn.contains(&format!(
+                    ":{}:{}:",
+                    scope["region"].as_str().unwrap(),
+                    scope["account_id"].as_str().unwrap()
+                )),
+                "{arn} is not of its report's account and region"
+            );
+        }
+    }
+
+    // JSON Lines: every target line carries its account and region; the summary is the same.
+    let lines = emulator.run(&[&sweep[..], &["--output", "jsonl"]].concat());
+    assert_eq!(lines.status.code(), Some(1));
+    let lines: Vec<Value> = support::stdout(&lines)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let targets: Vec<&Value> = lines.iter().filter(|l| l["type"] == "target").collect();
+    assert_eq!(targets.len(), 6);
+    for target in targets {
+        let arn = target["target"].as_str().unwrap();
+        let (region, account) = (
+            target["region"].as_str().unwrap(),
+            target["account_id"].as_str().unwrap(),
+        );
+        assert!(arn.contains(&format!(":{region}:{account}:")), "{target}");
+    }
+    assert_eq!(per_account(lines.last().unwrap()), expected);
+
+    // Excluding the caller's own account.
+    let excluded = emulator.run(
+        &[
+            &sweep[..],
+            &["--exclude-accounts", "111122223333", "--output", "json"],
+        ]
+        .concat(),
+    );
+    assert_eq!(
+        per_account(&json(&excluded)),
+        expected[1..].to_vec(),
+        "{}",
+        support::stderr(&excluded)
+    );
+
+    // Snapshots per account and region, replayed as one sweep.
+    let directory =
+        std::env::temp_dir().join(format!("ecr-pathcheck-sweep-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&directory);
+    let mut snapshot_args = vec!["snapshot"];
+    snapshot_args.extend(&sweep[1..]);
+    snapshot_args.extend(["--out-dir", directory.to_str().unwrap()]);
+    let written = emulator.run(&snapshot_args);
+    assert!(written.status.success(), "{}", support::stderr(&written));
+    let files = std::fs::read_dir(&directory).unwrap().count();
+    assert_eq!(files, 7, "six snapshots and sweep.json");
+    let replayed = Command::new(env!("CARGO_BIN_EXE_ecr-pathcheck"))
+        .args([
+            "diagnose",
+            "--snapshot",
+            directory.to_str().unwrap(),
+            "--output",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(replayed.status.code(), Some(1));
+    assert_eq!(json(&replayed)["summary"], report["summary"]);
+    let _ = std::fs::remove_dir_all(&directory);
+
+    // Roles that cannot be assumed: one line each, the sweep goes on.
+    let refusing = Proxy::start(
+        &emulator,
+        &[
+            "--fail-only",
+            "sts:AssumeRole",
+            "--fail-kind",
+            "denied",
+            "--fail-rate",
+            "1",
+        ],
+    );
+    let partial = run_against(&refusing.1, &[&sweep[..], &["--output", "json"]].concat());
+    assert_eq!(
+        partial.status.code(),
+        Some(1),
+        "{}",
+        support::stderr(&partial)
+    );
+    let partial = json(&partial);
+    assert_eq!(
+        per_account(&partial),
+        vec![
+            ("111122223333".to_string(), 2, 0, 2, 2, 0),
+            ("222233334444".to_string(), 0, 1, 0, 0, 0),
+            ("333344445555".to_string(), 0, 1, 0, 0, 0),
+        ]
+    );
+    for failure in partial["failures"].as_array().unwrap() {
+        assert!(failure["region"].is_null());
+        let why = failure["error"].as_str().unwrap();
+        assert!(
+            why.contains("cannot assume arn:aws:iam::") && why.contains("AccessDenied"),
+            "{why}"
+        );
+    }
+    let nothing = run_against(
+        &refusing.1,
+        &[
+            &sweep[..],
+            &["--exclude-accounts", "111122223333", "--output", "markdown"],
+        ]
+        .concat(),
+    );
+    assert_eq!(nothing.status.code(), Some(2));
+    assert!(support::stdout(&nothing).contains("## Not read"));
+    assert_one_line_error(&nothing, "no account and region could be read");
+}
+
+/// `--organization` reads the accounts from organizations:ListAccounts.
+#[test]
+fn an_organization_sweep_lists_its_accounts() {
+    let emulator = Emulator::start();
+    emulator.reset();
+    let created = Command::new(python())
+        .args([
+            "-c",
+            "import sys, boto3\nkw = dict(endpoint_url=sys.argv[1], region_name='us-east-1', aws_access_key_id='testing', aws_secret_access_key='testing')\norg = boto3.client('organizations', **kw)\norg.create_organization(FeatureSet='ALL')\nprint(org.create_account(Email='member@example.com', AccountName='member')['CreateAccountStatus']['AccountId'])",
+        ])
+        .arg(&emulator.endpoint)
+        .output()
+        .unwrap();
+    assert!(created.status.success(), "{}", support::stderr(&created));
+    let member = support::stdout(&created).trim().to_string();
+    seed_sweep(
+        &emulator,
+        &[&format!("{member}:us-east-1:healthy-endpoints:1")],
+    );
+    let output = emulator.run(&[
+        "diagnose",
+        "--organization",
+        "--role-name",
+        "OrganizationAccountAccessRole",
+        "--all-clusters",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        support::stderr(&output)
+    );
+    let accounts: Vec<String> = per_account(&json(&output))
+        .into_iter()
+        .map(|account| account.0)
+        .collect();
+    let mut expected = vec!["111122223333".to_string(), member];
+    expected.sort();
+    assert_eq!(accounts, expected);
+}

@@ -9,8 +9,8 @@
 //! the hops that needed the data are unknown.
 
 use std::future::Future;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
@@ -88,6 +88,9 @@ impl<T> Outcome<T> {
 
 pub struct Calls {
     limiter: Semaphore,
+    /// The sweep's bound over every account and region (`--max-total-concurrency`), beside this
+    /// collection's own.
+    shared_limiter: Option<Arc<Semaphore>>,
     gaps: Mutex<Vec<CollectionGap>>,
     succeeded: AtomicUsize,
     progress: Progress,
@@ -99,11 +102,18 @@ impl Calls {
     pub fn new(max_in_flight: usize, progress: Progress, deadline: Option<Instant>) -> Calls {
         Calls {
             limiter: Semaphore::new(max_in_flight.max(1)),
+            shared_limiter: None,
             gaps: Mutex::new(Vec::new()),
             succeeded: AtomicUsize::new(0),
             progress,
             deadline,
         }
+    }
+
+    /// Also bounded by `shared`, which other collections of the same sweep hold too.
+    pub fn sharing(mut self, shared: Arc<Semaphore>) -> Calls {
+        self.shared_limiter = Some(shared);
+        self
     }
 
     /// Runs one call (or one paginated series of calls) named `api` (`service:Action`, also the
@@ -203,6 +213,15 @@ impl Calls {
                 .acquire()
                 .await
                 .map_err(|_| Failure::Other("the call was not made".into()))?;
+            let _shared_permit = match &self.shared_limiter {
+                Some(shared) => Some(
+                    shared
+                        .acquire()
+                        .await
+                        .map_err(|_| Failure::Other("the call was not made".into()))?,
+                ),
+                None => None,
+            };
             self.progress.started();
             let result = call.await;
             self.progress.finished();

@@ -64,6 +64,8 @@ pub struct Connection {
     /// The region a task, cluster or service ARN names: used when none is configured, refused
     /// when another one is.
     pub arn_region: Option<String>,
+    /// The region used when none is configured nor named by an ARN (a sweep's first region).
+    pub fallback_region: Option<String>,
     /// Other accounts' registries to read with a role of their own (`--registry-role`).
     pub registry_roles: Vec<RegistryRole>,
 }
@@ -163,6 +165,14 @@ fn max_attempts() -> u32 {
 }
 
 pub async fn connect(connection: &Connection) -> anyhow::Result<Clients> {
+    let config = load_config(connection).await?;
+    clients_for(&config, &config, &connection.registry_roles).await
+}
+
+/// The caller's SDK configuration: the region resolved (`--region`, the environment, the
+/// profile, the ARN's), retries and timeouts set, and the credentials checked, so that missing
+/// credentials are one line before any call.
+pub async fn load_config(connection: &Connection) -> anyhow::Result<aws_config::SdkConfig> {
     let region = resolve_region(connection).await?;
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new(region.clone()))
@@ -186,28 +196,100 @@ pub async fn connect(connection: &Connection) -> anyhow::Result<Clients> {
     let config = loader.load().await;
     let provider = config.credentials_provider().context(NO_CREDENTIALS)?;
     if let Err(error) = provider.provide_credentials().await {
-        let detail = aws_sdk_ec2::error::DisplayErrorContext(&error).to_string();
-        let detail = detail.split_whitespace().collect::<Vec<_>>().join(" ");
         // The SDK's context can run to raw metadata-service responses: the first 160
         // characters say which provider failed; --debug shows the rest.
-        let detail = match detail.char_indices().nth(160) {
-            Some((cut, _)) => format!("{}…", &detail[..cut]),
-            None => detail,
-        };
-        bail!("{NO_CREDENTIALS} ({detail})");
+        bail!("{NO_CREDENTIALS} ({})", error_detail(&error, 160));
     }
+    Ok(config)
+}
+
+/// `config` in another region and, when given, with another account's credentials (a sweep's
+/// account and region).
+pub fn scoped_config(
+    config: &aws_config::SdkConfig,
+    region: &str,
+    credentials: Option<aws_credential_types::provider::SharedCredentialsProvider>,
+) -> aws_config::SdkConfig {
+    let mut builder = config.to_builder();
+    builder.set_region(Some(Region::new(region.to_string())));
+    if let Some(credentials) = credentials {
+        builder.set_credentials_provider(Some(credentials));
+    }
+    builder.build()
+}
+
+/// Credentials of `role_arn`, assumed with `config`'s; the role is assumed once here, so a role
+/// that cannot be assumed is known (with why) before anything is read with it.
+pub async fn assume_role(
+    config: &aws_config::SdkConfig,
+    role_arn: &str,
+) -> Result<aws_credential_types::provider::SharedCredentialsProvider, String> {
+    let provider = aws_config::sts::AssumeRoleProvider::builder(role_arn)
+        .session_name("ecr-pathcheck")
+        .configure(config)
+        .build()
+        .await;
+    match provider.provide_credentials().await {
+        Ok(_) => Ok(aws_credential_types::provider::SharedCredentialsProvider::new(provider)),
+        Err(error) => Err(sts_refusal(&error).unwrap_or_else(|| error_detail(&error, 300))),
+    }
+}
+
+/// STS's own answer (`AccessDenied: User ... is not authorized to perform: sts:AssumeRole on
+/// resource: ...`) when the credentials error holds one: what the SDK's chain of errors says
+/// around it only repeats it.
+fn sts_refusal(error: &(dyn std::error::Error + 'static)) -> Option<String> {
+    use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
+    use aws_sdk_sts::operation::assume_role::AssumeRoleError;
+    let mut cause = Some(error);
+    while let Some(current) = cause {
+        if let Some(SdkError::ServiceError(service)) =
+            current.downcast_ref::<SdkError<AssumeRoleError>>()
+        {
+            let code = service.err().code().unwrap_or("refused");
+            let message = service.err().message().unwrap_or_default();
+            let text = format!("sts:AssumeRole: {code}: {message}");
+            return Some(text.split_whitespace().collect::<Vec<_>>().join(" "));
+        }
+        cause = current.source();
+    }
+    None
+}
+
+/// An SDK error with its causes, on one line of at most `limit` characters.
+fn error_detail(error: &(dyn std::error::Error + 'static), limit: usize) -> String {
+    let detail = aws_sdk_ec2::error::DisplayErrorContext(error).to_string();
+    let detail = detail.split_whitespace().collect::<Vec<_>>().join(" ");
+    match detail.char_indices().nth(limit) {
+        Some((cut, _)) => format!("{}…", &detail[..cut]),
+        None => detail,
+    }
+}
+
+/// Every client the collector uses, in `config`'s region and credentials; the registry roles
+/// are assumed with `assume_from`'s credentials (the caller's) in that region.
+pub async fn clients_for(
+    config: &aws_config::SdkConfig,
+    assume_from: &aws_config::SdkConfig,
+    registry_roles: &[RegistryRole],
+) -> anyhow::Result<Clients> {
+    let region = config
+        .region()
+        .map(ToString::to_string)
+        .context("no AWS region configured")?;
+    let assume_from = scoped_config(assume_from, &region, None);
     let mut registry_clients = BTreeMap::new();
-    for registry in &connection.registry_roles {
+    for registry in registry_roles {
         registry_clients.insert(
             registry.account.clone(),
-            registry_client(&config, registry).await?,
+            registry_client(&assume_from, registry).await?,
         );
     }
     // Every client gets the short budget for server errors.
     macro_rules! client {
         ($sdk:ident) => {
             $sdk::Client::from_conf(
-                $sdk::config::Builder::from(&config)
+                $sdk::config::Builder::from(config)
                     .interceptor(ServerErrorBudget)
                     .build(),
             )
@@ -224,9 +306,27 @@ pub async fn connect(connection: &Connection) -> anyhow::Result<Clients> {
         route53: client!(aws_sdk_route53),
         route53resolver: client!(aws_sdk_route53resolver),
         region,
-        config,
+        config: config.clone(),
         registry_clients,
     })
+}
+
+/// STS and Organizations clients with `config`'s credentials and region, for a sweep's list of
+/// accounts.
+pub fn sts(config: &aws_config::SdkConfig) -> aws_sdk_sts::Client {
+    aws_sdk_sts::Client::from_conf(
+        aws_sdk_sts::config::Builder::from(config)
+            .interceptor(ServerErrorBudget)
+            .build(),
+    )
+}
+
+pub fn organizations(config: &aws_config::SdkConfig) -> aws_sdk_organizations::Client {
+    aws_sdk_organizations::Client::from_conf(
+        aws_sdk_organizations::config::Builder::from(config)
+            .interceptor(ServerErrorBudget)
+            .build(),
+    )
 }
 
 /// An ECR client that assumes the registry account's role; the role is assumed once here, so a
@@ -241,8 +341,7 @@ async fn registry_client(
         .build()
         .await;
     if let Err(error) = provider.provide_credentials().await {
-        let detail = aws_sdk_ec2::error::DisplayErrorContext(&error).to_string();
-        let detail = detail.split_whitespace().collect::<Vec<_>>().join(" ");
+        let detail = error_detail(&error, 300);
         bail!(
             "cannot assume {} to read registry {} ({detail}); check the role's trust policy, or drop --registry-role",
             registry.role_arn,
@@ -279,6 +378,9 @@ async fn resolve_region(connection: &Connection) -> anyhow::Result<String> {
         ),
         (Some(configured), _) => configured,
         (None, Some(from_arn)) => from_arn.clone(),
+        (None, None) if connection.fallback_region.is_some() => {
+            connection.fallback_region.clone().unwrap_or_default()
+        }
         (None, None) => bail!(
             "no AWS region configured: pass --region, set AWS_REGION, or set region in the profile"
         ),

@@ -27,6 +27,7 @@ mod network;
 mod progress;
 mod registry;
 mod secrets;
+pub mod sweep;
 #[cfg(test)]
 mod tests;
 
@@ -46,9 +47,21 @@ use progress::Progress;
 /// What to diagnose.
 #[derive(Debug, Clone)]
 pub enum Scope {
-    Task { arn: TaskArn, cluster: String },
-    Service { cluster: String, service: String },
-    Cluster { cluster: String },
+    Task {
+        arn: TaskArn,
+        cluster: String,
+    },
+    Service {
+        cluster: String,
+        service: String,
+    },
+    Cluster {
+        cluster: String,
+    },
+    /// Several clusters of one account and region (a sweep's `--all-clusters`), in one snapshot.
+    Clusters {
+        clusters: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -78,6 +91,7 @@ pub async fn collect(
         Scope::Task { arn, .. } => format!("task {}", arn.task_id),
         Scope::Service { service, .. } => format!("service {service}"),
         Scope::Cluster { cluster } => format!("cluster {cluster}"),
+        Scope::Clusters { clusters } => format!("{} clusters", clusters.len()),
     };
     let progress = if options.show_progress {
         Progress::on_terminal(label, true)
@@ -530,28 +544,34 @@ async fn container_instances(
         .map(|(task, _)| task)
         .filter(|task| task.launch_type == LaunchType::Ec2)
         .collect();
-    let cluster_arn = match (ec2_services.first(), ec2_tasks.first()) {
-        (Some(service), _) => service.cluster_arn.clone(),
-        (None, Some(task)) => task.cluster_arn.clone(),
-        (None, None) => return Ok(Vec::new()),
-    };
-    let named: BTreeSet<String> = ec2_tasks
-        .iter()
-        .filter_map(|task| task.container_instance_arn.clone())
-        .collect();
+    // Each cluster's instances: every one where a service runs on EC2, else those named.
+    let mut clusters: BTreeMap<String, (BTreeSet<String>, bool)> = BTreeMap::new();
+    for service in &ec2_services {
+        clusters.entry(service.cluster_arn.clone()).or_default().1 = true;
+    }
+    for task in &ec2_tasks {
+        let entry = clusters.entry(task.cluster_arn.clone()).or_default();
+        entry.0.extend(task.container_instance_arn.clone());
+    }
     let instance_clients = instances::InstanceClients {
         ecs: &clients.ecs,
         ec2: &clients.ec2,
         iam: &clients.iam,
     };
-    instances::collect(
-        &instance_clients,
-        calls,
-        &cluster_arn,
-        &named,
-        !ec2_services.is_empty(),
-    )
-    .await
+    let instance_clients = &instance_clients;
+    let each = clusters
+        .iter()
+        .map(|(cluster_arn, (named, every))| async move {
+            instances::collect(instance_clients, calls, cluster_arn, named, *every).await
+        });
+    let mut all: Vec<ContainerInstance> = futures::future::try_join_all(each)
+        .await?
+        .into_iter()
+        .flatten()
+        .collect();
+    all.sort_by(|a, b| a.arn.cmp(&b.arn));
+    all.dedup_by(|a, b| a.arn == b.arn);
+    Ok(all)
 }
 
 fn scope_cluster(scope: &Scope) -> &str {
@@ -559,12 +579,35 @@ fn scope_cluster(scope: &Scope) -> &str {
         Scope::Task { cluster, .. }
         | Scope::Service { cluster, .. }
         | Scope::Cluster { cluster } => cluster,
+        Scope::Clusters { clusters } => clusters.first().map_or("", String::as_str),
     }
 }
 
 async fn workloads(clients: &Clients, scope: &Scope, calls: &Calls) -> anyhow::Result<Workloads> {
     let client = &clients.ecs;
     match scope {
+        Scope::Clusters { clusters } => {
+            let each = clusters.iter().map(|cluster| {
+                let scope = Scope::Cluster {
+                    cluster: cluster.clone(),
+                };
+                async move { Box::pin(workloads(clients, &scope, calls)).await }
+            });
+            let mut all = Workloads {
+                account_id: String::new(),
+                tasks: Vec::new(),
+                services: Vec::new(),
+                owner: None,
+            };
+            for one in futures::future::try_join_all(each).await? {
+                if all.account_id.is_empty() {
+                    all.account_id = one.account_id;
+                }
+                all.tasks.extend(one.tasks);
+                all.services.extend(one.services);
+            }
+            Ok(all)
+        }
         Scope::Task { arn, cluster } => {
             let (tasks, _missing) = ecs::describe_tasks(
                 client,

@@ -1,34 +1,37 @@
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
+use ecr_pathcheck_checks::facts::Selection;
 use ecr_pathcheck_checks::snapshot::{self, Snapshot};
 
 use super::{Globals, live};
-use crate::cli::DiagnoseArgs;
-use crate::output::{self, EXIT_FINDINGS, EXIT_UNDECIDED};
+use crate::cli::{DiagnoseArgs, OutputFormat};
+use crate::output::{self, EXIT_FAILURE, EXIT_FINDINGS, EXIT_UNDECIDED};
 use crate::report;
+use crate::report::sweep::{JsonlSweep, SweepScope, SweepSummary};
 
 /// The classic failure: the task's security group lacks the S3 prefix-list egress rule.
 const DEMO_SNAPSHOT: &str = include_str!("../../mocks/s3-prefix-list-egress-missing/snapshot.json");
+
+/// What `snapshot --out-dir` writes beside the snapshots: the accounts and regions not read.
+pub const SWEEP_FILE: &str = "sweep.json";
 
 pub fn run(args: &DiagnoseArgs, globals: &Globals) -> anyhow::Result<ExitCode> {
     // A bad --select/--ignore is refused before any AWS call.
     let selection = args.checks.selection()?;
     let mut connection = globals.connection.clone();
+    if let Some(sweep) = live::sweep(&args.target, &mut connection)? {
+        return sweep_live(&sweep, &connection, args, globals, &selection);
+    }
+    if args.snapshot.len() > 1 || args.snapshot.first().is_some_and(|path| path.is_dir()) {
+        return sweep_offline(args, globals, &selection);
+    }
     let snapshot = match live::scope(&args.target, &mut connection)? {
         Some(scope) => live::collect(&scope, &connection, &args.target, globals.debug)?,
         None => {
             let snapshot = load(args)?;
-            // An offline diagnosis reads no region: a --region that disagrees is a mistake.
-            if let Some(region) = connection.region.as_deref()
-                && region != snapshot.region
-            {
-                anyhow::bail!(
-                    "the snapshot is of region {} but --region says {region}; drop --region to replay it",
-                    snapshot.region
-                );
-            }
+            check_region(globals, &snapshot)?;
             snapshot
         }
     };
@@ -53,6 +56,184 @@ pub fn run(args: &DiagnoseArgs, globals: &Globals) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// An offline diagnosis reads no region: a --region that disagrees is a mistake.
+fn check_region(globals: &Globals, snapshot: &Snapshot) -> anyhow::Result<()> {
+    if let Some(region) = globals.connection.region.as_deref()
+        && region != snapshot.region
+    {
+        anyhow::bail!(
+            "the snapshot is of region {} but --region says {region}; drop --region to replay it",
+            snapshot.region
+        );
+    }
+    Ok(())
+}
+
+/// A live sweep: JSON Lines are written as each account and region is done; every other
+/// format once all are, in account and region order.
+fn sweep_live(
+    sweep: &crate::collect::sweep::Sweep,
+    connection: &crate::collect::Connection,
+    args: &DiagnoseArgs,
+    globals: &Globals,
+    selection: &Selection,
+) -> anyhow::Result<ExitCode> {
+    let mut out = output::report_writer();
+    let mut partial_with_gaps = false;
+    if globals.format == OutputFormat::Jsonl {
+        let mut writer = JsonlSweep::default();
+        live::run_sweep(sweep, connection, &args.target, globals.debug, |scope| {
+            partial_with_gaps |= has_gaps(&scope) && selection.is_partial();
+            writer
+                .scope(&scope, selection, &mut out)
+                .context("cannot write the report")
+        })?;
+        let summary = writer.finish(&mut out).context("cannot write the report")?;
+        return Ok(sweep_exit(&summary, partial_with_gaps));
+    }
+    let mut scopes = Vec::new();
+    live::run_sweep(sweep, connection, &args.target, globals.debug, |scope| {
+        scopes.push(scope);
+        Ok(())
+    })?;
+    write_sweep(scopes, globals, selection, &mut out)
+}
+
+/// Several snapshots (or a directory of them) diagnosed as one sweep.
+fn sweep_offline(
+    args: &DiagnoseArgs,
+    globals: &Globals,
+    selection: &Selection,
+) -> anyhow::Result<ExitCode> {
+    let mut scopes = Vec::new();
+    for path in &args.snapshot {
+        if path.is_dir() {
+            scopes.extend(load_directory(path)?);
+        } else {
+            scopes.push(SweepScope::read(load_path(path)?));
+        }
+    }
+    for scope in &scopes {
+        if let Ok(snapshot) = &scope.outcome {
+            check_region(globals, snapshot)?;
+        }
+    }
+    write_sweep(scopes, globals, selection, &mut output::report_writer())
+}
+
+fn write_sweep(
+    mut scopes: Vec<SweepScope>,
+    globals: &Globals,
+    selection: &Selection,
+    out: &mut impl std::io::Write,
+) -> anyhow::Result<ExitCode> {
+    report::sweep::sort(&mut scopes);
+    let partial_with_gaps = selection.is_partial() && scopes.iter().any(has_gaps);
+    let summary = report::sweep::write(&scopes, selection, globals.format, globals.colour, out)
+        .context("cannot write the report")?;
+    Ok(sweep_exit(&summary, partial_with_gaps))
+}
+
+fn has_gaps(scope: &SweepScope) -> bool {
+    scope
+        .outcome
+        .as_ref()
+        .is_ok_and(|snapshot| !snapshot.gaps.is_empty())
+}
+
+/// 2 when nothing at all could be read; else as for one account, with an account or region
+/// not read counting as undecided (3).
+fn sweep_exit(summary: &SweepSummary, partial_with_gaps: bool) -> ExitCode {
+    if summary.read_nothing() {
+        output::error_line(
+            "no account and region could be read; the report says why for each (fix the first, or narrow --accounts/--regions)",
+        );
+        ExitCode::from(EXIT_FAILURE)
+    } else if summary.totals.has_errors() {
+        ExitCode::from(EXIT_FINDINGS)
+    } else if summary.totals.unknown > 0 || summary.account_regions_failed > 0 || partial_with_gaps
+    {
+        ExitCode::from(EXIT_UNDECIDED)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// The snapshots of a directory `snapshot --out-dir` wrote (every `*.json` but
+/// [`SWEEP_FILE`]), and the accounts and regions its [`SWEEP_FILE`] lists as not read.
+fn load_directory(directory: &Path) -> anyhow::Result<Vec<SweepScope>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(directory)
+        .with_context(|| format!("cannot read the directory {}", directory.display()))?
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| {
+            path.extension().is_some_and(|ext| ext == "json")
+                && path.file_name().is_some_and(|name| name != SWEEP_FILE)
+        })
+        .collect();
+    files.sort();
+    let mut scopes = Vec::new();
+    for file in &files {
+        scopes.push(SweepScope::read(load_path(file)?));
+    }
+    let sweep_file = directory.join(SWEEP_FILE);
+    if sweep_file.is_file() {
+        scopes.extend(not_read(&sweep_file)?);
+    }
+    if scopes.is_empty() {
+        anyhow::bail!(
+            "{} holds no snapshot (*.json); write them with `ecr-pathcheck snapshot --out-dir`",
+            directory.display()
+        );
+    }
+    Ok(scopes)
+}
+
+/// The `failures` of a [`SWEEP_FILE`]: `[{account_id, region, error}]`.
+fn not_read(path: &Path) -> anyhow::Result<Vec<SweepScope>> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct SweepFile {
+        failures: Vec<Failure>,
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Failure {
+        account_id: String,
+        region: Option<String>,
+        error: String,
+    }
+    let text = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let file: SweepFile = serde_json::from_slice(&text).map_err(|error| {
+        anyhow::anyhow!(
+            "{} is not a sweep file (failures: [{{account_id, region, error}}]): {error}",
+            path.display()
+        )
+    })?;
+    file.failures
+        .into_iter()
+        .map(|failure| {
+            if !crate::collect::arn::is_account(&failure.account_id)
+                || failure
+                    .region
+                    .as_deref()
+                    .is_some_and(|region| !crate::collect::arn::is_region(region))
+            {
+                anyhow::bail!(
+                    "{}: {:?} / {:?} is not an account id and region",
+                    path.display(),
+                    failure.account_id,
+                    failure.region
+                );
+            }
+            Ok(SweepScope {
+                account_id: failure.account_id,
+                region: failure.region,
+                outcome: Err(ecr_pathcheck_checks::text::line(&failure.error).into_owned()),
+            })
+        })
+        .collect()
+}
+
 fn load(args: &DiagnoseArgs) -> anyhow::Result<Snapshot> {
     if args.demo {
         return Ok(snapshot::from_json(
@@ -62,8 +243,13 @@ fn load(args: &DiagnoseArgs) -> anyhow::Result<Snapshot> {
     }
     let path = args
         .snapshot
-        .as_deref()
+        .first()
         .context("give --task-arn ARN, --cluster C [--service S], --snapshot FILE or --demo")?;
+    load_path(path)
+}
+
+/// A snapshot file, migrated on load from an older schema version (and saying so).
+fn load_path(path: &Path) -> anyhow::Result<Snapshot> {
     let loaded = snapshot::load_file_versioned(path)?;
     if loaded.read_version != snapshot::SCHEMA_VERSION {
         eprintln!(

@@ -31,6 +31,7 @@ impl Globals {
                 profile: cli.profile.clone(),
                 endpoint_url: cli.endpoint_url.clone(),
                 arn_region: None,
+                fallback_region: None,
                 registry_roles: Vec::new(),
             },
             format: cli.output,

@@ -1,4 +1,5 @@
 use std::io::Write;
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
@@ -8,17 +9,35 @@ use crate::cli::SnapshotArgs;
 
 pub fn run(args: &SnapshotArgs, globals: &Globals) -> anyhow::Result<ExitCode> {
     let mut connection = globals.connection.clone();
+    if let Some(sweep) = live::sweep(&args.target, &mut connection)? {
+        let Some(directory) = &args.out_dir else {
+            bail!("a sweep writes one snapshot per account and region: pass --out-dir DIR");
+        };
+        return write_sweep(&sweep, &connection, args, globals, directory);
+    }
     let Some(scope) = live::scope(&args.target, &mut connection)? else {
         bail!("give --task-arn ARN, --cluster C --service S, or --cluster C");
     };
+    let out = match (&args.out, &args.out_dir) {
+        (Some(out), _) => out.clone(),
+        (None, Some(directory)) => {
+            prepare_directory(directory)?;
+            directory.join("snapshot.json")
+        }
+        (None, None) => bail!("pass -o FILE (or -o - for standard output)"),
+    };
     // Rust's stdout silently swallows writes to a closed fd 1: check before collecting.
-    if args.out.as_os_str() == "-" && !standard_output_is_open() {
+    if out.as_os_str() == "-" && !standard_output_is_open() {
         bail!("standard output is closed, so the snapshot cannot be written; pass -o FILE");
     }
     let snapshot = live::collect(&scope, &connection, &args.target, globals.debug)?;
+    let out = match &args.out_dir {
+        Some(directory) => directory.join(file_name(&snapshot.account_id, &snapshot.region)),
+        None => out,
+    };
     let mut text = serde_json::to_string_pretty(&snapshot)?;
     text.push('\n');
-    if args.out.as_os_str() == "-" {
+    if out.as_os_str() == "-" {
         // Unlike a report, a snapshot that does not arrive is lost work: a reader that went
         // away is an error.
         let mut stdout = std::io::stdout().lock();
@@ -27,17 +46,92 @@ pub fn run(args: &SnapshotArgs, globals: &Globals) -> anyhow::Result<ExitCode> {
             .and_then(|()| stdout.flush())
             .context("cannot write the snapshot to standard output")?;
     } else {
-        let mut file = std::fs::File::create(&args.out)
-            .with_context(|| format!("cannot create {}", args.out.display()))?;
-        file.write_all(text.as_bytes())
-            .and_then(|()| file.sync_all())
-            .with_context(|| format!("cannot write {}", args.out.display()))?;
+        write_file(&out, &text)?;
         eprintln!(
             "wrote {} ({} gaps); replay it with: ecr-pathcheck diagnose --snapshot {}",
-            args.out.display(),
+            out.display(),
             snapshot.gaps.len(),
-            args.out.display()
+            out.display()
         );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_file(path: &Path, text: &str) -> anyhow::Result<()> {
+    let mut file =
+        std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    file.write_all(text.as_bytes())
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// `ACCOUNT-REGION.json`.
+fn file_name(account_id: &str, region: &str) -> String {
+    format!("{account_id}-{region}.json")
+}
+
+/// Creates the directory if needed; refuses one that already holds snapshots, which a replay
+/// of the directory would mix with these.
+fn prepare_directory(directory: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(directory)
+        .with_context(|| format!("cannot create the directory {}", directory.display()))?;
+    let holds_json = std::fs::read_dir(directory)
+        .with_context(|| format!("cannot read the directory {}", directory.display()))?
+        .filter_map(Result::ok)
+        .any(|entry| entry.path().extension().is_some_and(|ext| ext == "json"));
+    if holds_json {
+        bail!(
+            "{} already holds .json files; give an empty or new directory",
+            directory.display()
+        );
+    }
+    Ok(())
+}
+
+/// A sweep's snapshots, one file per account and region read, written as each is done; the
+/// accounts and regions not read go to `sweep.json`. Exit 2 when none could be read.
+fn write_sweep(
+    sweep: &crate::collect::sweep::Sweep,
+    connection: &crate::collect::Connection,
+    args: &SnapshotArgs,
+    globals: &Globals,
+    directory: &Path,
+) -> anyhow::Result<ExitCode> {
+    prepare_directory(directory)?;
+    let (mut written, mut failures) = (0, Vec::new());
+    live::run_sweep(sweep, connection, &args.target, globals.debug, |scope| {
+        match scope.outcome {
+            Ok(snapshot) => {
+                let mut text = serde_json::to_string_pretty(&snapshot)?;
+                text.push('\n');
+                write_file(
+                    &directory.join(file_name(&snapshot.account_id, &snapshot.region)),
+                    &text,
+                )?;
+                written += 1;
+            }
+            Err(error) => failures.push(serde_json::json!({
+                "account_id": scope.account_id,
+                "region": scope.region,
+                "error": error,
+            })),
+        }
+        Ok(())
+    })?;
+    failures.sort_by_key(|failure| failure.to_string());
+    let mut text = serde_json::to_string_pretty(&serde_json::json!({ "failures": failures }))?;
+    text.push('\n');
+    write_file(&directory.join(super::diagnose::SWEEP_FILE), &text)?;
+    eprintln!(
+        "wrote {written} snapshot(s) to {}; {} account-region(s) not read (listed in {}); replay them with: ecr-pathcheck diagnose --snapshot {}",
+        directory.display(),
+        failures.len(),
+        super::diagnose::SWEEP_FILE,
+        directory.display()
+    );
+    if written == 0 {
+        crate::output::error_line("no account and region could be read; sweep.json says why");
+        return Ok(ExitCode::from(crate::output::EXIT_FAILURE));
     }
     Ok(ExitCode::SUCCESS)
 }

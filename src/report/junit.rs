@@ -6,7 +6,7 @@
 use ecr_pathcheck_checks::report::Report;
 use ecr_pathcheck_checks::{Finding, Severity, rules};
 
-fn xml(text: &str) -> String {
+pub fn xml(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

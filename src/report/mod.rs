@@ -4,6 +4,7 @@ mod junit;
 mod markdown;
 mod sarif;
 mod stream;
+pub mod sweep;
 mod table;
 
 use std::collections::{BTreeMap, HashMap};

@@ -39,7 +39,7 @@ pub fn write(
     };
     let mut summary = None;
     let written = match format {
-        OutputFormat::Jsonl => jsonl(&diagnosis, out, &mut summary),
+        OutputFormat::Jsonl => jsonl(&diagnosis, out, &mut summary, None),
         // Findings of targets out of id order would not come in the report's order: hold it.
         _ if !diagnosis.in_report_order() => whole(&diagnosis, format, colour, out, &mut summary),
         OutputFormat::Json => json(&diagnosis, out, &mut summary),
@@ -53,6 +53,36 @@ pub fn write(
         // Written, or the reader went away before the summary was known: count it.
         _ => Ok(summary.unwrap_or_else(|| diagnosis.survey(|_| {}))),
     }
+}
+
+/// The summary of a diagnosis, from a pass that writes nothing (a sweep's totals come first).
+pub fn survey(snapshot: &Snapshot, selection: &Selection) -> Summary {
+    Diagnosis {
+        snapshot,
+        selection,
+    }
+    .survey(|_| {})
+}
+
+/// One account and region of a sweep as JSON Lines: the `account` line, then each target's line
+/// carrying `account_id` and `region`; no `summary` line (the sweep writes one for all).
+pub fn write_jsonl_scope(
+    snapshot: &Snapshot,
+    selection: &Selection,
+    out: &mut impl Write,
+) -> io::Result<Summary> {
+    let diagnosis = Diagnosis {
+        snapshot,
+        selection,
+    };
+    let mut summary = None;
+    jsonl(
+        &diagnosis,
+        out,
+        &mut summary,
+        Some((&snapshot.account_id, &snapshot.region)),
+    )?;
+    Ok(summary.unwrap_or_default())
 }
 
 struct Diagnosis<'a> {
@@ -384,10 +414,12 @@ fn table(
 /// One pass, one line per part: the account's line first (with the account-wide findings),
 /// then a line per target as soon as it is diagnosed (its report with its findings), then the
 /// summary. Each line is flushed when written, so a reader sees each target as it ends.
+/// `sweep`: the account and region each target line carries, and no summary line.
 fn jsonl(
     diagnosis: &Diagnosis,
     out: &mut impl Write,
     summary: &mut Option<Summary>,
+    sweep: Option<(&str, &str)>,
 ) -> io::Result<()> {
     #[derive(Serialize)]
     struct AccountLine<'a> {
@@ -400,6 +432,10 @@ fn jsonl(
     #[derive(Serialize)]
     struct TargetLine<'a> {
         r#type: &'static str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        account_id: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        region: Option<&'a str>,
         #[serde(flatten)]
         target: &'a TargetReport,
         findings: &'a [Finding],
@@ -434,19 +470,23 @@ fn jsonl(
                 out,
                 &TargetLine {
                     r#type: "target",
+                    account_id: sweep.map(|(account, _)| account),
+                    region: sweep.map(|(_, region)| region),
                     target,
                     findings,
                 },
             ),
         }
     })?;
-    line(
-        out,
-        &SummaryLine {
-            r#type: "summary",
-            summary: &total,
-        },
-    )?;
+    if sweep.is_none() {
+        line(
+            out,
+            &SummaryLine {
+                r#type: "summary",
+                summary: &total,
+            },
+        )?;
+    }
     *summary = Some(total);
     Ok(())
 }
