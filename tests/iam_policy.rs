@@ -118,3 +118,52 @@ fn every_request_goes_through_the_named_call_wrapper() {
         );
     }
 }
+
+/// The sweep's reader role (docs/sweep/) grants the policy's actions, less the two only the
+/// sweeping account calls; its trust policy lets one role of one account assume it.
+#[test]
+fn the_sweep_reader_role_grants_the_policys_actions() {
+    let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs");
+    let read = |path: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(docs.join(path)).unwrap()).unwrap()
+    };
+    let policy = read("iam-policy.json");
+    let expected: BTreeSet<String> = policy["Statement"][0]["Action"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|action| action.as_str().unwrap().to_string())
+        .filter(|action| {
+            action != "organizations:ListAccounts" && action != "sts:GetCallerIdentity"
+        })
+        .collect();
+    let template = read("sweep/reader-role.cfn.json");
+    let role = &template["Resources"]["ReaderRole"]["Properties"];
+    let granted: BTreeSet<String> = role["Policies"][0]["PolicyDocument"]["Statement"][0]["Action"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|action| action.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        granted, expected,
+        "regenerate docs/sweep/reader-role.cfn.json"
+    );
+    assert_eq!(
+        template["Parameters"]["RoleName"]["Default"],
+        "ecr-pathcheck-reader"
+    );
+    let trust = &role["AssumeRolePolicyDocument"]["Statement"][0];
+    assert_eq!(trust["Action"], "sts:AssumeRole");
+    assert!(trust["Condition"]["ArnEquals"]["aws:PrincipalArn"].is_object());
+    let file = read("sweep/trust-policy.json");
+    assert_eq!(file["Statement"][0]["Action"], "sts:AssumeRole");
+    let sweeper = read("sweep/sweeper-policy.json");
+    let actions: Vec<&str> = sweeper["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|statement| statement["Action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["sts:AssumeRole", "organizations:ListAccounts"]);
+}
