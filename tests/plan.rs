@@ -507,3 +507,50 @@ fn the_readme_ci_commands_run_as_written() {
         }
     }
 }
+
+/// As for `diagnose`: with checks left out by --select and failed reads in the account, a plan
+/// with no error is undecided (exit 3), never a clean bill; and a plan is one account's.
+#[test]
+fn a_partial_selection_over_failed_reads_is_undecided_and_sweeps_are_refused() {
+    let mut account: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{ROOT}/{ACCOUNT}")).unwrap())
+            .unwrap();
+    account["gaps"] = serde_json::json!([{
+        "api": "ec2:DescribeNetworkAcls",
+        "error_code": "UnauthorizedOperation",
+        "message": "You are not authorized to perform this operation."
+    }]);
+    let dir = temp_dir("partial");
+    let path = dir.join("account.json");
+    std::fs::write(&path, account.to_string()).unwrap();
+    let plan = plan_path("keep-s3-endpoint");
+    let whole = run(&["plan", &plan, "--snapshot", path.to_str().unwrap()]);
+    let partial = run(&[
+        "plan",
+        &plan,
+        "--snapshot",
+        path.to_str().unwrap(),
+        "--select",
+        "PC401",
+    ]);
+    assert_eq!(
+        partial.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&partial.stderr)
+    );
+    // Every check run: the tables were read after all (the gap is of an older attempt), so 0.
+    assert_eq!(whole.status.code(), Some(0));
+    let sweep = run(&[
+        "plan",
+        &plan,
+        "--cluster",
+        "prod",
+        "--regions",
+        "us-east-1,eu-west-1",
+    ]);
+    assert_eq!(sweep.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&sweep.stderr).contains("a plan applies to one account and region")
+    );
+}

@@ -18,7 +18,17 @@ pub fn run(args: &PlanArgs, globals: &Globals) -> anyhow::Result<ExitCode> {
     let bytes = read_plan(&args.plan)?;
     let plan = Plan::from_json(&bytes, &args.plan.display().to_string())?;
     let selection = args.checks.selection()?;
+    if args.target.is_sweep()
+        || args.target.role_name.is_some()
+        || !args.target.exclude_accounts.is_empty()
+    {
+        bail!(
+            "a plan applies to one account and region: drop --all-clusters, --regions, --accounts, --organization, --role-name and --exclude-accounts"
+        );
+    }
     let account = account(args, globals)?;
+    // As for `diagnose`: checks left out with failed reads in the account are no clean bill.
+    let partial_with_gaps = selection.is_partial() && !account.gaps.is_empty();
     let checked = plan::check_with(&plan, &account, &selection)?;
     let config_dir = args
         .config_dir
@@ -38,7 +48,7 @@ pub fn run(args: &PlanArgs, globals: &Globals) -> anyhow::Result<ExitCode> {
     let report = &checked.report;
     Ok(if report.has_errors() {
         ExitCode::from(EXIT_FINDINGS)
-    } else if report.is_undecided() {
+    } else if report.is_undecided() || partial_with_gaps {
         ExitCode::from(EXIT_UNDECIDED)
     } else {
         ExitCode::SUCCESS
