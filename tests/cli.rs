@@ -159,10 +159,13 @@ fn bad_snapshot_inputs_get_one_line_errors() {
         &run(&["diagnose", "--snapshot", wrong_shape.to_str().unwrap()]),
         "missing field",
     );
-    let directory = std::env::temp_dir();
+    // A directory is a sweep's snapshots (`snapshot --out-dir`): one without any is refused.
+    let directory =
+        std::env::temp_dir().join(format!("ecr-pathcheck-empty-{}", std::process::id()));
+    std::fs::create_dir_all(&directory).unwrap();
     assert_one_line_error(
         &run(&["diagnose", "--snapshot", directory.to_str().unwrap()]),
-        "cannot read snapshot file",
+        "holds no snapshot",
     );
 }
 
@@ -1052,4 +1055,93 @@ fn select_and_ignore_choose_the_checks_that_run() {
             stdout(&output)
         );
     }
+}
+
+/// Several snapshots, or a directory of them with its `sweep.json`, are one sweep's report in
+/// every format; what a sweep could not read counts as undecided.
+#[test]
+fn several_snapshots_are_one_sweep_report() {
+    let mocks = concat!(env!("CARGO_MANIFEST_DIR"), "/mocks");
+    let blocked = format!("{mocks}/s3-prefix-list-egress-missing/snapshot.json");
+    let healthy = format!("{mocks}/healthy-endpoints/snapshot.json");
+    let both = ["diagnose", "--snapshot", &blocked, "--snapshot", &healthy];
+    let json_out = run(&[&both[..], &["--output", "json"]].concat());
+    assert_eq!(json_out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&json_out.stdout).unwrap();
+    assert_eq!(report["reports"].as_array().unwrap().len(), 2);
+    assert_eq!(report["summary"]["account_regions_read"], 2);
+    assert_eq!(report["accounts"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        report["summary"]["errors"],
+        report["reports"][0]["summary"]["errors"].as_u64().unwrap()
+            + report["reports"][1]["summary"]["errors"].as_u64().unwrap()
+    );
+    let markdown =
+        String::from_utf8(run(&[&both[..], &["--output", "markdown"]].concat()).stdout).unwrap();
+    assert!(
+        markdown.starts_with("# ecr-pathcheck sweep\n"),
+        "{markdown}"
+    );
+    assert!(markdown.contains("| account | regions read |"));
+    let sarif: serde_json::Value =
+        serde_json::from_slice(&run(&[&both[..], &["--output", "sarif"]].concat()).stdout).unwrap();
+    assert_eq!(sarif["runs"].as_array().unwrap().len(), 2);
+    let junit =
+        String::from_utf8(run(&[&both[..], &["--output", "junit"]].concat()).stdout).unwrap();
+    assert_eq!(junit.matches("<testsuites ").count(), 1);
+    assert_eq!(junit.matches("</testsuites>").count(), 1);
+    let lines =
+        String::from_utf8(run(&[&both[..], &["--output", "jsonl"]].concat()).stdout).unwrap();
+    let last: serde_json::Value = serde_json::from_str(lines.lines().last().unwrap()).unwrap();
+    assert_eq!(last["type"], "summary");
+    assert_eq!(last["errors"], report["summary"]["errors"]);
+    for line in lines.lines() {
+        let line: serde_json::Value = serde_json::from_str(line).unwrap();
+        if line["type"] == "target" {
+            assert_eq!(line["account_id"], "111122223333");
+            assert_eq!(line["region"], "us-east-1");
+        }
+    }
+
+    // A directory: its snapshots and what its sweep.json says was not read.
+    let directory =
+        std::env::temp_dir().join(format!("ecr-pathcheck-sweep-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&directory);
+    std::fs::create_dir_all(&directory).unwrap();
+    std::fs::copy(&healthy, directory.join("111122223333-us-east-1.json")).unwrap();
+    std::fs::write(
+        directory.join("sweep.json"),
+        r#"{"failures": [{"account_id": "444455556666", "region": null, "error": "cannot assume arn:aws:iam::444455556666:role/reader"}]}"#,
+    )
+    .unwrap();
+    let replay = run(&[
+        "diagnose",
+        "--snapshot",
+        directory.to_str().unwrap(),
+        "--output",
+        "json",
+    ]);
+    assert_eq!(
+        replay.status.code(),
+        Some(3),
+        "a sweep that could not read an account is undecided"
+    );
+    let replay: serde_json::Value = serde_json::from_slice(&replay.stdout).unwrap();
+    assert_eq!(replay["failures"][0]["account_id"], "444455556666");
+    std::fs::write(
+        directory.join("sweep.json"),
+        r#"{"failures": [{"account_id": "x"}]}"#,
+    )
+    .unwrap();
+    assert_one_line_error(
+        &run(&["diagnose", "--snapshot", directory.to_str().unwrap()]),
+        "is not a sweep file",
+    );
+    std::fs::write(directory.join("sweep.json"), r#"{"failures": []}"#).unwrap();
+    std::fs::write(directory.join("broken.json"), "{").unwrap();
+    assert_one_line_error(
+        &run(&["diagnose", "--snapshot", directory.to_str().unwrap()]),
+        "broken.json",
+    );
+    let _ = std::fs::remove_dir_all(&directory);
 }

@@ -362,12 +362,14 @@ fn table(
 ) -> io::Result<()> {
     let mut lines = table::ColumnLines::default();
     let mut fixes = false;
+    let mut numbers = table::FixNumbers::default();
     let total = diagnosis.survey(|part| {
         for finding in findings(part) {
-            lines.add(finding);
+            lines.add(finding, numbers.number(finding).map(|(number, _)| number));
             fixes |= finding.fix.is_some();
         }
     });
+    drop(numbers);
     let snapshot = diagnosis.snapshot;
     out.write_all(table::header(&snapshot.account_id, &snapshot.region, &total).as_bytes())?;
     *summary = Some(total.clone());
@@ -392,19 +394,22 @@ fn table(
     for line in layout.top() {
         write_line(out, &line)?;
     }
+    let mut numbers = table::FixNumbers::default();
     diagnosis.each(|part| {
         layout
-            .rows(findings(&part))
+            .rows(findings(&part), &mut numbers)
             .iter()
             .try_for_each(|line| write_line(out, line))
     })?;
+    drop(numbers);
     write_line(out, &layout.bottom())?;
     if fixes {
         out.write_all(table::FIXES.as_bytes())?;
+        let mut numbers = table::FixNumbers::default();
         diagnosis.each(|part| {
             findings(&part)
                 .iter()
-                .filter_map(table::fix_text)
+                .filter_map(|finding| table::fix_text(finding, &mut numbers))
                 .try_for_each(|fix| out.write_all(fix.as_bytes()))
         })?;
     }

@@ -73,13 +73,23 @@ pub fn render(report: &Report, colour: Colour) -> String {
         return out;
     }
     let mut findings = table(&HEADER, colour);
+    let mut numbers = FixNumbers::default();
     for finding in &report.findings {
-        findings.add_row(row(finding, colour));
+        findings.add_row(row(
+            finding,
+            numbers.number(finding).map(|(n, _)| n),
+            colour,
+        ));
     }
     out.push('\n');
     out.push_str(&findings.to_string());
-    // Table cells wrap long shell words; the commands are repeated whole so they can be pasted.
-    let mut fixes = report.findings.iter().filter_map(fix_text).peekable();
+    // The commands are printed whole below the table, each once, so they can be pasted.
+    let mut numbers = FixNumbers::default();
+    let mut fixes = report
+        .findings
+        .iter()
+        .filter_map(|finding| fix_text(finding, &mut numbers))
+        .peekable();
     if fixes.peek().is_some() {
         out.push_str(FIXES);
         fixes.for_each(|fix| out.push_str(&fix));
@@ -139,10 +149,27 @@ pub const NO_FINDINGS: &str = "\nNo findings.\n";
 /// After the findings table, when a finding has a fix.
 pub const FIXES: &str = "\n\nFixes, ready to paste:\n";
 
-pub const HEADER: [&str; 5] = ["severity", "check", "flow", "finding", "fix (AWS CLI)"];
+pub const HEADER: [&str; 5] = ["severity", "check", "flow", "finding", "fix"];
 
-/// The text of a finding's cells, left to right.
-pub fn row_texts(finding: &Finding) -> [String; 5] {
+/// The number of each distinct fix, in the order the findings come: the table's fix column
+/// names it (`fix 3`), and the commands are printed once each, whole, under that number (a
+/// command wrapped in a table cell could not be pasted, and findings of many targets often
+/// share one fix).
+#[derive(Default)]
+pub struct FixNumbers(std::collections::HashMap<String, usize>);
+
+impl FixNumbers {
+    /// The finding's fix number, and whether this is its first finding; `None` without a fix.
+    pub fn number(&mut self, finding: &Finding) -> Option<(usize, bool)> {
+        let fix = finding.fix.as_ref()?;
+        let next = self.0.len() + 1;
+        let number = *self.0.entry(fix.aws_cli.clone()).or_insert(next);
+        Some((number, number == next))
+    }
+}
+
+/// The text of a finding's cells, left to right; `fix`: its fix's number.
+pub fn row_texts(finding: &Finding, fix: Option<usize>) -> [String; 5] {
     let resources = if finding.resources.is_empty() {
         String::new()
     } else {
@@ -156,17 +183,14 @@ pub fn row_texts(finding: &Finding) -> [String; 5] {
             .map(|flow| flow.id().to_string())
             .unwrap_or_default(),
         format!("{}{resources}", line(&finding.title)),
-        finding
-            .fix
-            .as_ref()
-            .map(|fix| block(&fix.aws_cli).into_owned())
+        fix.map(|number| format!("fix {number}"))
             .unwrap_or_default(),
     ]
 }
 
 /// A finding's row of the findings table.
-pub fn row(finding: &Finding, colour: Colour) -> Vec<Cell> {
-    let [_, check, flow, title, fix] = row_texts(finding);
+pub fn row(finding: &Finding, fix: Option<usize>, colour: Colour) -> Vec<Cell> {
+    let [_, check, flow, title, fix] = row_texts(finding, fix);
     vec![
         severity_cell(finding.severity, colour),
         Cell::new(check),
@@ -176,8 +200,13 @@ pub fn row(finding: &Finding, colour: Colour) -> Vec<Cell> {
     ]
 }
 
-/// A finding's fix, whole, under "Fixes, ready to paste"; `None` without a fix.
-pub fn fix_text(finding: &Finding) -> Option<String> {
+/// A finding's fix, whole and numbered, under "Fixes, ready to paste"; `None` without a fix or
+/// when an earlier finding had the same.
+pub fn fix_text(finding: &Finding, numbers: &mut FixNumbers) -> Option<String> {
+    let (number, first) = numbers.number(finding)?;
+    if !first {
+        return None;
+    }
     let fix = finding.fix.as_ref()?;
     let about = resources(&finding.resources);
     let about = if about.is_empty() {
@@ -186,7 +215,7 @@ pub fn fix_text(finding: &Finding) -> Option<String> {
         format!(" ({about})")
     };
     Some(format!(
-        "\n# {} {}{about}\n{}\n",
+        "\n# fix {number}: {} {}{about}\n{}\n",
         finding.check,
         finding.name,
         block(&fix.aws_cli)
@@ -219,8 +248,8 @@ pub struct FindingsTable {
 pub struct ColumnLines([HashSet<String>; 5]);
 
 impl ColumnLines {
-    pub fn add(&mut self, finding: &Finding) {
-        for (column, text) in self.0.iter_mut().zip(row_texts(finding)) {
+    pub fn add(&mut self, finding: &Finding, fix: Option<usize>) {
+        for (column, text) in self.0.iter_mut().zip(row_texts(finding, fix)) {
             for line in text.split('\n') {
                 let shape = if line.bytes().all(|byte| (b' '..=b'~').contains(&byte)) {
                     line.bytes()
@@ -284,14 +313,15 @@ impl FindingsTable {
         lines
     }
 
-    /// The lines of these findings' rows.
-    pub fn rows(&self, findings: &[Finding]) -> Vec<String> {
+    /// The lines of these findings' rows, their fixes numbered by `numbers`.
+    pub fn rows(&self, findings: &[Finding], numbers: &mut FixNumbers) -> Vec<String> {
         if findings.is_empty() {
             return Vec::new();
         }
         let mut rows = bare_table(self.colour);
         for finding in findings {
-            rows.add_row(row(finding, self.colour));
+            let fix = numbers.number(finding).map(|(number, _)| number);
+            rows.add_row(row(finding, fix, self.colour));
         }
         let mut lines: Vec<String> = self.fixed(rows).lines().skip(1).collect();
         lines.pop();
