@@ -391,3 +391,52 @@ fn order_dependent_duplicates_are_refused() {
         "the route table associations",
     );
 }
+
+/// Route 53 holds one private zone per name for a VPC, one Resolver rule per domain, one record
+/// set per name and type, and a CNAME alone: a file with two would make the name a VPC resolves
+/// depend on the file's order, so it is refused, in both orders.
+#[test]
+fn conflicting_dns_answers_are_refused_in_both_orders() {
+    let text = read(&mocks().join("hub-spoke-healthy/snapshot.json"));
+    let base: Value = serde_json::from_str(&text).unwrap();
+    let zone = base["hosted_zones"][0].clone();
+    let load = |value: &Value| {
+        snapshot::from_json(value.to_string().as_bytes(), Path::new("conflict.json"))
+            .map_err(|error| error.to_string())
+    };
+    assert!(load(&base).is_ok());
+    for (before, after) in [
+        ("Z0000000000000000000A", "Z9999999999999999999Z"),
+        ("Z9999999999999999999Z", "Z0000000000000000000A"),
+    ] {
+        let mut twice = base.clone();
+        let mut other = zone.clone();
+        twice["hosted_zones"][0]["id"] = before.into();
+        other["id"] = after.into();
+        twice["hosted_zones"].as_array_mut().unwrap().push(other);
+        let message = load(&twice).unwrap_err();
+        assert!(
+            message.contains("the private hosted zones associated with vpc-"),
+            "{message}"
+        );
+    }
+    let mut records = base.clone();
+    let record = zone["records"][0].clone();
+    records["hosted_zones"][0]["records"]
+        .as_array_mut()
+        .unwrap()
+        .push(record.clone());
+    let message = load(&records).unwrap_err();
+    assert!(message.contains("the records of hosted zone"), "{message}");
+    let mut cname = base.clone();
+    let mut alias = record.clone();
+    alias["type"] = "CNAME".into();
+    alias["values"] = serde_json::json!(["vpce-0abc.ecr.us-east-1.vpce.amazonaws.com"]);
+    alias["alias_target"] = Value::Null;
+    cname["hosted_zones"][0]["records"]
+        .as_array_mut()
+        .unwrap()
+        .push(alias);
+    let message = load(&cname).unwrap_err();
+    assert!(message.contains("a CNAME stands alone"), "{message}");
+}

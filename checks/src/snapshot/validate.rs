@@ -1462,6 +1462,7 @@ pub fn unique_ids(snapshot: &Snapshot) -> Checked {
         });
     }
     unique_network_rules(snapshot)?;
+    unique_dns_answers(snapshot)?;
     let mut owners = HashSet::new();
     for owner in &snapshot.ecr_read_as_owner {
         if !owners.insert(owner) {
@@ -1523,6 +1524,63 @@ fn unique_network_rules(snapshot: &Snapshot) -> Checked {
     for subnet in snapshot.network_acls.iter().flat_map(|a| &a.subnet_ids) {
         if !filtered.insert(subnet) {
             return duplicate("the network ACL associations".into(), subnet.clone());
+        }
+    }
+    Ok(())
+}
+
+/// What Route 53 refuses, and what would make the name a VPC resolves depend on the file's
+/// order: two private zones of the same name associated with one VPC (`ConflictingDomainExists`),
+/// two Resolver rules of the same domain associated with one VPC (a VPC takes one rule per
+/// domain), two record sets of one name and type in a zone, and a CNAME beside another record of
+/// its name (RFC 1034: a CNAME is alone). Sources: Route 53 API reference,
+/// `AssociateVPCWithHostedZone` and `ChangeResourceRecordSets`; Route 53 Resolver,
+/// `AssociateResolverRule`.
+fn unique_dns_answers(snapshot: &Snapshot) -> Checked {
+    let duplicate = |list: String, id: String| Err(Problem::Duplicate { list, id });
+    let mut zones = HashSet::new();
+    for zone in snapshot.hosted_zones.iter().filter(|zone| zone.private) {
+        let name = zone.name.trim_end_matches('.').to_ascii_lowercase();
+        for vpc in &zone.vpc_ids {
+            if !zones.insert((name.clone(), vpc)) {
+                return duplicate(
+                    format!("the private hosted zones associated with {vpc}"),
+                    name,
+                );
+            }
+        }
+    }
+    let mut rules = HashSet::new();
+    for rule in &snapshot.resolver_rules {
+        let domain = rule.domain_name.trim_end_matches('.').to_ascii_lowercase();
+        for vpc in &rule.vpc_ids {
+            if !rules.insert((domain.clone(), vpc)) {
+                return duplicate(format!("the Resolver rules associated with {vpc}"), domain);
+            }
+        }
+    }
+    for zone in &snapshot.hosted_zones {
+        let mut records = HashSet::new();
+        let mut types: std::collections::HashMap<String, HashSet<&str>> = Default::default();
+        for record in &zone.records {
+            let name = record.name.trim_end_matches('.').to_ascii_lowercase();
+            if !records.insert((name.clone(), record.record_type.as_str())) {
+                return duplicate(
+                    format!("the records of hosted zone {}", zone.id),
+                    format!("{name} {}", record.record_type),
+                );
+            }
+            let of_name = types.entry(name.clone()).or_default();
+            of_name.insert(record.record_type.as_str());
+            if of_name.contains("CNAME") && of_name.len() > 1 {
+                return duplicate(
+                    format!(
+                        "the records of hosted zone {} (a CNAME stands alone)",
+                        zone.id
+                    ),
+                    name,
+                );
+            }
         }
     }
     Ok(())
