@@ -160,10 +160,45 @@ fn markers(text: &str) -> Vec<usize> {
         .collect()
 }
 
+/// The templates' own idiom for an id a later command needs: a line `NAME=$(aws ...)` (NAME in
+/// capitals) becomes its command, and `$NAME` of a name so captured becomes plain text, so that
+/// only the captures the fix itself made are allowed; any other `$` is still found.
+fn without_captures(command: &str) -> String {
+    let mut names: Vec<String> = Vec::new();
+    let mut lines = Vec::new();
+    for line in command.lines() {
+        let captured = line.split_once("=$(").filter(|(name, rest)| {
+            !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+                && rest.ends_with(')')
+        });
+        match captured {
+            Some((name, rest)) => {
+                names.push(name.to_string());
+                lines.push(rest[..rest.len() - 1].to_string());
+            }
+            None => lines.push(line.to_string()),
+        }
+    }
+    let mut text = lines.join("\n");
+    // Longest first, so that `$TARGET_ZONE_10` is not read as `$TARGET_ZONE_1` then `0`.
+    names.sort_by_key(|name| std::cmp::Reverse(name.len()));
+    for name in names {
+        text = text.replace(
+            &format!("${name}"),
+            &format!("captured-{}", name.to_lowercase()),
+        );
+    }
+    text
+}
+
 /// Walks a shell command as POSIX sh would tokenise it and returns the problems: hostile text
 /// outside quotes, live `$` or backtick inside double quotes, metacharacters that are not the
 /// templates' own (`&&`, `>`, `<placeholder>`), and lines that do not start a known command.
 fn shell_problems(command: &str) -> Vec<String> {
+    let command = without_captures(command);
     let mut problems = Vec::new();
     let mut unquoted = String::new();
     let chars: Vec<char> = command.chars().collect();

@@ -258,8 +258,19 @@ fn every_scenario_proves_what_it_is_named_for() {
                 .fix
                 .as_ref()
                 .unwrap_or_else(|| panic!("{name}: {} has no fix", finding.check));
+            // A command, a comment, or an id captured from a command for the next ones
+            // (`ZONE_ID=$(aws route53 create-hosted-zone ...)`).
+            let captured = fix
+                .aws_cli
+                .split_once("=$(aws ")
+                .is_some_and(|(variable, _)| {
+                    !variable.is_empty()
+                        && variable
+                            .bytes()
+                            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+                });
             assert!(
-                fix.aws_cli.starts_with("aws ") || fix.aws_cli.starts_with('#'),
+                fix.aws_cli.starts_with("aws ") || fix.aws_cli.starts_with('#') || captured,
                 "{name}: {} CLI fix",
                 finding.check
             );

@@ -52,7 +52,7 @@ pub fn check(context: &PathContext, site: Site) -> Option<Verdict> {
         .resources([rule.id.as_str(), vpc.as_str(), endpoint.id.as_str()])
         .fix(
             format!(
-                "aws route53resolver create-resolver-rule --rule-type SYSTEM --domain-name {} --creator-request-id {}\naws route53resolver associate-resolver-rule --resolver-rule-id <new rule id> --vpc-id {}",
+                "RULE_ID=$(aws route53resolver create-resolver-rule --rule-type SYSTEM --domain-name {} --creator-request-id {} --query ResolverRule.Id --output text)\naws route53resolver associate-resolver-rule --resolver-rule-id \"$RULE_ID\" --vpc-id {}",
                 sh(&name),
                 sh(&format!("system-{name}")),
                 sh(vpc)
