@@ -755,6 +755,22 @@ fn network_shapes(snapshot: &Snapshot) -> Checked {
             &subnet.availability_zone,
             Shape::Zone,
         )?;
+        let ipv6_blocks = subnet.ipv6_cidr_blocks.as_deref().unwrap_or_default();
+        check_all(&path.f("ipv6_cidr_blocks"), ipv6_blocks, Shape::Ipv6Cidr)?;
+        // An IPv6-only subnet has IPv6 blocks and no IPv4 block; every other subnet has its
+        // IPv4 block (AWS has no subnet without either).
+        let consistent = if subnet.ipv6_native {
+            subnet.cidr_block.is_none() && !ipv6_blocks.is_empty()
+        } else {
+            subnet.cidr_block.is_some()
+        };
+        if !consistent {
+            return Err(Problem::Invalid {
+                field: path.f("ipv6_native").to_string(),
+                value: subnet.ipv6_native.to_string(),
+                expected: "true with ipv6_cidr_blocks and no cidr_block (an IPv6-only subnet), or false with a cidr_block".into(),
+            });
+        }
     }
     let path = root.f("route_tables");
     for (at, table) in snapshot.route_tables.iter().enumerate() {
@@ -787,6 +803,19 @@ fn network_shapes(snapshot: &Snapshot) -> Checked {
         check(&path.f("id"), &acl.id, Shape::Id("acl"))?;
         check(&path.f("vpc_id"), &acl.vpc_id, Shape::Id("vpc"))?;
         check_all(&path.f("subnet_ids"), &acl.subnet_ids, Shape::Id("subnet"))?;
+        let entries = path.f("entries");
+        for (at, entry) in acl.entries.iter().enumerate() {
+            let path = entries.i(at);
+            check_opt(&path.f("ipv6_cidr"), &entry.ipv6_cidr, Shape::Ipv6Cidr)?;
+            if entry.cidr.is_some() && entry.ipv6_cidr.is_some() {
+                return Err(Problem::Invalid {
+                    field: path.f("ipv6_cidr").to_string(),
+                    value: entry.ipv6_cidr.clone().unwrap_or_default(),
+                    expected: "no ipv6_cidr on an entry with an IPv4 cidr (an entry has one block)"
+                        .into(),
+                });
+            }
+        }
     }
     let path = root.f("security_groups");
     for (at, group) in snapshot.security_groups.iter().enumerate() {
