@@ -551,12 +551,19 @@ mod tests {
             let error = load(&text.replacen(from, to, 1)).unwrap_err().to_string();
             assert!(error.contains(field), "{field}: {error}");
         }
-        // An IPv6-only subnet without an IPv6 block is refused too.
-        let error =
-            load(&ipv6_network(4).replace(r#""ipv6_cidr_blocks": ["2600:1f18:1:200::/64"], "#, ""))
-                .unwrap_err()
-                .to_string();
+        // An IPv6-only subnet recorded without an IPv6 block is refused; one whose blocks were
+        // not recorded is read (its IPv6 is unknown).
+        let error = load(&ipv6_network(4).replace(
+            r#""ipv6_cidr_blocks": ["2600:1f18:1:200::/64"], "#,
+            r#""ipv6_cidr_blocks": [], "#,
+        ))
+        .unwrap_err()
+        .to_string();
         assert!(error.contains("subnets[1].ipv6_native"), "{error}");
+        let unrecorded =
+            load(&ipv6_network(4).replace(r#""ipv6_cidr_blocks": ["2600:1f18:1:200::/64"], "#, ""))
+                .unwrap();
+        assert_eq!(unrecorded.subnets[1].ipv6_cidr_blocks, None);
     }
 
     #[test]

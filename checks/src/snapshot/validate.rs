@@ -757,10 +757,10 @@ fn network_shapes(snapshot: &Snapshot) -> Checked {
         )?;
         let ipv6_blocks = subnet.ipv6_cidr_blocks.as_deref().unwrap_or_default();
         check_all(&path.f("ipv6_cidr_blocks"), ipv6_blocks, Shape::Ipv6Cidr)?;
-        // An IPv6-only subnet has IPv6 blocks and no IPv4 block; every other subnet has its
-        // IPv4 block (AWS has no subnet without either).
+        // An IPv6-only subnet has no IPv4 block and IPv6 blocks (or none recorded); every other
+        // subnet has its IPv4 block (AWS has no subnet without either).
         let consistent = if subnet.ipv6_native {
-            subnet.cidr_block.is_none() && !ipv6_blocks.is_empty()
+            subnet.cidr_block.is_none() && subnet.ipv6_cidr_blocks.as_deref() != Some(&[])
         } else {
             subnet.cidr_block.is_some()
         };
@@ -768,7 +768,7 @@ fn network_shapes(snapshot: &Snapshot) -> Checked {
             return Err(Problem::Invalid {
                 field: path.f("ipv6_native").to_string(),
                 value: subnet.ipv6_native.to_string(),
-                expected: "true with ipv6_cidr_blocks and no cidr_block (an IPv6-only subnet), or false with a cidr_block".into(),
+                expected: "true with no cidr_block and ipv6_cidr_blocks not empty (an IPv6-only subnet), or false with a cidr_block".into(),
             });
         }
     }

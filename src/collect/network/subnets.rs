@@ -43,7 +43,7 @@ fn convert_subnet(subnet: &aws_sdk_ec2::types::Subnet) -> Option<Subnet> {
         None if ipv6_native => None,
         None => return None,
     };
-    let ipv6_cidr_blocks = subnet
+    let ipv6_cidr_blocks: Vec<String> = subnet
         .ipv6_cidr_block_association_set()
         .iter()
         .filter(|association| {
@@ -60,7 +60,9 @@ fn convert_subnet(subnet: &aws_sdk_ec2::types::Subnet) -> Option<Subnet> {
         availability_zone: subnet.availability_zone().unwrap_or_default().to_string(),
         cidr_block,
         map_public_ip_on_launch: subnet.map_public_ip_on_launch().unwrap_or(false),
-        ipv6_cidr_blocks: Some(ipv6_cidr_blocks),
+        // An IPv6-only subnet always has a block: none readable is "not recorded", not "none".
+        ipv6_cidr_blocks: (!(ipv6_native && ipv6_cidr_blocks.is_empty()))
+            .then_some(ipv6_cidr_blocks),
         ipv6_native,
         enable_dns64: subnet.enable_dns64().unwrap_or(false),
     })
@@ -116,6 +118,17 @@ mod tests {
         let subnet = convert_subnet(&native).unwrap();
         assert_eq!(subnet.cidr_block, None);
         assert!(subnet.ipv6_native && subnet.enable_dns64 && !subnet.has_ipv4());
+        // One whose block is not associated (yet): not recorded, never "no IPv6".
+        let pending = SdkSubnet::builder()
+            .subnet_id("subnet-4")
+            .vpc_id("vpc-1")
+            .ipv6_native(true)
+            .ipv6_cidr_block_association_set(association(
+                "2600:1f18:0:4::/64",
+                SubnetCidrBlockStateCode::Associating,
+            ))
+            .build();
+        assert_eq!(convert_subnet(&pending).unwrap().ipv6_cidr_blocks, None);
         // An IPv4 subnet records that it has no IPv6 block (not "unknown").
         let plain = SdkSubnet::builder()
             .subnet_id("subnet-3")
