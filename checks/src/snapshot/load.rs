@@ -299,9 +299,9 @@ fn v2_to_v3(document: &mut serde_json::Value) {
 /// `cidr_block` may be absent (an IPv6-only subnet, which a version 3 collector left out). A
 /// version 3 file knows none of this, so the new fields stay absent: `ipv6_cidr_blocks` absent
 /// means "not recorded" (the IPv6 path of a dual-stack host stays unknown, as version 3 said),
-/// never "no IPv6". A version 3 subnet must still have its `cidr_block`: one without it is
-/// refused here rather than read as IPv6-only. The new fields in a version 3 file are dropped,
-/// since that file's collector could not have read them.
+/// never "no IPv6". The new fields in a version 3 file are dropped, since that file's collector
+/// could not have read them; so a version 3 subnet without its `cidr_block` is refused by the
+/// validation (only an IPv6-only subnet has none).
 fn v3_to_v4(document: &mut serde_json::Value) {
     document["schema_version"] = 4.into();
     if let Some(subnets) = document
@@ -314,10 +314,6 @@ fn v3_to_v4(document: &mut serde_json::Value) {
         {
             for field in ["ipv6_cidr_blocks", "ipv6_native", "enable_dns64"] {
                 subnet.remove(field);
-            }
-            if !subnet.contains_key("cidr_block") {
-                // Absent in a version 3 file is malformed; keep it so, the parser says where.
-                subnet.insert("cidr_block".into(), serde_json::Value::Bool(false));
             }
         }
     }
@@ -538,7 +534,12 @@ mod tests {
             (
                 r#""ipv6_native": true"#,
                 r#""ipv6_native": false"#,
-                "subnets[1].ipv6_native",
+                "subnets[1].cidr_block",
+            ),
+            (
+                r#""availability_zone": "us-east-1b", "#,
+                r#""availability_zone": "us-east-1b", "cidr_block": "10.0.2.0/24", "#,
+                "subnets[1].cidr_block",
             ),
             (
                 r#""action": "allow", "ipv6_cidr""#,
@@ -559,7 +560,7 @@ mod tests {
         ))
         .unwrap_err()
         .to_string();
-        assert!(error.contains("subnets[1].ipv6_native"), "{error}");
+        assert!(error.contains("subnets[1].ipv6_cidr_blocks"), "{error}");
         let unrecorded =
             load(&ipv6_network(4).replace(r#""ipv6_cidr_blocks": ["2600:1f18:1:200::/64"], "#, ""))
                 .unwrap();

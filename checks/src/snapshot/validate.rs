@@ -759,17 +759,36 @@ fn network_shapes(snapshot: &Snapshot) -> Checked {
         check_all(&path.f("ipv6_cidr_blocks"), ipv6_blocks, Shape::Ipv6Cidr)?;
         // An IPv6-only subnet has no IPv4 block and IPv6 blocks (or none recorded); every other
         // subnet has its IPv4 block (AWS has no subnet without either).
-        let consistent = if subnet.ipv6_native {
-            subnet.cidr_block.is_none() && subnet.ipv6_cidr_blocks.as_deref() != Some(&[])
-        } else {
-            subnet.cidr_block.is_some()
+        let refuse = |field: &'static str, value: &str, expected: &str| {
+            Err(Problem::Invalid {
+                field: path.f(field).to_string(),
+                value: value.to_string(),
+                expected: expected.to_string(),
+            })
         };
-        if !consistent {
-            return Err(Problem::Invalid {
-                field: path.f("ipv6_native").to_string(),
-                value: subnet.ipv6_native.to_string(),
-                expected: "true with no cidr_block and ipv6_cidr_blocks not empty (an IPv6-only subnet), or false with a cidr_block".into(),
-            });
+        match (subnet.ipv6_native, &subnet.cidr_block) {
+            (true, Some(cidr)) => {
+                return refuse(
+                    "cidr_block",
+                    &cidr.to_string(),
+                    "no IPv4 block in an IPv6-only subnet (ipv6_native)",
+                );
+            }
+            (true, None) if subnet.ipv6_cidr_blocks.as_deref() == Some(&[]) => {
+                return refuse(
+                    "ipv6_cidr_blocks",
+                    "[]",
+                    "at least one IPv6 block in an IPv6-only subnet (ipv6_native)",
+                );
+            }
+            (false, None) => {
+                return refuse(
+                    "cidr_block",
+                    "(absent)",
+                    "an IPv4 CIDR block (only an IPv6-only subnet, ipv6_native, has none)",
+                );
+            }
+            _ => {}
         }
     }
     let path = root.f("route_tables");
