@@ -369,21 +369,18 @@ fn resolver_paths(walker: &Walker, forwarded: bool) -> Vec<PathResult> {
     }
     // A task with an IPv6 address dials a dual-stack host over IPv6 first: between two paths
     // that fare alike, the IPv6 one is reported.
-    let internet6 = walk_internet6(walker);
-    let ipv6_first = context.placement.ipv6 == Ipv6Address::Yes;
-    let mut internet6 = internet6.map(|path| (path, ipv6_first));
-    if let Some((path, true)) = internet6.take_if(|(_, first)| *first) {
-        paths.push(path);
-    }
+    let (ipv6_before, ipv6_after) = match walk_internet6(walker) {
+        path if context.placement.ipv6 == Ipv6Address::Yes => (path, None),
+        path => (None, path),
+    };
+    paths.extend(ipv6_before);
     if (forwarded || !shadowed_by_private_dns(context, &endpoints))
         && context.placement.has_ipv4()
         && let Some(internet) = walk_internet(walker)
     {
         paths.push(internet);
     }
-    if let Some((path, _)) = internet6 {
-        paths.push(path);
-    }
+    paths.extend(ipv6_after);
     if paths.is_empty() {
         // No endpoint can serve the flow and its route stays inside the VPC (or ends at a gateway
         // endpoint of another service): nothing carries it out.
