@@ -74,7 +74,7 @@ def interface_endpoint(service, last_octet):
 def healthy():
     subnet = lambda id, cidr, az: {"id": id, "vpc_id": "vpc-0a1", "availability_zone": f"{REGION}{az}", "cidr_block": cidr}
     return {
-        "schema_version": 3,
+        "schema_version": 4,
         "account_id": ACCOUNT,
         "region": REGION,
         "vpcs": [{"id": "vpc-0a1", "cidr_blocks": ["10.0.0.0/16"], "enable_dns_support": True, "enable_dns_hostnames": True, "dhcp_options_id": "dopt-amazon"}],
@@ -1295,7 +1295,10 @@ def ephemeral_storage_too_small(s):
     causes=[
         ("PC201", "Registry auth needs IPv4 even for a dual-stack image"),
     ],
-    live_skip="seed.py creates no egress-only internet gateway or IPv6 route",
+    live_skip=(
+        "the snapshot records no IPv6 facts (as a schema 3 file: whether the task has IPv6 is unknown); "
+        "a live collector records the subnets' (no IPv6 block), so live rightly differs"
+    ),
 )
 def dualstack_registry_ipv6_only_egress(s):
     s["vpc_endpoints"] = []
@@ -1598,6 +1601,155 @@ def hub_peering_return_route_missing(s):
     hub = by_id(s["route_tables"], "rtb-hub")
     hub["routes"] = [route for route in hub["routes"] if route["target"] != "tgw-0hub"]
     s["vpc_peering_connections"] = [{"id": "pcx-0hub", "requester_vpc_id": "vpc-0a1", "accepter_vpc_id": "vpc-0hub", "status": "active"}]
+
+
+# IPv6 and dual-stack (issue 11): the VPC's Amazon-provided IPv6 block, one /64 per subnet, an
+# egress-only internet gateway, the image on ECR's dual-stack host.
+VPC_IPV6 = "2600:1f18:4a3:6f00::/56"
+DUAL_STACK_IMAGE = f"{ACCOUNT}.dkr-ecr.{REGION}.on.aws/web:1.4.2"
+NO_IPV6_TASKS = (
+    "moto 5.2.1's ECS gives a task no IPv6 address (its ENI attachment has no privateIPv6Address), so the "
+    "dual-stack tasks this scenario records cannot be run there"
+)
+
+
+def ipv6_subnets(snapshot, native=False):
+    """The private subnets get an IPv6 /64 each (IPv6-only when `native`: no IPv4 block)."""
+    for at, id in enumerate(["subnet-private-a", "subnet-private-b"]):
+        subnet = by_id(snapshot["subnets"], id)
+        subnet["ipv6_cidr_blocks"] = [f"2600:1f18:4a3:6f0{at + 1}::/64"]
+        if native:
+            del subnet["cidr_block"]
+            subnet["ipv6_native"] = True
+
+
+def dual_stack(snapshot, native=False):
+    """The image on ECR's dual-stack host; the private subnets routed to an egress-only internet
+    gateway for IPv6 (::/0), the task group allowing 443 to ::/0, the ACL allowing IPv6 both ways."""
+    snapshot["task_definitions"][0]["containers"][0]["image"] = DUAL_STACK_IMAGE
+    ipv6_subnets(snapshot, native)
+    by_id(snapshot["route_tables"], "rtb-private")["routes"] += [
+        {"destination": VPC_IPV6, "target": "local"},
+        {"destination": "::/0", "target": "eigw-0a1"},
+    ]
+    by_id(snapshot["security_groups"], "sg-app")["egress"].append(
+        {"rule_id": "sgr-app-https6", "protocol": "tcp", "port_range": {"from": 443, "to": 443}, "peer": "::/0"}
+    )
+    by_id(snapshot["network_acls"], "acl-default")["entries"] += [
+        {"rule_number": 101, "egress": egress, "protocol": "all", "action": "allow", "ipv6_cidr": "::/0"}
+        for egress in (False, True)
+    ]
+
+
+def running_dual_stack_tasks(snapshot):
+    """A running task of the service in each private subnet, each with an IPv6 address: what shows
+    that ECS gives this service's tasks one (its dualStackIPv6 account setting)."""
+    snapshot["tasks"] = [
+        {
+            "arn": f"arn:aws:ecs:{REGION}:{ACCOUNT}:task/prod/{suffix * 32}",
+            "cluster_arn": CLUSTER,
+            "task_definition_arn": TASK_DEF,
+            "group": "service:web",
+            "launch_type": "FARGATE",
+            "platform_version": "1.4.0",
+            "last_status": "RUNNING",
+            "containers": [{"name": "web", "image": DUAL_STACK_IMAGE}],
+            "network": {"subnet_id": subnet, "private_ip": ip, "ipv6_address": ipv6, "security_group_ids": ["sg-app"]},
+        }
+        for suffix, subnet, ip, ipv6 in [
+            ("a", "subnet-private-a", "10.0.1.25", "2600:1f18:4a3:6f01::25"),
+            ("b", "subnet-private-b", "10.0.2.25", "2600:1f18:4a3:6f02::25"),
+        ]
+    ]
+
+
+@scenario(
+    "dual-stack-healthy",
+    summary=(
+        "The image is on ECR's dual-stack host: registry auth, layers and logs use the IPv4 endpoints, "
+        "the registry goes out over IPv6 (::/0 to an egress-only internet gateway); nothing blocks."
+    ),
+    live_skip=NO_IPV6_TASKS,
+)
+def dual_stack_healthy(s):
+    dual_stack(s)
+    running_dual_stack_tasks(s)
+
+
+@scenario(
+    "ipv6-only-dual-stack-image",
+    summary=(
+        "IPv6-only private subnets (no IPv4 block) routing ::/0 to an egress-only internet gateway, no "
+        "endpoints: the dual-stack image host is reachable, but registry auth (api.ecr), layers and logs are IPv4-only."
+    ),
+    errors=["PC302"],
+    causes=[
+        ("PC302", "Registry auth needs IPv4; the image host 111122223333.dkr-ecr.us-east-1.on.aws itself would have been reachable over IPv6"),
+        ("PC302", "subnet-private-a is IPv6-only: the task has no IPv4 address"),
+        ("PC302", "64:ff9b::/96"),
+    ],
+)
+def ipv6_only_dual_stack_image(s):
+    dual_stack(s, native=True)
+    s["vpc_endpoints"] = []
+    table = by_id(s["route_tables"], "rtb-private")
+    table["routes"] = [route for route in table["routes"] if route["target"] != "vpce-s3"]
+
+
+@scenario(
+    "dual-stack-sg-egress-no-ipv6",
+    summary=(
+        "Dual-stack tasks pull from ECR's dual-stack host over IPv6, but the task group allows 443 to "
+        "0.0.0.0/0 and the endpoints only, not to ::/0."
+    ),
+    errors=["PC402"],
+    causes=[("PC402", "111122223333.dkr-ecr.us-east-1.on.aws at public IPv6 addresses. No egress rule")],
+    live_skip=NO_IPV6_TASKS,
+)
+def dual_stack_sg_egress_no_ipv6(s):
+    dual_stack(s)
+    running_dual_stack_tasks(s)
+    by_id(s["security_groups"], "sg-app")["egress"] = [
+        rule for rule in by_id(s["security_groups"], "sg-app")["egress"] if rule["rule_id"] != "sgr-app-https6"
+    ]
+
+
+@scenario(
+    "dual-stack-nacl-blocks-ipv6-return",
+    summary=(
+        "Dual-stack tasks pull from ECR's dual-stack host over IPv6, but the subnets' network ACL lets "
+        "IPv6 in only on 443, so the replies to the task's ephemeral ports are dropped."
+    ),
+    errors=["PC502"],
+    causes=[("PC502", "replies on ephemeral ports 32768-60999 from public IPv6 addresses")],
+    live_skip=NO_IPV6_TASKS,
+)
+def dual_stack_nacl_blocks_ipv6_return(s):
+    dual_stack(s)
+    running_dual_stack_tasks(s)
+    for entry in by_id(s["network_acls"], "acl-default")["entries"]:
+        if entry.get("ipv6_cidr") and not entry["egress"]:
+            entry.update({"protocol": "tcp", "port_range": {"from": 443, "to": 443}})
+
+
+@scenario(
+    "dual-stack-no-ipv6-route",
+    summary=(
+        "Dual-stack tasks whose image is on ECR's dual-stack host, but the route table has no IPv6 "
+        "route (::/0) and no NAT route: the registry is unreachable."
+    ),
+    errors=["PC302", "PC205"],
+    causes=[
+        ("PC302", "has no IPv6 route (::/0) to an egress-only or internet gateway"),
+        ("PC205", "give the subnet an IPv6 or NAT path"),
+    ],
+    live_skip=NO_IPV6_TASKS,
+)
+def dual_stack_no_ipv6_route(s):
+    dual_stack(s)
+    running_dual_stack_tasks(s)
+    table = by_id(s["route_tables"], "rtb-private")
+    table["routes"] = [route for route in table["routes"] if route["destination"] != "::/0"]
 
 
 def main():

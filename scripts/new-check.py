@@ -54,6 +54,8 @@ TABLES = {
     "ENDPOINT_INTERFACE_HOPS": "hop",
     "GATEWAY_ENDPOINT_PATH": "hop",
     "INTERNET_PATH": "hop",
+    "INTERNET6_PATH": "hop",
+    "ROUTE_ONLY_PATH": "hop",
     "MISSING_ENDPOINT_PATH": "hop",
     "NOWHERE_PATH": "hop",
     "PRIVATE_ZONE_PATH": "hop",

@@ -168,6 +168,17 @@ impl Flow {
     }
 }
 
+impl Flow {
+    /// Whether the flow's host has IPv6 addresses: ECR's dual-stack registry host
+    /// (`ACCOUNT.dkr-ecr.REGION.on.aws`). Every other host a flow dials is an IPv4-only name
+    /// (`api.ecr`, `s3.REGION`, `logs`, ...: their IPv6 names are other hosts, such as
+    /// `s3.dualstack.REGION.amazonaws.com`, which the task's agent does not dial;
+    /// <https://docs.aws.amazon.com/AmazonS3/latest/userguide/dual-stack-endpoints.html>).
+    pub fn reachable_over_ipv6(&self) -> bool {
+        is_dual_stack_registry(&self.host)
+    }
+}
+
 /// A container image reference, split into what decides its flows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ImageRef {

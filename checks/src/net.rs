@@ -142,6 +142,15 @@ pub enum AddressSet {
     Block(Ipv4Cidr),
     /// "Some public address of an AWS service", when the exact address cannot be known offline.
     Public,
+    /// "Some public IPv6 address": a dual-stack host's AAAA records, from the global unicast
+    /// range `2000::/3`. IPv4 rules never match it; IPv6 rules (`::/0`, `2000::/3`) do.
+    PublicIpv6,
+}
+
+/// The IPv6 global unicast range, where every public IPv6 address lies (RFC 4291, 2.4).
+fn global_unicast() -> ipnet::Ipv6Net {
+    ipnet::Ipv6Net::new(std::net::Ipv6Addr::new(0x2000, 0, 0, 0, 0, 0, 0, 0), 3)
+        .expect("a /3 is a valid prefix")
 }
 
 impl AddressSet {
@@ -150,6 +159,7 @@ impl AddressSet {
         match self {
             AddressSet::Block(block) => cidr.contains(block),
             AddressSet::Public => cidr.prefix_len() == 0,
+            AddressSet::PublicIpv6 => false,
         }
     }
 
@@ -158,7 +168,24 @@ impl AddressSet {
         match self {
             AddressSet::Block(block) => cidr.overlaps(block),
             AddressSet::Public => !cidr.is_non_public(),
+            AddressSet::PublicIpv6 => false,
         }
+    }
+
+    /// Whether the set is of IPv6 addresses (matched by IPv6 rules only).
+    pub fn is_ipv6(&self) -> bool {
+        matches!(self, AddressSet::PublicIpv6)
+    }
+
+    /// A rule naming the IPv6 block `net` covers every address of this set.
+    pub fn covered_by_ipv6(&self, net: &ipnet::Ipv6Net) -> bool {
+        self.is_ipv6() && net.trunc().contains(&global_unicast())
+    }
+
+    /// A rule naming the IPv6 block `net` may cover some address of this set.
+    pub fn touched_by_ipv6(&self, net: &ipnet::Ipv6Net) -> bool {
+        let net = net.trunc();
+        self.is_ipv6() && (net.contains(&global_unicast()) || global_unicast().contains(&net))
     }
 }
 
@@ -170,6 +197,7 @@ impl fmt::Display for AddressSet {
             }
             AddressSet::Block(block) => write!(f, "{block}"),
             AddressSet::Public => f.write_str("public addresses"),
+            AddressSet::PublicIpv6 => f.write_str("public IPv6 addresses"),
         }
     }
 }
@@ -302,6 +330,14 @@ mod tests {
         assert!(!AddressSet::Public.covered_by(&cidr("52.0.0.0/8")));
         assert!(AddressSet::Public.touched_by(&cidr("52.0.0.0/8")));
         assert!(!AddressSet::Public.touched_by(&cidr("10.0.0.0/8")));
+        let v6 = |text: &str| text.parse::<ipnet::Ipv6Net>().unwrap();
+        assert!(AddressSet::PublicIpv6.covered_by_ipv6(&v6("::/0")));
+        assert!(AddressSet::PublicIpv6.covered_by_ipv6(&v6("2000::/3")));
+        assert!(!AddressSet::PublicIpv6.covered_by_ipv6(&v6("2600:1f18::/36")));
+        assert!(AddressSet::PublicIpv6.touched_by_ipv6(&v6("2600:1f18::/36")));
+        assert!(!AddressSet::PublicIpv6.touched_by_ipv6(&v6("fd00::/8")));
+        assert!(!AddressSet::PublicIpv6.covered_by(&Ipv4Cidr::ANY));
+        assert!(!AddressSet::Public.covered_by_ipv6(&v6("::/0")));
     }
 
     #[test]

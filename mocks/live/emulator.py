@@ -50,7 +50,12 @@ fixes make moto answer as AWS does, or (4) let the seeder set what ECS sets itse
    request's signature as before.
 11. moto's DescribeVpcEndpoints does not know the `vpc-endpoint-id` filter (HTTP 500, "filter
    not implemented"); EC2 has it. Here it filters by the endpoint's id.
-   8 to 11 fix answers moto already gives (no API is added): they stay with --stock.
+12. moto writes a subnet's IPv6 block association state as the text of a dict
+   (`Ipv6CidrBlockState.State` = `{'State': 'associated'}`); EC2 writes `associated`. Here it does.
+   And an IPv6-only subnet's `AvailableIpAddressCount` (the unused private IPv4 addresses, an
+   Integer) is its /64's size, which overflows the SDK's Integer and fails DescribeSubnets; EC2
+   has no IPv4 address there to count: 0 here.
+   8 to 12 fix answers moto already gives (no API is added): they stay with --stock.
 """
 import base64
 import calendar
@@ -68,6 +73,7 @@ import urllib.parse
 os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 DEFAULT_ACCOUNT = os.environ.pop("MOTO_ACCOUNT_ID", None)
 
+from moto.ec2.models import subnets as ec2_subnets  # noqa: E402
 from moto.ec2.models import vpcs as ec2_vpcs  # noqa: E402
 from moto.ec2.models import transit_gateway_attachments as tgw_attachments  # noqa: E402
 from moto.ec2.models import transit_gateway_route_tables as tgw_route_tables  # noqa: E402
@@ -411,6 +417,28 @@ def _endpoint_filter_by_id(self, filter_name, method_name=None):
     return _endpoint_filter(self, filter_name, method_name)
 
 
+# 12. A subnet's IPv6 block associations, their state as EC2 writes it.
+def _ipv6_associations_as_ec2(self):
+    return [
+        {
+            "ipv6CidrBlock": association["ipv6CidrBlock"],
+            "associationId": association["associationId"],
+            "ipv6CidrBlockState": {"state": association["ipv6CidrBlockState"]["State"]},
+        }
+        for association in self.ipv6_cidr_block_associations.values()
+        if association["ipv6CidrBlockState"]["State"] == "associated"
+    ]
+
+
+_available_ip_address_count = ec2_subnets.Subnet.available_ip_address_count
+
+
+def _ipv4_addresses_available(self):
+    if not self.cidr_block:
+        return 0
+    return _available_ip_address_count.fget(self)
+
+
 def _address_from_subnet(*_args, **_kwargs):
     return None  # NetworkInterface then draws the address from its subnet's block
 
@@ -437,6 +465,8 @@ if DEFAULT_ACCOUNT:
 
 BaseResponse.get_region_from_url = _region_from_host
 ec2_vpcs.VPCEndPoint.get_filter_value = _endpoint_filter_by_id
+ec2_subnets.Subnet.ipv6_cidr_block_association_set = property(_ipv6_associations_as_ec2)
+ec2_subnets.Subnet.available_ip_address_count = property(_ipv4_addresses_available)
 route53_models.create_route53_zone_id = _zone_id_like_aws
 tgw_attachments.TransitGatewayAttachmentBackend.create_transit_gateway_vpc_attachment = _create_vpc_attachment_as_ec2
 tgw_attachments.TransitGatewayAttachmentBackend.set_attachment_association = _set_association_reported

@@ -8,6 +8,7 @@ hold (see SKIPPED in tests/live.rs) is left to the offline goldens and the SDK m
 The S3 prefix list is moto's AWS-managed one, given the scenario's CIDRs.
 """
 import hashlib
+import ipaddress
 import json
 import sys
 import urllib.request
@@ -66,6 +67,8 @@ def permissions(rules):
             permission["UserIdGroupPairs"] = [{"GroupId": mapped(peer)}]
         elif peer.startswith("pl-"):
             permission["PrefixListIds"] = [{"PrefixListId": mapped(peer)}]
+        elif ":" in peer:
+            permission["Ipv6Ranges"] = [{"CidrIpv6": peer}]
         else:
             permission["IpRanges"] = [{"CidrIp": peer}]
         out.append(permission)
@@ -86,9 +89,16 @@ def seed_network(ec2, snap):
                 AddEntries=[{"Cidr": cidr} for cidr in pl["cidrs"] if cidr not in current],
                 RemoveEntries=[{"Cidr": cidr} for cidr in current if cidr not in pl["cidrs"]],
             )
+    # A VPC with IPv6 subnets gets an Amazon-provided /56; the subnets' /64s are taken from it in
+    # order (the snapshot's blocks are mapped to those).
+    ipv6_vpcs = {subnet["vpc_id"] for subnet in snap["subnets"] if subnet.get("ipv6_cidr_blocks")}
+    ipv6_blocks = {}
     for vpc in snap["vpcs"]:
-        created = ec2.create_vpc(CidrBlock=vpc["cidr_blocks"][0])["Vpc"]
+        created = ec2.create_vpc(CidrBlock=vpc["cidr_blocks"][0], AmazonProvidedIpv6CidrBlock=vpc["id"] in ipv6_vpcs)["Vpc"]
         ids[vpc["id"]] = created["VpcId"]
+        if vpc["id"] in ipv6_vpcs:
+            found = ec2.describe_vpcs(VpcIds=[created["VpcId"]])["Vpcs"][0]["Ipv6CidrBlockAssociationSet"][0]["Ipv6CidrBlock"]
+            ipv6_blocks[vpc["id"]] = ipaddress.ip_network(found).subnets(new_prefix=64)
         for extra in vpc["cidr_blocks"][1:]:
             ec2.associate_vpc_cidr_block(VpcId=created["VpcId"], CidrBlock=extra)
         # run_task needs DNS hostnames on (moto); the scenario's values are set at the end.
@@ -98,8 +108,19 @@ def seed_network(ec2, snap):
             dopt = ec2.create_dhcp_options(DhcpConfigurations=[{"Key": "domain-name-servers", "Values": options["domain_name_servers"]}])
             ec2.associate_dhcp_options(DhcpOptionsId=dopt["DhcpOptions"]["DhcpOptionsId"], VpcId=created["VpcId"])
     for subnet in snap["subnets"]:
-        created = ec2.create_subnet(VpcId=mapped(subnet["vpc_id"]), CidrBlock=subnet["cidr_block"], AvailabilityZone=subnet["availability_zone"])
+        blocks = []
+        for block in subnet.get("ipv6_cidr_blocks") or []:
+            ids[block] = str(next(ipv6_blocks[subnet["vpc_id"]]))
+            blocks.append(ids[block])
+        if subnet.get("ipv6_native"):
+            created = ec2.create_subnet(VpcId=mapped(subnet["vpc_id"]), Ipv6Native=True, Ipv6CidrBlock=blocks[0], AvailabilityZone=subnet["availability_zone"])
+        else:
+            created = ec2.create_subnet(VpcId=mapped(subnet["vpc_id"]), CidrBlock=subnet["cidr_block"], AvailabilityZone=subnet["availability_zone"])
         ids[subnet["id"]] = created["Subnet"]["SubnetId"]
+        for block in blocks[1 if subnet.get("ipv6_native") else 0:]:
+            ec2.associate_subnet_cidr_block(SubnetId=ids[subnet["id"]], Ipv6CidrBlock=block)
+        if subnet.get("enable_dns64"):
+            ec2.modify_subnet_attribute(SubnetId=ids[subnet["id"]], EnableDns64={"Value": True})
         if subnet.get("map_public_ip_on_launch"):
             ec2.modify_subnet_attribute(SubnetId=ids[subnet["id"]], MapPublicIpOnLaunch={"Value": True})
     for igw in snap.get("internet_gateways", []):
@@ -115,6 +136,8 @@ def seed_network(ec2, snap):
         created = ec2.create_security_group(GroupName=group.get("name") or group["id"], Description="seeded", VpcId=mapped(group["vpc_id"]))
         ids[group["id"]] = created["GroupId"]
         ec2.revoke_security_group_egress(GroupId=created["GroupId"], IpPermissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+        if group["vpc_id"] in ipv6_vpcs:  # a VPC with IPv6 gives a new group ::/0 egress too
+            ec2.revoke_security_group_egress(GroupId=created["GroupId"], IpPermissions=[{"IpProtocol": "-1", "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}])
     for group in snap.get("security_groups", []):
         if group.get("ingress"):
             ec2.authorize_security_group_ingress(GroupId=ids[group["id"]], IpPermissions=permissions(group["ingress"]))
@@ -140,11 +163,15 @@ def seed_network(ec2, snap):
             args = {"RouteTableId": table_id}
             if route["destination"].startswith("pl-"):
                 args["DestinationPrefixListId"] = mapped(route["destination"])
+            elif ":" in route["destination"]:
+                args["DestinationIpv6CidrBlock"] = mapped(route["destination"])
             else:
                 args["DestinationCidrBlock"] = route["destination"]
             if target.startswith("tgw-") and target not in ids:
                 ids[target] = create_transit_gateway(ec2)
-            key = {"igw": "GatewayId", "nat": "NatGatewayId", "tgw": "TransitGatewayId", "pcx": "VpcPeeringConnectionId", "eni": "NetworkInterfaceId", "i": "InstanceId"}[target.split("-")[0]]
+            if target.startswith("eigw-") and target not in ids:
+                ids[target] = ec2.create_egress_only_internet_gateway(VpcId=vpc)["EgressOnlyInternetGateway"]["EgressOnlyInternetGatewayId"]
+            key = {"igw": "GatewayId", "eigw": "EgressOnlyInternetGatewayId", "nat": "NatGatewayId", "tgw": "TransitGatewayId", "pcx": "VpcPeeringConnectionId", "eni": "NetworkInterfaceId", "i": "InstanceId"}[target.split("-")[0]]
             args[key] = mapped(target)
             ec2.create_route(**args)
     for acl in snap.get("network_acls", []):
@@ -164,7 +191,11 @@ def seed_network(ec2, snap):
         ids[acl["id"]] = acl_id
         for entry in acl.get("entries", []):
             protocol = {"all": "-1", "tcp": "6", "udp": "17", "icmp": "1"}.get(entry["protocol"], entry["protocol"])
-            args = dict(NetworkAclId=acl_id, RuleNumber=entry["rule_number"], Protocol=protocol, RuleAction=entry["action"], Egress=entry["egress"], CidrBlock=entry.get("cidr", "0.0.0.0/0"))
+            args = dict(NetworkAclId=acl_id, RuleNumber=entry["rule_number"], Protocol=protocol, RuleAction=entry["action"], Egress=entry["egress"])
+            if entry.get("ipv6_cidr"):
+                args["Ipv6CidrBlock"] = entry["ipv6_cidr"]
+            else:
+                args["CidrBlock"] = entry.get("cidr", "0.0.0.0/0")
             if entry.get("port_range"):
                 args["PortRange"] = {"From": entry["port_range"]["from"], "To": entry["port_range"]["to"]}
             ec2.create_network_acl_entry(**args)

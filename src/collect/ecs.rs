@@ -277,6 +277,17 @@ fn convert_task(task: &sdk::Task) -> Option<Task> {
                 private_ip: details
                     .get("privateIPv4Address")
                     .and_then(|ip| ip.parse().ok()),
+                // The attachment's IPv6 address, else the one a container's network interface
+                // reports (`containers[].networkInterfaces[].ipv6Address`).
+                ipv6_address: details
+                    .get("privateIPv6Address")
+                    .and_then(|ip| ip.parse().ok())
+                    .or_else(|| {
+                        task.containers()
+                            .iter()
+                            .flat_map(|container| container.network_interfaces())
+                            .find_map(|interface| interface.ipv6_address()?.parse().ok())
+                    }),
                 security_group_ids: Vec::new(),
                 public_ip: None,
                 assign_public_ip: false,

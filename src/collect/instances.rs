@@ -137,6 +137,7 @@ fn primary_interface(instance: &Instance) -> Option<TaskNetwork> {
     Some(TaskNetwork {
         subnet_id: instance.subnet_id()?.to_string(),
         private_ip: instance.private_ip_address().and_then(|ip| ip.parse().ok()),
+        ipv6_address: instance.ipv6_address().and_then(|ip| ip.parse().ok()),
         security_group_ids,
         public_ip: instance.public_ip_address().and_then(|ip| ip.parse().ok()),
         assign_public_ip: instance.public_ip_address().is_some(),

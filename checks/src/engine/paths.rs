@@ -1,10 +1,10 @@
 //! Enumerates the paths a flow could take and walks each one hop by hop.
 
 use crate::facts::dns::Answer;
-use crate::facts::reach::{route_for, route_for_public};
+use crate::facts::reach::{route_for, route_for_ipv6, route_for_public};
 use crate::facts::{
-    Carrier, Hop, HopRecord, HopStep, Index, PathContext, Selection, Site, Status, TargetFacts,
-    TargetInput, Verdict, images,
+    Carrier, Hop, HopRecord, HopStep, Index, Ipv6Address, PathContext, Selection, Site, Status,
+    TargetFacts, TargetInput, Verdict, images,
 };
 use crate::finding::{Finding, Severity};
 use crate::flows::required_flows;
@@ -259,6 +259,16 @@ fn preconditions<'a>(
 
 fn evaluate_flow(walker: &Walker) -> (FlowReport, Vec<Finding>) {
     let context = walker.context;
+    if !context.placement.has_ipv4() && !context.flow.reachable_over_ipv6() {
+        // An IPv6-only subnet: no IPv4 path exists for an IPv4-only host, whatever its DNS
+        // answer, endpoints or routes.
+        let mut path = PathResult::new(
+            format!("IPv4 (none: {} is IPv6-only)", context.subnet_id()),
+            false,
+        );
+        path.walk(walker, Site::NoIpv4, registry::ROUTE_ONLY_PATH);
+        return finish_flow(walker, path);
+    }
     let mut paths = match context.dns_answer() {
         // A private hosted zone associated with the VPC answers alone for the names it covers.
         answer @ Answer::Zone { zone, record } => match answer.endpoint(context.index) {
@@ -357,11 +367,20 @@ fn resolver_paths(walker: &Walker, forwarded: bool) -> Vec<PathResult> {
         );
         paths.push(missing);
     }
+    // A task with an IPv6 address dials a dual-stack host over IPv6 first: between two paths
+    // that fare alike, the IPv6 one is reported.
+    let (ipv6_before, ipv6_after) = match walk_internet6(walker) {
+        path if context.placement.ipv6 == Ipv6Address::Yes => (path, None),
+        path => (None, path),
+    };
+    paths.extend(ipv6_before);
     if (forwarded || !shadowed_by_private_dns(context, &endpoints))
+        && context.placement.has_ipv4()
         && let Some(internet) = walk_internet(walker)
     {
         paths.push(internet);
     }
+    paths.extend(ipv6_after);
     if paths.is_empty() {
         // No endpoint can serve the flow and its route stays inside the VPC (or ends at a gateway
         // endpoint of another service): nothing carries it out.
@@ -528,7 +547,7 @@ fn walk_internet(walker: &Walker) -> Option<PathResult> {
         .route_table
         .and_then(|table| match &destinations[0] {
             AddressSet::Block(block) => route_for(context.index, table, block),
-            AddressSet::Public => route_for_public(context.index, table),
+            AddressSet::Public | AddressSet::PublicIpv6 => route_for_public(context.index, table),
         });
     let kind = route.map(|route| route.target_kind());
     if matches!(kind, Some(RouteTargetKind::Local)) {
@@ -551,5 +570,37 @@ fn walk_internet(walker: &Walker) -> Option<PathResult> {
     };
     let mut path = PathResult::new(description, route.is_some());
     path.walk(walker, Site::Internet(route), registry::INTERNET_PATH);
+    Some(path)
+}
+
+/// The IPv6 path of a flow to a dual-stack host: the subnet's IPv6 route to its public IPv6
+/// addresses. Walked when the task has an IPv6 address, or may have one (not recorded) and the
+/// table routes IPv6 out; never for a task without one, nor for an IPv4-only host.
+fn walk_internet6(walker: &Walker) -> Option<PathResult> {
+    let context = walker.context;
+    if !context.flow.reachable_over_ipv6() {
+        return None;
+    }
+    let route = context
+        .placement
+        .route_table
+        .and_then(|table| route_for_ipv6(table, &AddressSet::PublicIpv6));
+    match context.placement.ipv6 {
+        Ipv6Address::No => return None,
+        Ipv6Address::Unknown if route.is_none() => return None,
+        Ipv6Address::Yes | Ipv6Address::Unknown => {}
+    }
+    let description = match route {
+        Some(route) => format!("IPv6 route {} → {}", route.destination, route.target),
+        None => "IPv6 internet (no route)".to_string(),
+    };
+    let mut path = PathResult::new(description, route.is_some());
+    let steps = match context.placement.ipv6 {
+        // Unknown: its route hop says so, and the IPv6 rules (a schema 3 file kept none) are
+        // not judged for a task that may never use them.
+        Ipv6Address::Unknown => registry::ROUTE_ONLY_PATH,
+        _ => registry::INTERNET6_PATH,
+    };
+    path.walk(walker, Site::Internet6(route), steps);
     Some(path)
 }

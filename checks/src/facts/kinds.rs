@@ -23,6 +23,11 @@ pub enum Site<'s> {
     GatewayEndpoint(&'s VpcEndpoint),
     /// The subnet's route towards the flow's public destinations; `None` when there is none.
     Internet(Option<&'s Route>),
+    /// The subnet's IPv6 route towards a dual-stack host's public IPv6 addresses (`::/0` to an
+    /// egress-only or internet gateway); `None` when there is none.
+    Internet6(Option<&'s Route>),
+    /// A flow to an IPv4-only host from an IPv6-only subnet: the task has no IPv4 address.
+    NoIpv4,
     /// No endpoint of the service exists (the name is the service, `com.amazonaws.REGION.ecr.dkr`).
     MissingEndpoint(&'s str),
     /// No endpoint can serve the flow and no route leaves the VPC.
@@ -52,7 +57,7 @@ impl<'s> Site<'s> {
     /// The internet path's route when it exists, is not a blackhole and leads to `kind`.
     pub fn usable_route(self, kind: RouteTargetKind) -> Option<&'s Route> {
         match self {
-            Site::Internet(Some(route))
+            Site::Internet(Some(route)) | Site::Internet6(Some(route))
                 if route.state != RouteState::Blackhole && route.target_kind() == kind =>
             {
                 Some(route)

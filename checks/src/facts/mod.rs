@@ -20,5 +20,8 @@ pub use kinds::{
     Site, Step, TargetCheck, TargetFacts, UncarriedFlowCheck,
 };
 pub use path::{AclSide, Hop, HopRecord, PathContext, Status, Verdict};
-pub use reach::{NaclDecision, PeerSpec, nacl_decision, route_for, route_for_public, sg_allows};
-pub use targets::{Placement, TargetInput, TargetKind, targets};
+pub use reach::{
+    NaclDecision, PeerSpec, nacl_decision, nat64_route, route_for, route_for_ipv6,
+    route_for_public, sg_allows,
+};
+pub use targets::{Ipv6Address, Placement, TargetInput, TargetKind, targets};

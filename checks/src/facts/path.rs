@@ -312,6 +312,9 @@ impl<'a> PathContext<'a, '_> {
                     AclSide::EndpointSubnet => ask(&eni.subnet_id, &self.placement.source),
                 })
             }
+            (Site::Internet6(_), AclSide::TaskSubnet) => {
+                Some(ask(self.subnet_id(), &AddressSet::PublicIpv6))
+            }
             (site, AclSide::TaskSubnet) if site.is_routed() => {
                 let mut reported = None;
                 for destination in self.public_destinations() {
@@ -335,7 +338,11 @@ impl<'a> PathContext<'a, '_> {
     pub fn source_block(&self) -> Ipv4Cidr {
         match &self.placement.source {
             AddressSet::Block(block) => *block,
-            AddressSet::Public => self.placement.subnet.cidr_block,
+            _ => self
+                .placement
+                .subnet
+                .cidr_block
+                .unwrap_or(Ipv4Cidr::host(std::net::Ipv4Addr::UNSPECIFIED)),
         }
     }
 

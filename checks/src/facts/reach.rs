@@ -51,6 +51,9 @@ pub fn sg_allows<'a>(
     for address in &peer.addresses {
         let rule = *rules.iter().find(|(_, rule)| match &rule.peer {
             Peer::Cidr(cidr) => address.covered_by(cidr),
+            Peer::Ipv6(text) => text
+                .parse::<ipnet::Ipv6Net>()
+                .is_ok_and(|net| address.covered_by_ipv6(&net)),
             Peer::PrefixList(id) => index
                 .prefix_list_cidrs(id)
                 .is_some_and(|cidrs| cidrs.iter().any(|cidr| address.covered_by(cidr))),
@@ -93,7 +96,15 @@ pub fn nacl_decision(
     let mut undecided = vec![ports];
     let mut allowed_by = Vec::new();
     for entry in entries {
-        let Some(cidr) = entry.cidr else { continue };
+        // An IPv4 entry judges IPv4 peers, an IPv6 entry (`ipv6_cidr`) IPv6 peers.
+        let (covers, touches) = match (peer.is_ipv6(), entry.cidr, &entry.ipv6_cidr) {
+            (false, Some(cidr), _) => (peer.covered_by(&cidr), peer.touched_by(&cidr)),
+            (true, _, Some(text)) => match text.parse::<ipnet::Ipv6Net>() {
+                Ok(net) => (peer.covered_by_ipv6(&net), peer.touched_by_ipv6(&net)),
+                Err(_) => continue,
+            },
+            _ => continue,
+        };
         if !entry.protocol.includes(protocol) {
             continue;
         }
@@ -106,9 +117,8 @@ pub fn nacl_decision(
             .iter()
             .find_map(|range| range.intersection(&entry_ports));
         let Some(hit) = hit else { continue };
-        let covers = peer.covered_by(&cidr);
         match entry.action {
-            RuleAction::Deny if covers || peer.touched_by(&cidr) => {
+            RuleAction::Deny if covers || touches => {
                 return NaclDecision::Denied {
                     rule: Some(entry.rule_number),
                     ports: hit,
@@ -177,6 +187,36 @@ pub fn route_for<'a>(index: &Index, table: &'a RouteTable, block: &Ipv4Cidr) -> 
         .map(|(_, route)| route)
 }
 
+/// The IPv6 route of the table that carries traffic to `peer` (public IPv6 addresses): the
+/// longest IPv6 destination that covers them (`::/0`, `2000::/3`).
+pub fn route_for_ipv6<'a>(table: &'a RouteTable, peer: &AddressSet) -> Option<&'a Route> {
+    table
+        .routes
+        .iter()
+        .filter_map(|route| {
+            let RouteDestination::Ipv6(text) = &route.destination else {
+                return None;
+            };
+            let net: ipnet::Ipv6Net = text.parse().ok()?;
+            peer.covered_by_ipv6(&net)
+                .then_some((net.prefix_len(), route))
+        })
+        .max_by_key(|(length, _)| *length)
+        .map(|(_, route)| route)
+}
+
+/// The route of the table that carries NAT64 traffic: the one for `64:ff9b::/96`, the prefix
+/// DNS64 synthesises IPv4-only names into, when it goes to a NAT gateway.
+pub fn nat64_route(table: &RouteTable) -> Option<&Route> {
+    let prefix: ipnet::Ipv6Net = "64:ff9b::/96".parse().expect("a valid prefix");
+    table.routes.iter().find(|route| {
+        matches!(&route.destination, RouteDestination::Ipv6(text)
+            if text.parse::<ipnet::Ipv6Net>().is_ok_and(|net| net.trunc().contains(&prefix)))
+            && route.state != crate::snapshot::RouteState::Blackhole
+            && route.target_kind() == crate::snapshot::RouteTargetKind::NatGateway
+    })
+}
+
 /// The route that carries traffic to an arbitrary public address: the default route.
 pub fn route_for_public<'a>(index: &Index, table: &'a RouteTable) -> Option<&'a Route> {
     route_for(index, table, &Ipv4Cidr::ANY)
@@ -202,9 +242,99 @@ mod tests {
                 Protocol::All
             },
             action,
-            cidr: Some(cidr.parse().unwrap()),
+            // An IPv6 block is an IPv6 entry, as DescribeNetworkAcls gives it.
+            cidr: (!cidr.contains(':')).then(|| cidr.parse().unwrap()),
+            ipv6_cidr: cidr.contains(':').then(|| cidr.to_string()),
             port_range: ports.map(|(from, to)| PortRange { from, to }),
         }
+    }
+
+    #[test]
+    fn ipv6_entries_judge_ipv6_peers_and_ipv4_entries_ipv4_peers() {
+        let https = PortRange::HTTPS;
+        let v6 = AddressSet::PublicIpv6;
+        // IPv4 allow-all does not let IPv6 through: the implicit deny decides.
+        let only_v4 = acl(vec![entry(100, true, RuleAction::Allow, "0.0.0.0/0", None)]);
+        assert_eq!(
+            nacl_decision(&only_v4, Direction::Egress, &v6, Protocol::Tcp, https),
+            NaclDecision::Denied {
+                rule: None,
+                ports: https,
+                partial: false
+            }
+        );
+        let both = acl(vec![
+            entry(100, true, RuleAction::Allow, "0.0.0.0/0", None),
+            entry(101, true, RuleAction::Allow, "::/0", None),
+        ]);
+        assert_eq!(
+            nacl_decision(&both, Direction::Egress, &v6, Protocol::Tcp, https),
+            NaclDecision::Allowed(vec![101])
+        );
+        assert_eq!(
+            nacl_decision(
+                &both,
+                Direction::Egress,
+                &AddressSet::Public,
+                Protocol::Tcp,
+                https
+            ),
+            NaclDecision::Allowed(vec![100])
+        );
+        // A deny of part of the public IPv6 range, numbered first, denies (partially).
+        let denied = acl(vec![
+            entry(
+                90,
+                true,
+                RuleAction::Deny,
+                "2600:1f18::/32",
+                Some((443, 443)),
+            ),
+            entry(101, true, RuleAction::Allow, "::/0", None),
+        ]);
+        assert!(matches!(
+            nacl_decision(&denied, Direction::Egress, &v6, Protocol::Tcp, https),
+            NaclDecision::Denied {
+                rule: Some(90),
+                partial: true,
+                ..
+            }
+        ));
+        // A private IPv6 range does not touch public addresses.
+        let private = acl(vec![
+            entry(90, true, RuleAction::Deny, "fd00::/8", None),
+            entry(101, true, RuleAction::Allow, "::/0", None),
+        ]);
+        assert_eq!(
+            nacl_decision(&private, Direction::Egress, &v6, Protocol::Tcp, https),
+            NaclDecision::Allowed(vec![101])
+        );
+    }
+
+    #[test]
+    fn the_ipv6_route_is_the_longest_ipv6_destination_covering_public_addresses() {
+        let table: RouteTable = serde_json::from_value(serde_json::json!({
+            "id": "rtb-1", "vpc_id": "vpc-1",
+            "routes": [
+                {"destination": "0.0.0.0/0", "target": "nat-1"},
+                {"destination": "::/0", "target": "eigw-1"},
+                {"destination": "2000::/3", "target": "igw-1"},
+                {"destination": "2600:1f18::/32", "target": "tgw-1"},
+                {"destination": "64:ff9b::/96", "target": "nat-1"},
+            ],
+        }))
+        .unwrap();
+        let route = route_for_ipv6(&table, &AddressSet::PublicIpv6).unwrap();
+        assert_eq!(route.target, "igw-1");
+        assert_eq!(
+            nat64_route(&table).unwrap().destination.to_string(),
+            "64:ff9b::/96"
+        );
+        let mut without = table.clone();
+        without
+            .routes
+            .retain(|route| !route.target.starts_with("igw") && !route.target.starts_with("eigw"));
+        assert!(route_for_ipv6(&without, &AddressSet::PublicIpv6).is_none());
     }
 
     fn acl(entries: Vec<NaclEntry>) -> NetworkAcl {

@@ -27,6 +27,44 @@ pub struct Placement<'a> {
     pub public_ip: bool,
     /// For the EC2 launch type: the container instance whose network interface this is.
     pub instance: Option<&'a ContainerInstance>,
+    /// Whether the task's interface has an IPv6 address.
+    pub ipv6: Ipv6Address,
+}
+
+/// Whether a placement's interface has an IPv6 address: what the IPv6 path of a dual-stack host
+/// starts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ipv6Address {
+    /// The task's interface has one (recorded on the task), or the subnet is IPv6-only.
+    Yes,
+    /// The subnet has no IPv6 block, or the task's interface was read without one.
+    No,
+    /// The snapshot does not say: the subnet's IPv6 blocks were not recorded (schema 3 or
+    /// earlier), or no task shows whether ECS gives this service's tasks an IPv6 address (its
+    /// `dualStackIPv6` account setting).
+    Unknown,
+}
+
+impl Placement<'_> {
+    /// Whether the interface has an IPv4 address (not in an IPv6-only subnet).
+    pub fn has_ipv4(&self) -> bool {
+        self.subnet.has_ipv4()
+    }
+}
+
+/// What the subnet and the interfaces seen in it say about an IPv6 address: `seen` is, for an
+/// interface read in that subnet, whether it had an IPv6 address.
+fn ipv6_address(subnet: &Subnet, seen: Option<bool>) -> Ipv6Address {
+    match subnet.ipv6_cidr_blocks.as_deref() {
+        None => Ipv6Address::Unknown,
+        Some([]) => Ipv6Address::No,
+        Some(_) if subnet.ipv6_native => Ipv6Address::Yes,
+        Some(_) => match seen {
+            Some(true) => Ipv6Address::Yes,
+            Some(false) => Ipv6Address::No,
+            None => Ipv6Address::Unknown,
+        },
+    }
 }
 
 #[derive(Debug)]
@@ -101,13 +139,24 @@ pub fn targets<'a>(index: &Index<'a>) -> Vec<TargetInput<'a>> {
             } else {
                 match &service.network {
                     Some(network) => {
-                        let (placements, unknown) = place(
+                        let (mut placements, unknown) = place(
                             index,
                             &network.subnet_ids,
                             None,
                             &network.security_group_ids,
                             network.assign_public_ip,
                         );
+                        // The service's tasks show whether ECS gives its tasks IPv6 addresses.
+                        for placement in &mut placements {
+                            let seen = tasks
+                                .iter()
+                                .filter_map(|task| task.network.as_ref())
+                                .filter(|n| n.subnet_id == placement.subnet.id)
+                                .filter(|n| n.private_ip.is_some() || n.ipv6_address.is_some())
+                                .map(|n| n.ipv6_address.is_some())
+                                .max();
+                            placement.ipv6 = ipv6_address(placement.subnet, seen);
+                        }
                         (placements, unknown, Vec::new())
                     }
                     None => (Vec::new(), Vec::new(), Vec::new()),
@@ -174,13 +223,19 @@ fn place_on_interface<'a>(
     index: &Index<'a>,
     network: &TaskNetwork,
 ) -> (Vec<Placement<'a>>, Vec<String>) {
-    place(
+    let (mut placements, unknown) = place(
         index,
         std::slice::from_ref(&network.subnet_id),
         network.private_ip,
         &network.security_group_ids,
         network.assign_public_ip || network.public_ip.is_some(),
-    )
+    );
+    let seen = (network.private_ip.is_some() || network.ipv6_address.is_some())
+        .then_some(network.ipv6_address.is_some());
+    for placement in &mut placements {
+        placement.ipv6 = ipv6_address(placement.subnet, seen);
+    }
+    (placements, unknown)
 }
 
 /// EC2 tasks pull through their container instance's own interface, whatever the task's network
@@ -221,6 +276,9 @@ fn place_on_instances<'a>(
                         == instance.role_arn.as_ref()
             });
             if !duplicate {
+                // The collector does not read an instance's IPv6 addresses: only one recorded
+                // says yes, and their absence says nothing.
+                placement.ipv6 = ipv6_address(placement.subnet, network.ipv6_address.map(|_| true));
                 placement.instance = Some(instance);
                 placements.push(placement);
             }
@@ -267,10 +325,18 @@ fn place<'a>(
             subnet,
             vpc,
             route_table: index.route_table_for(subnet),
-            source: AddressSet::Block(private_ip.map(Ipv4Cidr::host).unwrap_or(subnet.cidr_block)),
+            // An IPv6-only subnet gives no IPv4 address: 0.0.0.0/32 matches no rule, and the
+            // walker asks no IPv4 hop of such a placement (see `Placement::has_ipv4`).
+            source: AddressSet::Block(
+                private_ip
+                    .map(Ipv4Cidr::host)
+                    .or(subnet.cidr_block)
+                    .unwrap_or(Ipv4Cidr::host(std::net::Ipv4Addr::UNSPECIFIED)),
+            ),
             security_group_ids: security_group_ids.to_vec(),
             public_ip,
             instance: None,
+            ipv6: ipv6_address(subnet, None),
         });
     }
     (placements, unknown)

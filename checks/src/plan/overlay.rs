@@ -1131,6 +1131,7 @@ impl<'p> Builder<'p> {
                     protocol: Protocol::All,
                     action: RuleAction::Allow,
                     cidr: Some(Ipv4Cidr::ANY),
+                    ipv6_cidr: None,
                     port_range: None,
                 };
                 self.snapshot.network_acls.push(NetworkAcl {
@@ -1183,8 +1184,12 @@ impl<'p> Builder<'p> {
             id,
             vpc_id,
             availability_zone,
-            cidr_block,
+            cidr_block: Some(cidr_block),
             map_public_ip_on_launch: public,
+            // The plan's IPv6 attributes are not read: unknown, as in a schema 3 snapshot.
+            ipv6_cidr_blocks: None,
+            ipv6_native: false,
+            enable_dns64: false,
         });
     }
 
@@ -1514,6 +1519,7 @@ impl<'p> Builder<'p> {
                                     protocol,
                                     action,
                                     cidr,
+                                    ipv6_cidr: None,
                                     port_range,
                                 }),
                             _ => known = false,
@@ -1597,6 +1603,7 @@ impl<'p> Builder<'p> {
                         RuleAction::Allow
                     },
                     cidr: cidr.and_then(|c| c.parse().ok()),
+                    ipv6_cidr: None,
                     port_range,
                 };
                 if let Some(a) = self.snapshot.network_acls.iter_mut().find(|a| a.id == acl) {

@@ -43,6 +43,23 @@ pub fn check(context: &PathContext) -> Option<Finding> {
         return None;
     }
     if crate::flows::is_dual_stack_registry(&flow.host) {
+        // A task with (or maybe with) an IPv6 address and an IPv6 route out has its path: the
+        // hops of that path say what blocks it, not the lack of an endpoint.
+        let ipv6_route = context.placement.route_table.and_then(|table| {
+            crate::facts::route_for_ipv6(table, &crate::net::AddressSet::PublicIpv6)
+        });
+        if context.placement.ipv6 != crate::facts::Ipv6Address::No && ipv6_route.is_some() {
+            return None;
+        }
+        // An unread route table may hold that IPv6 route.
+        if context.placement.route_table.is_none()
+            && context
+                .index
+                .gap_about(&["ec2:DescribeRouteTables"], context.subnet_id())
+                .is_some()
+        {
+            return None;
+        }
         return Some(dual_stack(context));
     }
     let (title, why, fix_cli) = if flow.kind == FlowKind::ExternalRegistry {

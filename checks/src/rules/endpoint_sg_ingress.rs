@@ -68,15 +68,16 @@ fn judge(context: &PathContext, endpoint: &VpcEndpoint, eni: &EndpointInterface)
         Some(task_group) if references => (PeerKind::Group, task_group.clone()),
         _ if !references => (
             PeerKind::Cidr,
-            context.placement.vpc.cidr_blocks.first().map_or_else(
-                || context.placement.subnet.cidr_block.to_string(),
-                ToString::to_string,
-            ),
+            context
+                .placement
+                .vpc
+                .cidr_blocks
+                .first()
+                .copied()
+                .unwrap_or_else(|| subnet_block(context))
+                .to_string(),
         ),
-        _ => (
-            PeerKind::Cidr,
-            context.placement.subnet.cidr_block.to_string(),
-        ),
+        _ => (PeerKind::Cidr, subnet_block(context).to_string()),
     };
     let (cli, terraform) = https_rule(
         group_ids[0],
@@ -100,6 +101,15 @@ fn judge(context: &PathContext, endpoint: &VpcEndpoint, eni: &EndpointInterface)
             ))
             .fix(cli, terraform),
     )
+}
+
+/// The task subnet's IPv4 block, else the task's own address block.
+fn subnet_block(context: &PathContext) -> crate::net::Ipv4Cidr {
+    context
+        .placement
+        .subnet
+        .cidr_block
+        .unwrap_or_else(|| context.source_block())
 }
 
 #[cfg(test)]

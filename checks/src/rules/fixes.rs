@@ -142,6 +142,10 @@ pub fn https_rule(
             format!("IpRanges=[{{CidrIp={peer},Description=\"{shorthand}\"}}]"),
             format!("cidr_ipv4                    = \"{}\"", hcl(peer)),
         ),
+        PeerKind::Ipv6Cidr => (
+            format!("Ipv6Ranges=[{{CidrIpv6={peer},Description=\"{shorthand}\"}}]"),
+            format!("cidr_ipv6                    = \"{}\"", hcl(peer)),
+        ),
         PeerKind::Group => (
             format!("UserIdGroupPairs=[{{GroupId={peer},Description=\"{shorthand}\"}}]"),
             format!("referenced_security_group_id = \"{}\"", hcl(peer)),
@@ -182,6 +186,8 @@ pub fn https_rule(
 #[derive(Debug, Clone, Copy)]
 pub enum PeerKind {
     Cidr,
+    /// An IPv6 block (`Ipv6Ranges`, `cidr_ipv6`).
+    Ipv6Cidr,
     Group,
     PrefixList,
 }

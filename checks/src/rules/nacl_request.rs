@@ -9,7 +9,10 @@ declare_check! {
     /// Evaluates the network ACLs on the request direction of each flow: the task subnet's
     /// outbound rules for TCP 443 to the destination, and, for an interface endpoint in another
     /// subnet, that subnet's inbound rules for TCP 443 from the task. Rules are read as AWS does:
-    /// lowest number first, first match decides, implicit deny at the end.
+    /// lowest number first, first match decides, implicit deny at the end. On the IPv6 path of
+    /// ECR's dual-stack registry host only the entries with an IPv6 block judge, as IPv4 entries
+    /// never match IPv6 traffic
+    /// (<https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html>).
     ///
     /// ## Why is this bad
     /// Network ACLs are stateless and apply to every subnet boundary. A deny (or a missing allow)
@@ -20,7 +23,8 @@ declare_check! {
     /// Task subnet ACL outbound: `100 allow tcp 5432 10.0.0.0/16`, then `* deny`.
     ///
     /// ## Fix
-    /// Add an allow entry for TCP 443 numbered below the rule that denies.
+    /// Add an allow entry for TCP 443 numbered below the rule that denies (with
+    /// `--ipv6-cidr-block` / `ipv6_cidr_block` on the IPv6 path).
     pub static CHECK = ("PC501", "nacl-request-blocked", Error);
 }
 
@@ -121,6 +125,13 @@ impl AclQuestion<'_> {
         let cidr = match peer {
             AddressSet::Block(block) => block.to_string(),
             AddressSet::Public => "0.0.0.0/0".to_string(),
+            AddressSet::PublicIpv6 => "::/0".to_string(),
+        };
+        // An IPv6 entry takes its block as `--ipv6-cidr-block` / `ipv6_cidr_block`.
+        let (cli_block, tf_block) = if peer.is_ipv6() {
+            ("--ipv6-cidr-block", "ipv6_cidr_block")
+        } else {
+            ("--cidr-block", "cidr_block    ")
         };
         let number = super::fixes::free_nacl_rule_number(acl, direction, rule);
         let flag = if egress { "--egress" } else { "--ingress" };
@@ -140,11 +151,11 @@ impl AclQuestion<'_> {
             ))
             .fix(
                 format!(
-                    "aws ec2 create-network-acl-entry --network-acl-id {} {flag} --rule-number {number} --protocol tcp --port-range From={},To={} --cidr-block {} --rule-action allow",
+                    "aws ec2 create-network-acl-entry --network-acl-id {} {flag} --rule-number {number} --protocol tcp --port-range From={},To={} {cli_block} {} --rule-action allow",
                     sh(&acl.id), fix_ports.from, fix_ports.to, sh(&cidr)
                 ),
                 format!(
-                    "resource \"aws_network_acl_rule\" \"{}_{number}\" {{\n  network_acl_id = \"{}\"\n  rule_number    = {number}\n  egress         = {egress}\n  protocol       = \"tcp\"\n  rule_action    = \"allow\"\n  cidr_block     = \"{}\"\n  from_port      = {}\n  to_port        = {}\n}}",
+                    "resource \"aws_network_acl_rule\" \"{}_{number}\" {{\n  network_acl_id = \"{}\"\n  rule_number    = {number}\n  egress         = {egress}\n  protocol       = \"tcp\"\n  rule_action    = \"allow\"\n  {tf_block} = \"{}\"\n  from_port      = {}\n  to_port        = {}\n}}",
                     super::fixes::label(&acl.id),
                     hcl(&acl.id),
                     hcl(&cidr),

@@ -7,7 +7,8 @@ declare_check! {
     /// Evaluates the network ACLs on the return direction of each flow: the task subnet's
     /// inbound rules for the replies (TCP to the ephemeral ports 32768-60999 that Fargate and
     /// the ECS-optimised AMIs use), and, for an interface endpoint in another subnet, that
-    /// subnet's outbound rules for the same ports back to the task.
+    /// subnet's outbound rules for the same ports back to the task. On the IPv6 path of ECR's
+    /// dual-stack registry host, the entries with an IPv6 block.
     ///
     /// ## Why is this bad
     /// ACLs are stateless: an outbound allow for 443 does not let the answer back in. ACLs that
@@ -18,7 +19,8 @@ declare_check! {
     /// Task subnet ACL inbound: `100 allow tcp 443 0.0.0.0/0`, then `* deny`.
     ///
     /// ## Fix
-    /// Allow inbound TCP 1024-65535 from the destination (and outbound on the endpoint subnet).
+    /// Allow inbound TCP 1024-65535 from the destination (and outbound on the endpoint subnet);
+    /// from `::/0` in an entry with an IPv6 block on the IPv6 path.
     pub static CHECK = ("PC502", "nacl-return-blocked", Error);
 }
 
@@ -107,5 +109,19 @@ mod tests {
         );
         // The requests themselves pass: only the return direction is blamed.
         assert!(findings_of(&snapshot, "PC501").is_empty());
+    }
+
+    #[test]
+    fn ipv6_replies_need_an_ipv6_entry_and_the_fix_adds_one() {
+        let findings = findings_of(&scenario("dual-stack-nacl-blocks-ipv6-return"), "PC502");
+        assert_eq!(findings.len(), 2, "{findings:#?}");
+        for finding in &findings {
+            assert_eq!(finding.severity, Severity::Error);
+            assert_eq!(finding.resources[0], "acl-default");
+            let fix = finding.fix.as_ref().unwrap();
+            assert!(fix.aws_cli.contains("--ingress --rule-number 200 --protocol tcp --port-range From=1024,To=65535 --ipv6-cidr-block ::/0"), "{}", fix.aws_cli);
+            assert!(fix.terraform.contains("ipv6_cidr_block = \"::/0\""));
+        }
+        assert!(findings_of(&scenario("dual-stack-healthy"), "PC502").is_empty());
     }
 }

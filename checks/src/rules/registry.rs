@@ -101,6 +101,29 @@ pub static INTERNET_PATH: &[HopStep] = &[
     hop(Hop::TaskNaclReturn, &nacl_return::CHECK, nacl_return::task_subnet),
 ];
 
+/// The IPv6 path of a flow to a dual-stack host (`Site::Internet6`): the subnet's IPv6 route to
+/// an egress-only or internet gateway, the task's groups and ACL for IPv6. The same checks as
+/// the IPv4 path, in IPv6 terms.
+#[rustfmt::skip]
+pub static INTERNET6_PATH: &[HopStep] = &[
+    hop(Hop::Dns, &dns_support::CHECK, dns_support::check),
+    hop(Hop::Route, &no_route::CHECK, no_route::check),
+    hop(Hop::Route, &route_target::CHECK, route_target::route),
+    hop(Hop::Gateway, &route_target::CHECK, route_target::internet_gateway),
+    hop(Hop::Gateway, &route_beyond::CHECK, route_beyond::check),
+    hop(Hop::TaskEgress, &sg_egress::CHECK, sg_egress::check),
+    hop(Hop::TaskNaclOutbound, &nacl_request::CHECK, nacl_request::task_subnet),
+    hop(Hop::TaskNaclReturn, &nacl_return::CHECK, nacl_return::task_subnet),
+];
+
+/// A path decided by its route alone: a flow to an IPv4-only host from an IPv6-only subnet
+/// (`Site::NoIpv4`), or the IPv6 path of a task not known to have an IPv6 address
+/// (`Site::Internet6`), whose other hops would judge rules it may never use.
+#[rustfmt::skip]
+pub static ROUTE_ONLY_PATH: &[HopStep] = &[
+    hop(Hop::Route, &no_route::CHECK, no_route::check),
+];
+
 /// The path of a service with no endpoint (`Site::MissingEndpoint`).
 #[rustfmt::skip]
 pub static MISSING_ENDPOINT_PATH: &[HopStep] = &[
@@ -206,6 +229,8 @@ pub fn all() -> &'static [&'static CheckInfo] {
             })
             .chain(GATEWAY_ENDPOINT_PATH)
             .chain(INTERNET_PATH)
+            .chain(INTERNET6_PATH)
+            .chain(ROUTE_ONLY_PATH)
             .chain(MISSING_ENDPOINT_PATH)
             .chain(PRIVATE_ZONE_PATH)
             .chain(NOWHERE_PATH)

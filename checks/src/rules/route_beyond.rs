@@ -26,13 +26,26 @@ declare_check! {
 /// A route to anything but an internet or NAT gateway (a transit gateway, a peering, an
 /// instance): what lies beyond is not in the snapshot.
 pub fn check(context: &PathContext, site: Site) -> Option<Verdict> {
-    let Site::Internet(Some(route)) = site else {
-        return None;
+    let (route, gateway_kinds): (_, &[RouteTargetKind]) = match site {
+        Site::Internet(Some(route)) => (
+            route,
+            &[
+                RouteTargetKind::InternetGateway,
+                RouteTargetKind::NatGateway,
+            ],
+        ),
+        // IPv6 leaves through an egress-only or internet gateway (a NAT gateway only translates
+        // 64:ff9b::/96, never ::/0).
+        Site::Internet6(Some(route)) => (
+            route,
+            &[
+                RouteTargetKind::InternetGateway,
+                RouteTargetKind::EgressOnlyInternetGateway,
+            ],
+        ),
+        _ => return None,
     };
-    let gateway = matches!(
-        route.target_kind(),
-        RouteTargetKind::InternetGateway | RouteTargetKind::NatGateway
-    );
+    let gateway = gateway_kinds.contains(&route.target_kind());
     // A route to an instance the snapshot holds is walked as a NAT instance (PC310).
     let known_instance = context.index.instance_for_route(route).is_some();
     (route.state != RouteState::Blackhole && !gateway && !known_instance)

@@ -6,7 +6,9 @@ use crate::snapshot::{Route, RouteState, RouteTargetKind};
 declare_check! {
     /// ## What it does
     /// Checks that the route carrying the flow leads somewhere: it is not a `blackhole` (its
-    /// target was deleted), and an internet gateway it names is attached to the task's VPC.
+    /// target was deleted), and an internet gateway it names is attached to the task's VPC. The
+    /// IPv6 route of ECR's dual-stack registry host (`::/0` to an egress-only or internet
+    /// gateway) is judged the same way.
     ///
     /// ## Why is this bad
     /// A route whose NAT gateway or ENI was deleted stays in the table as `blackhole` and drops
@@ -23,7 +25,7 @@ declare_check! {
 /// The internet path's route: blocked when it is a blackhole, else the evidence that the subnet
 /// routes there.
 pub fn route(context: &PathContext, site: Site) -> Option<Verdict> {
-    let Site::Internet(Some(route)) = site else {
+    let (Site::Internet(Some(route)) | Site::Internet6(Some(route))) = site else {
         return None;
     };
     if route.state == RouteState::Blackhole {
@@ -59,8 +61,12 @@ fn blackhole(context: &PathContext, route: &Route) -> Verdict {
                 route.target
             ))
             .fix(
-                format!("aws ec2 replace-route --route-table-id {} --destination-cidr-block {} --nat-gateway-id <live nat gateway id>", sh(table), sh(&route.destination.to_string())),
-                format!("# in the aws_route for {} {}: point nat_gateway_id (or gateway_id) at a live target", note(table), note(&route.destination.to_string())),
+                match &route.destination {
+                    // An IPv6 route goes to an egress-only (or internet) gateway.
+                    crate::snapshot::RouteDestination::Ipv6(destination) => format!("aws ec2 replace-route --route-table-id {} --destination-ipv6-cidr-block {} --egress-only-internet-gateway-id <live egress-only internet gateway id>", sh(table), sh(destination)),
+                    destination => format!("aws ec2 replace-route --route-table-id {} --destination-cidr-block {} --nat-gateway-id <live nat gateway id>", sh(table), sh(&destination.to_string())),
+                },
+                format!("# in the aws_route for {} {}: point {} at a live target", note(table), note(&route.destination.to_string()), if matches!(route.destination, crate::snapshot::RouteDestination::Ipv6(_)) { "egress_only_gateway_id (or gateway_id)" } else { "nat_gateway_id (or gateway_id)" }),
             ),
     )
 }
@@ -95,7 +101,7 @@ fn internet_gateway_verdict(context: &PathContext, route: &Route) -> Verdict {
                 CHECK
                     .finding(format!("Internet gateway {} {problem} {vpc}", route.target))
                     .resources([route.target.as_str(), vpc.as_str()])
-                    .detail(format!("The default route of {} sends traffic to {}, which {problem} {vpc}.", context.subnet_id(), route.target))
+                    .detail(format!("The route {} of {} sends traffic to {}, which {problem} {vpc}.", route.destination, context.subnet_id(), route.target))
                     .fix(
                         format!("aws ec2 attach-internet-gateway --internet-gateway-id {} --vpc-id {}", sh(&route.target), sh(vpc)),
                         format!("resource \"aws_internet_gateway_attachment\" \"{}\" {{\n  internet_gateway_id = \"{}\"\n  vpc_id              = \"{}\"\n}}", super::fixes::label(&route.target), hcl(&route.target), hcl(vpc)),
@@ -184,5 +190,33 @@ mod tests {
                 .iter()
                 .all(|f| f.severity == Severity::Warning && f.resources == ["igw-0a1", "vpc-0a1"])
         );
+    }
+
+    #[test]
+    fn a_blackholed_ipv6_route_blocks_the_dual_stack_registry_path() {
+        let mut snapshot = scenario("dual-stack-healthy");
+        let table = snapshot
+            .route_tables
+            .iter_mut()
+            .find(|t| t.id == "rtb-private")
+            .unwrap();
+        for route in &mut table.routes {
+            if route.destination.to_string() == "::/0" {
+                route.state = RouteState::Blackhole;
+            }
+        }
+        let findings = findings_of(&snapshot, "PC303");
+        assert!(!findings.is_empty());
+        for finding in &findings {
+            assert_eq!(finding.severity, Severity::Error);
+            assert_eq!(finding.resources, ["rtb-private", "eigw-0a1"]);
+            let fix = finding.fix.as_ref().unwrap();
+            assert!(
+                fix.aws_cli.contains(
+                    "--destination-ipv6-cidr-block ::/0 --egress-only-internet-gateway-id"
+                )
+            );
+        }
+        assert!(findings_of(&scenario("dual-stack-healthy"), "PC303").is_empty());
     }
 }

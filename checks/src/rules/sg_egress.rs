@@ -10,7 +10,7 @@ declare_check! {
     /// Checks that the task's security groups allow outbound TCP 443 to where the flow goes: an
     /// interface endpoint's network interfaces (by CIDR, or by a rule referencing the
     /// endpoint's security group), or the public addresses of the service on a NAT or internet
-    /// path.
+    /// path, and the public IPv6 addresses of ECR's dual-stack registry host on its IPv6 path.
     ///
     /// ## Why is this bad
     /// Security groups deny all egress that no rule allows. A task group that allows only its
@@ -22,7 +22,9 @@ declare_check! {
     ///
     /// ## Fix
     /// Add an egress rule for TCP 443 to the endpoint's security group (interface endpoints) or
-    /// to `0.0.0.0/0` (NAT or internet path).
+    /// to `0.0.0.0/0` (NAT or internet path); to `::/0` for the IPv6 path of ECR's dual-stack
+    /// registry host (security groups match IPv6 only by IPv6 rules:
+    /// <https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html>).
     pub static CHECK = ("PC402", "sg-egress-blocked", Error);
 }
 
@@ -31,6 +33,7 @@ pub fn check(context: &PathContext, site: Site) -> Option<Verdict> {
     match site {
         Site::EndpointInterface(endpoint, eni) => Some(to_endpoint(context, endpoint, eni)),
         Site::Internet(_) => Some(to_public(context, &context.public_destinations())),
+        Site::Internet6(_) => Some(to_public(context, &[AddressSet::PublicIpv6])),
         _ => None,
     }
 }
@@ -83,13 +86,18 @@ fn to_public(context: &PathContext, destinations: &[AddressSet]) -> Verdict {
         prefix_list: None,
     };
     let names: Vec<String> = destinations.iter().map(ToString::to_string).collect();
+    let (peer_kind, peer_id) = if destinations.iter().any(AddressSet::is_ipv6) {
+        (PeerKind::Ipv6Cidr, "::/0")
+    } else {
+        (PeerKind::Cidr, "0.0.0.0/0")
+    };
     evaluate(
         context,
         &peer,
         &format!("{} at {}", context.flow.host, names.join(", ")),
         "",
-        PeerKind::Cidr,
-        "0.0.0.0/0",
+        peer_kind,
+        peer_id,
     )
 }
 
@@ -196,5 +204,48 @@ mod tests {
         let unknown = findings_of(&snapshot, "PC901");
         assert!(unknown.iter().all(|f| f.severity == Severity::Warning));
         assert!(unknown.iter().any(|f| f.resources == ["sg-app"]));
+    }
+
+    #[test]
+    fn a_task_group_without_443_to_ipv6_blocks_the_dual_stack_registry_path() {
+        let findings = findings_of(&scenario("dual-stack-sg-egress-no-ipv6"), "PC402");
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        let finding = &findings[0];
+        assert_eq!(finding.severity, Severity::Error);
+        assert_eq!(finding.resources, ["sg-app"]);
+        let fix = finding.fix.as_ref().unwrap();
+        assert!(
+            fix.aws_cli.contains("Ipv6Ranges=[{CidrIpv6=::/0"),
+            "{}",
+            fix.aws_cli
+        );
+        assert!(
+            fix.terraform
+                .contains("cidr_ipv6                    = \"::/0\"")
+        );
+        assert!(findings_of(&scenario("dual-stack-healthy"), "PC402").is_empty());
+    }
+
+    #[test]
+    fn a_broken_ipv6_path_is_no_error_when_the_ipv4_path_works() {
+        // The same dual-stack tasks with a working NAT path: IPv6 egress missing is harmless.
+        let mut snapshot = scenario("dual-stack-sg-egress-no-ipv6");
+        let nat = scenario("nat-path-healthy");
+        snapshot.nat_gateways = nat.nat_gateways.clone();
+        snapshot.route_tables = nat.route_tables.clone();
+        app(&mut snapshot).egress = nat
+            .security_groups
+            .iter()
+            .find(|g| g.id == "sg-app")
+            .unwrap()
+            .egress
+            .clone();
+        let report = crate::engine::diagnose(&snapshot);
+        let errors: Vec<_> = report
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .collect();
+        assert!(errors.is_empty(), "{errors:#?}");
     }
 }

@@ -68,6 +68,10 @@ pub struct TaskNetwork {
     pub subnet_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub private_ip: Option<Ipv4Addr>,
+    /// The task ENI's IPv6 address (`privateIPv6Address` of its attachment, schema 4), when it
+    /// has one: in a subnet with an IPv6 block, with the `dualStackIPv6` account setting on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipv6_address: Option<std::net::Ipv6Addr>,
     #[serde(default)]
     pub security_group_ids: Vec<String>,
     /// Set when the task got a public IP (`assignPublicIp: ENABLED`).

@@ -264,12 +264,14 @@ pub fn from_json_versioned(bytes: &[u8], path: &Path) -> Result<Loaded, LoadErro
 type Migration = fn(&mut serde_json::Value);
 
 /// The rewrites that bring a file of `version` to [`SCHEMA_VERSION`], oldest first: version 1
-/// files get `&[v1_to_v2, v2_to_v3]`, version 2 files `&[v2_to_v3]`, version 3 files `&[]`.
+/// files get `&[v1_to_v2, v2_to_v3, v3_to_v4]`, version 3 files `&[v3_to_v4]`, version 4 files
+/// `&[]`.
 fn migrations(version: u64) -> &'static [Migration] {
     match version {
-        1 => &[v1_to_v2, v2_to_v3],
-        2 => &[v2_to_v3],
-        3 => &[],
+        1 => &[v1_to_v2, v2_to_v3, v3_to_v4],
+        2 => &[v2_to_v3, v3_to_v4],
+        3 => &[v3_to_v4],
+        4 => &[],
         _ => unreachable!("versions outside 1..=SCHEMA_VERSION are refused before"),
     }
 }
@@ -290,6 +292,44 @@ fn v1_to_v2(document: &mut serde_json::Value) {
 /// the rewrite leaves it absent; nothing else changed.
 fn v2_to_v3(document: &mut serde_json::Value) {
     document["schema_version"] = 3.into();
+}
+
+/// Version 3 to 4. Version 4 records IPv6: subnets' `ipv6_cidr_blocks`, `ipv6_native` and
+/// `enable_dns64`, network ACL entries' `ipv6_cidr`, task interfaces' `ipv6_address`; a subnet's
+/// `cidr_block` may be absent (an IPv6-only subnet, which a version 3 collector left out). A
+/// version 3 file knows none of this, so the new fields stay absent: `ipv6_cidr_blocks` absent
+/// means "not recorded" (the IPv6 path of a dual-stack host stays unknown, as version 3 said),
+/// never "no IPv6". The new fields in a version 3 file are dropped, since that file's collector
+/// could not have read them; so a version 3 subnet without its `cidr_block` is refused by the
+/// validation (only an IPv6-only subnet has none).
+fn v3_to_v4(document: &mut serde_json::Value) {
+    document["schema_version"] = 4.into();
+    if let Some(subnets) = document
+        .get_mut("subnets")
+        .and_then(serde_json::Value::as_array_mut)
+    {
+        for subnet in subnets
+            .iter_mut()
+            .filter_map(serde_json::Value::as_object_mut)
+        {
+            for field in ["ipv6_cidr_blocks", "ipv6_native", "enable_dns64"] {
+                subnet.remove(field);
+            }
+        }
+    }
+    if let Some(acls) = document
+        .get_mut("network_acls")
+        .and_then(serde_json::Value::as_array_mut)
+    {
+        for entry in acls
+            .iter_mut()
+            .filter_map(|acl| acl.get_mut("entries")?.as_array_mut())
+            .flatten()
+            .filter_map(serde_json::Value::as_object_mut)
+        {
+            entry.remove("ipv6_cidr");
+        }
+    }
 }
 
 /// The top-level `schema_version` (if it is a whole number), read without building the
@@ -397,7 +437,7 @@ mod tests {
             let loaded = from_json_versioned(old.as_bytes(), Path::new("s.json")).unwrap();
             assert_eq!(
                 (loaded.read_version, loaded.snapshot.schema_version),
-                (version, 3)
+                (version, SCHEMA_VERSION)
             );
             let image = &loaded.snapshot.ecr_repositories[0].images[0];
             assert_eq!(image.config_platform, None, "not recorded before version 3");
@@ -424,13 +464,107 @@ mod tests {
             );
         }
         let error =
-            load(r#"{"schema_version":4,"account_id":"111122223333","region":"us-east-1"}"#)
+            load(r#"{"schema_version":5,"account_id":"111122223333","region":"us-east-1"}"#)
                 .unwrap_err()
                 .to_string();
         assert!(
-            error.contains("schema_version 4; this build reads version 3"),
+            error.contains("schema_version 5; this build reads version 4"),
             "{error}"
         );
+    }
+
+    /// A dual-stack subnet, an IPv6-only one, and an ACL with an IPv6 entry, in `version`.
+    fn ipv6_network(version: u32) -> String {
+        with(r#""subnets": [
+            {"id": "subnet-1", "vpc_id": "vpc-1", "availability_zone": "us-east-1a", "cidr_block": "10.0.1.0/24", "ipv6_cidr_blocks": ["2600:1f18:1:100::/64"]},
+            {"id": "subnet-2", "vpc_id": "vpc-1", "availability_zone": "us-east-1b", "ipv6_cidr_blocks": ["2600:1f18:1:200::/64"], "ipv6_native": true, "enable_dns64": true}],
+            "network_acls": [{"id": "acl-1", "vpc_id": "vpc-1", "entries": [
+                {"rule_number": 100, "egress": true, "protocol": "all", "action": "allow", "cidr": "0.0.0.0/0"},
+                {"rule_number": 101, "egress": true, "protocol": "all", "action": "allow", "ipv6_cidr": "::/0"}]}]"#)
+        .replace(r#""schema_version":1"#, &format!(r#""schema_version":{version}"#))
+    }
+
+    #[test]
+    fn version_4_reads_ipv6_and_version_3_files_leave_it_unrecorded() {
+        let loaded = from_json_versioned(ipv6_network(4).as_bytes(), Path::new("s.json")).unwrap();
+        assert_eq!(loaded.read_version, 4);
+        let subnets = &loaded.snapshot.subnets;
+        assert_eq!(
+            subnets[0].ipv6_cidr_blocks.as_deref(),
+            Some(&["2600:1f18:1:100::/64".to_string()][..])
+        );
+        assert!(subnets[0].has_ipv4() && !subnets[1].has_ipv4());
+        assert!(subnets[1].ipv6_native && subnets[1].enable_dns64);
+        assert_eq!(
+            loaded.snapshot.network_acls[0].entries[1]
+                .ipv6_cidr
+                .as_deref(),
+            Some("::/0")
+        );
+        let written = serde_json::to_string(&loaded.snapshot).unwrap();
+        assert!(written.contains(r#""ipv6_native":true"#), "{written}");
+        // Version 3: IPv6 facts are not recorded (absent, never "none"), and a subnet without
+        // its IPv4 block is refused.
+        let v3_dual = with(r#""subnets": [{"id": "subnet-1", "vpc_id": "vpc-1", "availability_zone": "us-east-1a", "cidr_block": "10.0.1.0/24"}], "network_acls": [{"id": "acl-1", "vpc_id": "vpc-1", "entries": [{"rule_number": 101, "egress": true, "protocol": "all", "action": "allow"}]}]"#)
+            .replace(r#""schema_version":1"#, r#""schema_version":3"#);
+        let loaded = from_json_versioned(v3_dual.as_bytes(), Path::new("s.json")).unwrap();
+        assert_eq!(
+            (loaded.read_version, loaded.snapshot.schema_version),
+            (3, 4)
+        );
+        assert_eq!(loaded.snapshot.subnets[0].ipv6_cidr_blocks, None);
+        assert_eq!(loaded.snapshot.network_acls[0].entries[0].ipv6_cidr, None);
+        let error = load(&ipv6_network(3)).unwrap_err().to_string();
+        assert!(error.contains("subnets[1].cidr_block"), "{error}");
+    }
+
+    #[test]
+    fn ipv6_fields_are_validated() {
+        for (from, to, field) in [
+            (
+                "2600:1f18:1:100::/64",
+                "2600:1f18:1:100::/129",
+                "subnets[0].ipv6_cidr_blocks[0]",
+            ),
+            (
+                r#""ipv6_cidr": "::/0""#,
+                r#""ipv6_cidr": "0.0.0.0/0""#,
+                "network_acls[0].entries[1].ipv6_cidr",
+            ),
+            (
+                r#""ipv6_native": true"#,
+                r#""ipv6_native": false"#,
+                "subnets[1].cidr_block",
+            ),
+            (
+                r#""availability_zone": "us-east-1b", "#,
+                r#""availability_zone": "us-east-1b", "cidr_block": "10.0.2.0/24", "#,
+                "subnets[1].cidr_block",
+            ),
+            (
+                r#""action": "allow", "ipv6_cidr""#,
+                r#""action": "allow", "cidr": "10.0.0.0/8", "ipv6_cidr""#,
+                "network_acls[0].entries[1].ipv6_cidr",
+            ),
+        ] {
+            let text = ipv6_network(4);
+            assert!(text.contains(from), "{from}");
+            let error = load(&text.replacen(from, to, 1)).unwrap_err().to_string();
+            assert!(error.contains(field), "{field}: {error}");
+        }
+        // An IPv6-only subnet recorded without an IPv6 block is refused; one whose blocks were
+        // not recorded is read (its IPv6 is unknown).
+        let error = load(&ipv6_network(4).replace(
+            r#""ipv6_cidr_blocks": ["2600:1f18:1:200::/64"], "#,
+            r#""ipv6_cidr_blocks": [], "#,
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("subnets[1].ipv6_cidr_blocks"), "{error}");
+        let unrecorded =
+            load(&ipv6_network(4).replace(r#""ipv6_cidr_blocks": ["2600:1f18:1:200::/64"], "#, ""))
+                .unwrap();
+        assert_eq!(unrecorded.subnets[1].ipv6_cidr_blocks, None);
     }
 
     #[test]

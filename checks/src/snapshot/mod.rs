@@ -28,8 +28,10 @@ use serde::{Deserialize, Serialize};
 /// evidence a task carries: containers' resolved `image_digest` and `exit_code`, images'
 /// `size_bytes`, task definitions' `ephemeral_storage_gib`. Version 3 adds images'
 /// `config_platform`, read from a single-architecture image's config blob (see
-/// `docs/snapshot.md`).
-pub const SCHEMA_VERSION: u32 = 3;
+/// `docs/snapshot.md`). Version 4 adds IPv6: subnets' `ipv6_cidr_blocks`, `ipv6_native` and
+/// `enable_dns64` (and a subnet's `cidr_block` becomes optional, for IPv6-only subnets), network
+/// ACL entries' `ipv6_cidr`, task interfaces' `ipv6_address`.
+pub const SCHEMA_VERSION: u32 = 4;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

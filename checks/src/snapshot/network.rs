@@ -52,9 +52,38 @@ pub struct Subnet {
     pub id: String,
     pub vpc_id: String,
     pub availability_zone: String,
-    pub cidr_block: Ipv4Cidr,
+    /// The subnet's IPv4 block; absent for an IPv6-only subnet (`ipv6_native`), whose
+    /// interfaces have no IPv4 address at all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cidr_block: Option<Ipv4Cidr>,
     #[serde(default)]
     pub map_public_ip_on_launch: bool,
+    /// The IPv6 blocks associated with the subnet (`Ipv6CidrBlockAssociationSet`, state
+    /// `associated`). `None`: not recorded (a snapshot of schema 3 or earlier), so whether the
+    /// subnet has IPv6 is unknown; `Some([])`: it has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipv6_cidr_blocks: Option<Vec<String>>,
+    /// An IPv6-only subnet (`Ipv6Native`): no IPv4 block, IPv6 addresses only.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ipv6_native: bool,
+    /// `EnableDns64`: the Route 53 Resolver answers IPv4-only names with synthesised
+    /// `64:ff9b::/96` addresses, which a NAT gateway translates (NAT64).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub enable_dns64: bool,
+}
+
+impl Subnet {
+    /// Whether an interface in the subnet has an IPv4 address.
+    pub fn has_ipv4(&self) -> bool {
+        self.cidr_block.is_some() && !self.ipv6_native
+    }
+
+    /// The subnet's IPv6 blocks: `None` when the snapshot does not record them.
+    pub fn ipv6_blocks(&self) -> Option<Vec<ipnet::Ipv6Net>> {
+        self.ipv6_cidr_blocks
+            .as_ref()
+            .map(|blocks| blocks.iter().filter_map(|b| b.parse().ok()).collect())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -86,7 +115,8 @@ pub struct Route {
 pub enum RouteDestination {
     Cidr(Ipv4Cidr),
     PrefixList(String),
-    /// IPv6 destinations are kept so the snapshot is faithful; IPv4 flows never match them.
+    /// An IPv6 block (`DestinationIpv6CidrBlock`): matched only by the IPv6 path of a flow to a
+    /// dual-stack host; IPv4 flows never match it.
     Ipv6(String),
 }
 
@@ -176,9 +206,13 @@ pub struct NaclEntry {
     pub egress: bool,
     pub protocol: Protocol,
     pub action: RuleAction,
-    /// IPv4 block; entries with only an IPv6 block are stored with `cidr: null` and never match IPv4.
+    /// IPv4 block; an entry with an IPv6 block has none and never matches IPv4.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cidr: Option<Ipv4Cidr>,
+    /// IPv6 block (`Ipv6CidrBlock`, schema 4); never matches IPv4. A schema 3 file stored IPv6
+    /// entries with neither block: such an entry matches nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipv6_cidr: Option<String>,
     /// Absent means all ports (as for protocol `-1`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port_range: Option<PortRange>,

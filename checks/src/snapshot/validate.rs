@@ -755,6 +755,41 @@ fn network_shapes(snapshot: &Snapshot) -> Checked {
             &subnet.availability_zone,
             Shape::Zone,
         )?;
+        let ipv6_blocks = subnet.ipv6_cidr_blocks.as_deref().unwrap_or_default();
+        check_all(&path.f("ipv6_cidr_blocks"), ipv6_blocks, Shape::Ipv6Cidr)?;
+        // An IPv6-only subnet has no IPv4 block and IPv6 blocks (or none recorded); every other
+        // subnet has its IPv4 block (AWS has no subnet without either).
+        let refuse = |field: &'static str, value: &str, expected: &str| {
+            Err(Problem::Invalid {
+                field: path.f(field).to_string(),
+                value: value.to_string(),
+                expected: expected.to_string(),
+            })
+        };
+        match (subnet.ipv6_native, &subnet.cidr_block) {
+            (true, Some(cidr)) => {
+                return refuse(
+                    "cidr_block",
+                    &cidr.to_string(),
+                    "no IPv4 block in an IPv6-only subnet (ipv6_native)",
+                );
+            }
+            (true, None) if subnet.ipv6_cidr_blocks.as_deref() == Some(&[]) => {
+                return refuse(
+                    "ipv6_cidr_blocks",
+                    "[]",
+                    "at least one IPv6 block in an IPv6-only subnet (ipv6_native)",
+                );
+            }
+            (false, None) => {
+                return refuse(
+                    "cidr_block",
+                    "(absent)",
+                    "an IPv4 CIDR block (only an IPv6-only subnet, ipv6_native, has none)",
+                );
+            }
+            _ => {}
+        }
     }
     let path = root.f("route_tables");
     for (at, table) in snapshot.route_tables.iter().enumerate() {
@@ -787,6 +822,19 @@ fn network_shapes(snapshot: &Snapshot) -> Checked {
         check(&path.f("id"), &acl.id, Shape::Id("acl"))?;
         check(&path.f("vpc_id"), &acl.vpc_id, Shape::Id("vpc"))?;
         check_all(&path.f("subnet_ids"), &acl.subnet_ids, Shape::Id("subnet"))?;
+        let entries = path.f("entries");
+        for (at, entry) in acl.entries.iter().enumerate() {
+            let path = entries.i(at);
+            check_opt(&path.f("ipv6_cidr"), &entry.ipv6_cidr, Shape::Ipv6Cidr)?;
+            if entry.cidr.is_some() && entry.ipv6_cidr.is_some() {
+                return Err(Problem::Invalid {
+                    field: path.f("ipv6_cidr").to_string(),
+                    value: entry.ipv6_cidr.clone().unwrap_or_default(),
+                    expected: "no ipv6_cidr on an entry with an IPv4 cidr (an entry has one block)"
+                        .into(),
+                });
+            }
+        }
     }
     let path = root.f("security_groups");
     for (at, group) in snapshot.security_groups.iter().enumerate() {

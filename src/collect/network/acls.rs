@@ -59,6 +59,10 @@ fn convert_nacl_entry(entry: &sdk::NetworkAclEntry) -> Option<NaclEntry> {
             _ => RuleAction::Deny,
         },
         cidr: entry.cidr_block().and_then(|cidr| cidr.parse().ok()),
+        ipv6_cidr: entry
+            .ipv6_cidr_block()
+            .filter(|_| entry.cidr_block().is_none())
+            .map(str::to_string),
         port_range: entry
             .port_range()
             .and_then(|range| port_range(protocol, range.from(), range.to())),

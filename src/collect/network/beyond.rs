@@ -309,8 +309,11 @@ mod tests {
             id: id.into(),
             vpc_id: "vpc-1".into(),
             availability_zone: "us-east-1a".into(),
-            cidr_block: "10.0.1.0/24".parse().unwrap(),
+            cidr_block: Some("10.0.1.0/24".parse().unwrap()),
             map_public_ip_on_launch: false,
+            ipv6_cidr_blocks: Some(Vec::new()),
+            ipv6_native: false,
+            enable_dns64: false,
         };
         let tables = [
             table("rtb-main", true, &[], &["pcx-main"]),
