@@ -74,7 +74,7 @@ def interface_endpoint(service, last_octet):
 def healthy():
     subnet = lambda id, cidr, az: {"id": id, "vpc_id": "vpc-0a1", "availability_zone": f"{REGION}{az}", "cidr_block": cidr}
     return {
-        "schema_version": 3,
+        "schema_version": 4,
         "account_id": ACCOUNT,
         "region": REGION,
         "vpcs": [{"id": "vpc-0a1", "cidr_blocks": ["10.0.0.0/16"], "enable_dns_support": True, "enable_dns_hostnames": True, "dhcp_options_id": "dopt-amazon"}],
@@ -1737,6 +1737,71 @@ def centralized_egress_firewall(s):
     centralized_egress(s)
     s["vpc_endpoints"] = [firewall_endpoint("vpc-0egress", "subnet-egress-public-a")]
     by_id(s["route_tables"], "rtb-egress-tgw")["routes"][1]["target"] = "vpce-0firewall"
+
+
+# Shared subnets: the VPC vpc-0a1 belongs to a network account that shares its subnets with the
+# workload account (the snapshot's) through AWS RAM; the tasks and their security group sg-app
+# are the workload account's. A participant describes the VPC, its subnets, security groups,
+# route tables and network ACLs, not the owner's endpoints, transit gateway attachments, or the
+# zones and Resolver rules associated with the VPC.
+NETWORK_ACCOUNT = "444455556666"
+SHARED_SKIP = (
+    "moto 5.2.1 keeps accounts apart even for a subnet shared through AWS RAM (the share is ACTIVE, "
+    "the participant's DescribeSubnets answers InvalidSubnetID.NotFound), so no task can run in another account's subnet"
+)
+
+
+def shared_vpc(s):
+    """The VPC and its subnets owned by the network account."""
+    for vpc in s["vpcs"]:
+        vpc["owner_id"] = NETWORK_ACCOUNT
+    for subnet in s["subnets"]:
+        subnet["owner_id"] = NETWORK_ACCOUNT
+
+
+@scenario(
+    "shared-subnet-without-owner-role",
+    summary="The tasks run in subnets another account shares through AWS RAM, read without --network-role: its endpoints and DNS are unknown, naming the owner and the flag.",
+    also=["PC901"],
+    causes=[("PC901", "--network-role 444455556666=")],
+    live_skip=SHARED_SKIP,
+)
+def shared_subnet_without_owner_role(s):
+    shared_vpc(s)
+    s["vpc_endpoints"] = []
+    for api in ("ec2:DescribeTransitGatewayAttachments", "ec2:DescribeVpcEndpoints", "route53:ListHostedZonesByVPC", "route53resolver:ListResolverRuleAssociations"):
+        s["gaps"] = s.get("gaps", []) + [{
+            "api": api,
+            "resource": "vpc-0a1",
+            "error_code": "CrossAccount",
+            "message": (
+                f"vpc-0a1 belongs to account {NETWORK_ACCOUNT}, which shares its subnets with this account through AWS RAM: "
+                "a participant does not see the VPC's endpoints, transit gateway attachments, or the private hosted zones and "
+                f"Resolver rules associated with it; pass --network-role {NETWORK_ACCOUNT}=arn:aws:iam::{NETWORK_ACCOUNT}:role/<reader role> "
+                "to read them as the owner"
+            ),
+        }]
+
+
+@scenario(
+    "shared-subnet-with-owner-role-healthy",
+    summary="The tasks run in subnets another account shares through AWS RAM, read with --network-role as the owner: healthy.",
+    live_skip=SHARED_SKIP,
+)
+def shared_subnet_with_owner_role_healthy(s):
+    shared_vpc(s)
+
+
+@scenario(
+    "shared-subnet-owner-endpoint-sg-blocks",
+    summary="Read with --network-role: the owner's endpoint security group accepts 443 only from the endpoint subnets, not from the tasks' shared subnets.",
+    errors=["PC403"],
+    causes=[("PC403", "sg-endpoints")],
+    live_skip=SHARED_SKIP,
+)
+def shared_subnet_owner_endpoint_sg_blocks(s):
+    shared_vpc(s)
+    by_id(s["security_groups"], "sg-endpoints")["ingress"][0]["peer"] = "10.0.10.0/23"
 
 
 def main():

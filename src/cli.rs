@@ -192,10 +192,10 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct DiagnoseArgs {
     /// A snapshot written by `ecr-pathcheck snapshot` (or a file under mocks/).
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["demo", "task_arn", "cluster", "service", "registry_roles"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["demo", "task_arn", "cluster", "service", "registry_roles", "network_roles"])]
     pub snapshot: Option<PathBuf>,
     /// Diagnose the bundled example account (a task missing its S3 prefix-list egress rule).
-    #[arg(long, conflicts_with_all = ["task_arn", "cluster", "service", "registry_roles"])]
+    #[arg(long, conflicts_with_all = ["task_arn", "cluster", "service", "registry_roles", "network_roles"])]
     pub demo: bool,
     #[command(flatten)]
     pub target: TargetArgs,
@@ -244,6 +244,11 @@ pub struct TargetArgs {
     /// that account instead of the caller's credentials. Repeatable.
     #[arg(long = "registry-role", value_name = "ACCOUNT=ROLE_ARN")]
     pub registry_roles: Vec<String>,
+    /// Read the VPC of a subnet another account shares with this one (AWS RAM) with a role of
+    /// the owner account: its route tables, network ACLs, endpoints and transit gateway
+    /// attachments, which a participant cannot see. Repeatable.
+    #[arg(long = "network-role", value_name = "ACCOUNT=ROLE_ARN")]
+    pub network_roles: Vec<String>,
     /// AWS calls in flight at once.
     #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub max_concurrency: u16,
@@ -270,7 +275,7 @@ pub struct PlanArgs {
     pub plan: PathBuf,
     /// The account as it is, from a snapshot (`ecr-pathcheck snapshot`), instead of reading it
     /// live with --task-arn / --cluster [--service].
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["task_arn", "cluster", "service", "registry_roles"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["task_arn", "cluster", "service", "registry_roles", "network_roles"])]
     pub snapshot: Option<PathBuf>,
     /// The root module's directory, where the `.tf` files that findings point at are looked
     /// up (default: the plan file's directory).

@@ -149,7 +149,7 @@ fn bad_snapshot_inputs_get_one_line_errors() {
     );
     assert_one_line_error(
         &run(&["diagnose", "--snapshot", old.to_str().unwrap()]),
-        "has schema_version 0; this build reads version 3",
+        "has schema_version 0; this build reads version 4",
     );
     let wrong_shape = temp_file(
         "shape.json",

@@ -16,6 +16,11 @@ pub fn scope(target: &TargetArgs, connection: &mut Connection) -> anyhow::Result
         .iter()
         .map(|text| RegistryRole::parse(text))
         .collect::<Result<_, _>>()?;
+    connection.network_roles = target
+        .network_roles
+        .iter()
+        .map(|text| RegistryRole::parse_network(text))
+        .collect::<Result<_, _>>()?;
     if let Some(text) = &target.task_arn {
         let arn = TaskArn::parse(text)?;
         let cluster = match (&arn.cluster, &target.cluster) {

@@ -32,6 +32,7 @@ impl Globals {
                 endpoint_url: cli.endpoint_url.clone(),
                 arn_region: None,
                 registry_roles: Vec::new(),
+                network_roles: Vec::new(),
             },
             format: cli.output,
             colour,

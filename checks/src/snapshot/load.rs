@@ -264,12 +264,14 @@ pub fn from_json_versioned(bytes: &[u8], path: &Path) -> Result<Loaded, LoadErro
 type Migration = fn(&mut serde_json::Value);
 
 /// The rewrites that bring a file of `version` to [`SCHEMA_VERSION`], oldest first: version 1
-/// files get `&[v1_to_v2, v2_to_v3]`, version 2 files `&[v2_to_v3]`, version 3 files `&[]`.
+/// files get `&[v1_to_v2, v2_to_v3, v3_to_v4]`, version 2 files `&[v2_to_v3, v3_to_v4]`, and
+/// so on; version 4 files `&[]`.
 fn migrations(version: u64) -> &'static [Migration] {
     match version {
-        1 => &[v1_to_v2, v2_to_v3],
-        2 => &[v2_to_v3],
-        3 => &[],
+        1 => &[v1_to_v2, v2_to_v3, v3_to_v4],
+        2 => &[v2_to_v3, v3_to_v4],
+        3 => &[v3_to_v4],
+        4 => &[],
         _ => unreachable!("versions outside 1..=SCHEMA_VERSION are refused before"),
     }
 }
@@ -290,6 +292,14 @@ fn v1_to_v2(document: &mut serde_json::Value) {
 /// the rewrite leaves it absent; nothing else changed.
 fn v2_to_v3(document: &mut serde_json::Value) {
     document["schema_version"] = 3.into();
+}
+
+/// Version 3 to 4. Version 4 adds `subnets[].owner_id` and `vpcs[].owner_id`, the account that
+/// owns each (another account's for a subnet shared through AWS RAM). A version 3 collector read
+/// only the caller's view and recorded no owner; absent, the owner is the snapshot's account,
+/// which is what version 3 assumed, so the rewrite leaves them absent.
+fn v3_to_v4(document: &mut serde_json::Value) {
+    document["schema_version"] = 4.into();
 }
 
 /// The top-level `schema_version` (if it is a whole number), read without building the
@@ -397,7 +407,7 @@ mod tests {
             let loaded = from_json_versioned(old.as_bytes(), Path::new("s.json")).unwrap();
             assert_eq!(
                 (loaded.read_version, loaded.snapshot.schema_version),
-                (version, 3)
+                (version, SCHEMA_VERSION)
             );
             let image = &loaded.snapshot.ecr_repositories[0].images[0];
             assert_eq!(image.config_platform, None, "not recorded before version 3");
@@ -423,12 +433,43 @@ mod tests {
                 "{error}"
             );
         }
+    }
+
+    #[test]
+    fn version_3_migrates_to_4_which_reads_the_owners_of_subnets_and_vpcs() {
+        let network = r#""vpcs": [{"id": "vpc-0a1", "cidr_blocks": ["10.0.0.0/16"], "enable_dns_support": true, "enable_dns_hostnames": true}], "subnets": [{"id": "subnet-a", "vpc_id": "vpc-0a1", "availability_zone": "us-east-1a", "cidr_block": "10.0.1.0/24"}]"#;
+        let v3 = with(network).replace(r#""schema_version":1"#, r#""schema_version":3"#);
+        let loaded = from_json_versioned(v3.as_bytes(), Path::new("s.json")).unwrap();
+        assert_eq!(
+            (loaded.read_version, loaded.snapshot.schema_version),
+            (3, 4)
+        );
+        assert_eq!(
+            loaded.snapshot.subnets[0].owner_id, None,
+            "not recorded before version 4"
+        );
+        assert_eq!(loaded.snapshot.vpcs[0].owner_id, None);
+        let v4 = with(&network.replace(
+            r#""cidr_block": "10.0.1.0/24""#,
+            r#""cidr_block": "10.0.1.0/24", "owner_id": "444455556666""#,
+        ))
+        .replace(r#""schema_version":1"#, r#""schema_version":4"#);
+        let loaded = from_json_versioned(v4.as_bytes(), Path::new("s.json")).unwrap();
+        assert_eq!(loaded.read_version, 4);
+        assert_eq!(
+            loaded.snapshot.subnets[0].owner_id.as_deref(),
+            Some("444455556666")
+        );
+        let error = load(&v4.replace("444455556666", "4444"))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("subnets[0].owner_id"), "{error}");
         let error =
-            load(r#"{"schema_version":4,"account_id":"111122223333","region":"us-east-1"}"#)
+            load(r#"{"schema_version":5,"account_id":"111122223333","region":"us-east-1"}"#)
                 .unwrap_err()
                 .to_string();
         assert!(
-            error.contains("schema_version 4; this build reads version 3"),
+            error.contains("schema_version 5; this build reads version 4"),
             "{error}"
         );
     }

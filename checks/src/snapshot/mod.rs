@@ -28,8 +28,9 @@ use serde::{Deserialize, Serialize};
 /// evidence a task carries: containers' resolved `image_digest` and `exit_code`, images'
 /// `size_bytes`, task definitions' `ephemeral_storage_gib`. Version 3 adds images'
 /// `config_platform`, read from a single-architecture image's config blob (see
-/// `docs/snapshot.md`).
-pub const SCHEMA_VERSION: u32 = 3;
+/// `docs/snapshot.md`). Version 4 adds the owner account of subnets and VPCs (`owner_id`), which
+/// tells a subnet shared through AWS RAM from the caller's own.
+pub const SCHEMA_VERSION: u32 = 4;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -35,6 +35,10 @@ pub struct Vpc {
     pub enable_dns_hostnames: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dhcp_options_id: Option<String>,
+    /// The account that owns the VPC (`DescribeVpcs`' `OwnerId`); absent when not recorded
+    /// (before schema 4), which means the snapshot's account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -55,6 +59,12 @@ pub struct Subnet {
     pub cidr_block: Ipv4Cidr,
     #[serde(default)]
     pub map_public_ip_on_launch: bool,
+    /// The account that owns the subnet (`DescribeSubnets`' `OwnerId`): another account than the
+    /// snapshot's for a subnet shared with it through AWS RAM, whose VPC's route tables, network
+    /// ACLs and endpoints belong to that owner. Absent when not recorded (before schema 4), which
+    /// means the snapshot's account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -734,6 +734,7 @@ fn network_shapes(snapshot: &Snapshot) -> Checked {
             &vpc.dhcp_options_id,
             Shape::Id("dopt"),
         )?;
+        check_opt(&path.f("owner_id"), &vpc.owner_id, Shape::Account)?;
     }
     let path = root.f("dhcp_options");
     for (at, options) in snapshot.dhcp_options.iter().enumerate() {
@@ -755,6 +756,7 @@ fn network_shapes(snapshot: &Snapshot) -> Checked {
             &subnet.availability_zone,
             Shape::Zone,
         )?;
+        check_opt(&path.f("owner_id"), &subnet.owner_id, Shape::Account)?;
     }
     let path = root.f("route_tables");
     for (at, table) in snapshot.route_tables.iter().enumerate() {

@@ -311,6 +311,7 @@ mod tests {
             availability_zone: "us-east-1a".into(),
             cidr_block: "10.0.1.0/24".parse().unwrap(),
             map_public_ip_on_launch: false,
+            owner_id: None,
         };
         let tables = [
             table("rtb-main", true, &[], &["pcx-main"]),

@@ -37,6 +37,7 @@ pub(super) async fn subnets(
                 availability_zone: subnet.availability_zone().unwrap_or_default().to_string(),
                 cidr_block: subnet.cidr_block()?.parse().ok()?,
                 map_public_ip_on_launch: subnet.map_public_ip_on_launch().unwrap_or(false),
+                owner_id: subnet.owner_id().map(str::to_string),
             })
         })
         .collect())
