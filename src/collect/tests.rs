@@ -2180,7 +2180,7 @@ mod landing_zone {
             "a participant reads route tables"
         );
         let gaps = participant.take_gaps();
-        let unseen: Vec<&str> = gaps
+        let unseen: BTreeSet<&str> = gaps
             .iter()
             .filter(|gap| gap.error_code == "CrossAccount")
             .inspect(|gap| {
@@ -2196,12 +2196,12 @@ mod landing_zone {
             .collect();
         assert_eq!(
             unseen,
-            [
+            BTreeSet::from([
                 "ec2:DescribeTransitGatewayAttachments",
                 "ec2:DescribeVpcEndpoints",
                 "route53:ListHostedZonesByVPC",
                 "route53resolver:ListResolverRuleAssociations"
-            ]
+            ])
         );
 
         let (owner_ec2_rules, owner_route53_rules, owner_resolver_rules) = (
