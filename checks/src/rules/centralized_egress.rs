@@ -10,7 +10,8 @@ declare_check! {
     /// gateway (PC308 judges the transit gateway both ways): the route table of the egress
     /// attachment's subnet (in the task's Availability Zone) must send the destination to a NAT
     /// gateway, and the route table of that NAT gateway's subnet must send the task's address
-    /// back to the same transit gateway. PC304 judges the NAT gateway itself.
+    /// back to the same transit gateway. PC304 judges the NAT gateway itself. The egress VPC's
+    /// network ACLs are not judged yet (its evidence says so).
     ///
     /// ## Why is this bad
     /// In a centralized egress design the spokes have no NAT gateway of their own: their default
@@ -138,7 +139,7 @@ fn judge(context: &PathContext, gateway: &str, egress: &Egress) -> Verdict {
     match route_for(index, nat_table, &task_address) {
         Some(route) if route.state == RouteState::Active && route.target == gateway => {
             Verdict::Pass(format!(
-                "{} sends {block} to {}; {} routes {task_address} back to {gateway}",
+                "{} sends {block} to {}; {} routes {task_address} back to {gateway} (the egress VPC's network ACLs are not judged)",
                 table.id, nat.id, nat_table.id
             ))
         }
