@@ -515,8 +515,8 @@ def endpoint_sg_open_to_world(s):
 
 @scenario(
     "transit-gateway-egress",
-    summary="No endpoints for ECR; the default route goes to a transit gateway: unknown beyond it.",
-    also=["PC306"],
+    summary="No endpoints for ECR; the default route goes to a transit gateway the snapshot holds no attachment of: unknown beyond it.",
+    also=["PC308"],
 )
 def transit_gateway_egress(s):
     s["vpc_endpoints"] = [ep for ep in s["vpc_endpoints"] if ep["id"] in ("vpce-s3", "vpce-logs")]
@@ -1601,6 +1601,212 @@ def hub_peering_return_route_missing(s):
     hub = by_id(s["route_tables"], "rtb-hub")
     hub["routes"] = [route for route in hub["routes"] if route["target"] != "tgw-0hub"]
     s["vpc_peering_connections"] = [{"id": "pcx-0hub", "requester_vpc_id": "vpc-0a1", "accepter_vpc_id": "vpc-0hub", "status": "active"}]
+
+
+# Centralized egress: the spoke (vpc-0a1) has no endpoints and no NAT gateway of its own; its
+# default route goes to a transit gateway whose route table sends 0.0.0.0/0 to the egress VPC's
+# attachment; the attachment subnets route 0.0.0.0/0 to a NAT gateway in the egress VPC's public
+# subnet, which routes 0.0.0.0/0 to its internet gateway and the spokes (10.0.0.0/8) back to the
+# transit gateway. The transit gateway route table of the egress attachment routes the spoke back.
+EGRESS_CIDR = "10.2.0.0/16"
+
+
+def centralized_egress(s):
+    """The healthy centralized egress account (see the comment above)."""
+    no_endpoints_nat(s)
+    s["nat_gateways"] = []
+    s["subnets"] = [subnet for subnet in s["subnets"] if subnet["id"] != "subnet-public-a"]
+    s["route_tables"] = [table for table in s["route_tables"] if table["id"] != "rtb-public"]
+    s["internet_gateways"] = []
+    by_id(s["route_tables"], "rtb-private")["routes"][1]["target"] = "tgw-0egress"
+    s["vpcs"].append({"id": "vpc-0egress", "cidr_blocks": [EGRESS_CIDR], "enable_dns_support": True, "enable_dns_hostnames": True, "dhcp_options_id": "dopt-amazon"})
+    s["subnets"] += [
+        {"id": "subnet-egress-tgw-a", "vpc_id": "vpc-0egress", "availability_zone": f"{REGION}a", "cidr_block": "10.2.0.0/24"},
+        {"id": "subnet-egress-tgw-b", "vpc_id": "vpc-0egress", "availability_zone": f"{REGION}b", "cidr_block": "10.2.1.0/24"},
+        {"id": "subnet-egress-public-a", "vpc_id": "vpc-0egress", "availability_zone": f"{REGION}a", "cidr_block": "10.2.100.0/24", "map_public_ip_on_launch": True},
+    ]
+    s["route_tables"] += [
+        {
+            "id": "rtb-egress-tgw",
+            "vpc_id": "vpc-0egress",
+            "main": True,
+            "subnet_ids": ["subnet-egress-tgw-a", "subnet-egress-tgw-b"],
+            "routes": [{"destination": EGRESS_CIDR, "target": "local"}, {"destination": "0.0.0.0/0", "target": "nat-0egress"}],
+        },
+        {
+            "id": "rtb-egress-public",
+            "vpc_id": "vpc-0egress",
+            "subnet_ids": ["subnet-egress-public-a"],
+            "routes": [
+                {"destination": EGRESS_CIDR, "target": "local"},
+                {"destination": "0.0.0.0/0", "target": "igw-0egress"},
+                {"destination": "10.0.0.0/8", "target": "tgw-0egress"},
+            ],
+        },
+    ]
+    s["network_acls"].append({"id": "acl-egress", "vpc_id": "vpc-0egress", "is_default": True, "entries": allow_all_entries()})
+    s["nat_gateways"] = [{"id": "nat-0egress", "vpc_id": "vpc-0egress", "subnet_id": "subnet-egress-public-a", "state": "available", "connectivity_type": "public"}]
+    s["internet_gateways"] = [{"id": "igw-0egress", "attached_vpc_ids": ["vpc-0egress"]}]
+    s["transit_gateway_attachments"] = [
+        {"id": "tgw-attach-egress", "transit_gateway_id": "tgw-0egress", "resource_type": "vpc", "resource_id": "vpc-0egress", "state": "available", "association_route_table_id": "tgw-rtb-egress", "subnet_ids": ["subnet-egress-tgw-a", "subnet-egress-tgw-b"]},
+        {"id": "tgw-attach-spoke", "transit_gateway_id": "tgw-0egress", "resource_type": "vpc", "resource_id": "vpc-0a1", "state": "available", "association_route_table_id": "tgw-rtb-spokes", "subnet_ids": ["subnet-private-a", "subnet-private-b"]},
+    ]
+    s["transit_gateway_route_tables"] = [
+        {"id": "tgw-rtb-egress", "transit_gateway_id": "tgw-0egress", "routes": [
+            {"destination": "10.0.0.0/16", "attachment_ids": ["tgw-attach-spoke"], "state": "active", "route_type": "propagated"},
+        ]},
+        {"id": "tgw-rtb-spokes", "transit_gateway_id": "tgw-0egress", "routes": [
+            {"destination": "0.0.0.0/0", "attachment_ids": ["tgw-attach-egress"], "state": "active", "route_type": "static"},
+        ]},
+    ]
+
+
+@scenario(
+    "centralized-egress-healthy",
+    summary="No endpoints: the spoke's default route goes to a transit gateway, on to an egress VPC's NAT gateway and internet gateway, with the routes back: healthy.",
+)
+def centralized_egress_healthy(s):
+    centralized_egress(s)
+
+
+@scenario(
+    "centralized-egress-tgw-return-route-missing",
+    summary="Centralized egress: the transit gateway route table of the egress VPC's attachment has no route back to the spoke.",
+    errors=["PC308"],
+    causes=[("PC308", "tgw-rtb-egress")],
+)
+def centralized_egress_tgw_return_route_missing(s):
+    centralized_egress(s)
+    by_id(s["transit_gateway_route_tables"], "tgw-rtb-egress")["routes"] = []
+
+
+@scenario(
+    "centralized-egress-hub-no-nat-route",
+    summary="Centralized egress: the egress VPC's transit gateway attachment subnets have no default route to its NAT gateway.",
+    errors=["PC311"],
+    causes=[("PC311", "rtb-egress-tgw")],
+)
+def centralized_egress_hub_no_nat_route(s):
+    centralized_egress(s)
+    table = by_id(s["route_tables"], "rtb-egress-tgw")
+    table["routes"] = [route for route in table["routes"] if route["target"] != "nat-0egress"]
+
+
+@scenario(
+    "centralized-egress-nat-return-route-missing",
+    summary="Centralized egress: the NAT gateway's public subnet in the egress VPC has no route back to the spokes through the transit gateway.",
+    errors=["PC311"],
+    causes=[("PC311", "rtb-egress-public")],
+)
+def centralized_egress_nat_return_route_missing(s):
+    centralized_egress(s)
+    table = by_id(s["route_tables"], "rtb-egress-public")
+    table["routes"] = [route for route in table["routes"] if route["target"] != "tgw-0egress"]
+
+
+def firewall_endpoint(vpc, subnet):
+    """A Gateway Load Balancer endpoint (AWS Network Firewall's kind) in `subnet`."""
+    return {
+        "id": "vpce-0firewall",
+        "vpc_id": vpc,
+        "service_name": f"com.amazonaws.vpce.{REGION}.vpce-svc-0firewall",
+        "endpoint_type": "GatewayLoadBalancer",
+        "state": "available",
+        "subnet_ids": [subnet],
+    }
+
+
+@scenario(
+    "firewall-endpoint-egress",
+    summary="No endpoints; the private subnets' default route goes to a Gateway Load Balancer endpoint (an inspection appliance such as AWS Network Firewall): unknown beyond it, named.",
+    also=["PC306"],
+    causes=[("PC306", "vpce-0firewall")],
+    live_skip="the seeder does not build Gateway Load Balancer endpoints nor routes to them",
+)
+def firewall_endpoint_egress(s):
+    no_endpoints_nat(s)
+    s["vpc_endpoints"] = [firewall_endpoint("vpc-0a1", "subnet-public-a")]
+    by_id(s["route_tables"], "rtb-private")["routes"][1]["target"] = "vpce-0firewall"
+
+
+@scenario(
+    "centralized-egress-firewall",
+    summary="Centralized egress whose attachment subnets send the internet to a Gateway Load Balancer endpoint (AWS Network Firewall) before the NAT gateway: unknown beyond it, named.",
+    also=["PC311"],
+    causes=[("PC311", "vpce-0firewall")],
+    live_skip="the seeder does not build Gateway Load Balancer endpoints nor routes to them",
+)
+def centralized_egress_firewall(s):
+    centralized_egress(s)
+    s["vpc_endpoints"] = [firewall_endpoint("vpc-0egress", "subnet-egress-public-a")]
+    by_id(s["route_tables"], "rtb-egress-tgw")["routes"][1]["target"] = "vpce-0firewall"
+
+
+# Shared subnets: the VPC vpc-0a1 belongs to a network account that shares its subnets with the
+# workload account (the snapshot's) through AWS RAM; the tasks and their security group sg-app
+# are the workload account's. A participant describes the VPC, its subnets, security groups,
+# route tables and network ACLs, not the owner's endpoints, transit gateway attachments, or the
+# zones and Resolver rules associated with the VPC.
+NETWORK_ACCOUNT = "444455556666"
+SHARED_SKIP = (
+    "moto 5.2.1 keeps accounts apart even for a subnet shared through AWS RAM (the share is ACTIVE, "
+    "the participant's DescribeSubnets answers InvalidSubnetID.NotFound), so no task can run in another account's subnet"
+)
+
+
+def shared_vpc(s):
+    """The VPC and its subnets owned by the network account."""
+    for vpc in s["vpcs"]:
+        vpc["owner_id"] = NETWORK_ACCOUNT
+    for subnet in s["subnets"]:
+        subnet["owner_id"] = NETWORK_ACCOUNT
+
+
+@scenario(
+    "shared-subnet-without-owner-role",
+    summary="The tasks run in subnets another account shares through AWS RAM, read without --network-role: its endpoints and DNS are unknown, naming the owner and the flag.",
+    also=["PC901"],
+    causes=[("PC901", "--network-role 444455556666=")],
+    live_skip=SHARED_SKIP,
+)
+def shared_subnet_without_owner_role(s):
+    shared_vpc(s)
+    s["vpc_endpoints"] = []
+    for api in ("ec2:DescribeTransitGatewayAttachments", "ec2:DescribeVpcEndpoints", "route53:ListHostedZonesByVPC", "route53resolver:ListResolverRuleAssociations"):
+        s["gaps"] = s.get("gaps", []) + [{
+            "api": api,
+            "resource": "vpc-0a1",
+            "error_code": "CrossAccount",
+            "message": (
+                f"vpc-0a1 belongs to account {NETWORK_ACCOUNT}, which shares its subnets with this account through AWS RAM: "
+                "a participant does not see the VPC's endpoints, transit gateway attachments, or the private hosted zones and "
+                f"Resolver rules associated with it; pass --network-role {NETWORK_ACCOUNT}=arn:aws:iam::{NETWORK_ACCOUNT}:role/<reader role> "
+                "to read them as the owner"
+            ),
+        }]
+
+
+@scenario(
+    "shared-subnet-with-owner-role-healthy",
+    summary="The tasks run in subnets another account shares through AWS RAM, read with --network-role as the owner: healthy.",
+    live_skip=SHARED_SKIP,
+)
+def shared_subnet_with_owner_role_healthy(s):
+    shared_vpc(s)
+
+
+@scenario(
+    "shared-subnet-owner-endpoint-sg-blocks",
+    summary="Read with --network-role: the owner's endpoint security group accepts 443 only from the endpoint subnets, not from the tasks' shared subnets.",
+    errors=["PC403"],
+    causes=[("PC403", "sg-endpoints")],
+    live_skip=SHARED_SKIP,
+)
+def shared_subnet_owner_endpoint_sg_blocks(s):
+    shared_vpc(s)
+    by_id(s["security_groups"], "sg-endpoints")["ingress"][0]["peer"] = "10.0.10.0/23"
+
+
 
 
 # IPv6 and dual-stack (issue 11): the VPC's Amazon-provided IPv6 block, one /64 per subnet, an

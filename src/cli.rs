@@ -206,11 +206,12 @@ pub struct DiagnoseArgs {
 }
 
 /// The options that only a live read takes (`--snapshot` and `--demo` refuse them).
-const LIVE_ONLY: [&str; 10] = [
+const LIVE_ONLY: [&str; 11] = [
     "task_arn",
     "cluster",
     "service",
     "registry_roles",
+    "network_roles",
     "all_clusters",
     "regions",
     "accounts",
@@ -260,6 +261,11 @@ pub struct TargetArgs {
     /// that account instead of the caller's credentials. Repeatable.
     #[arg(long = "registry-role", value_name = "ACCOUNT=ROLE_ARN")]
     pub registry_roles: Vec<String>,
+    /// Read the VPC of a subnet another account shares with this one (AWS RAM) with a role of
+    /// the owner account: its route tables, network ACLs, endpoints and transit gateway
+    /// attachments, which a participant cannot see. Repeatable.
+    #[arg(long = "network-role", value_name = "ACCOUNT=ROLE_ARN")]
+    pub network_roles: Vec<String>,
     /// Sweep: every cluster of each region read (ecs:ListClusters), its services and failed
     /// standalone tasks.
     #[arg(long, conflicts_with_all = ["task_arn", "cluster", "service"])]

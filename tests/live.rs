@@ -276,6 +276,33 @@ fn every_scenario_the_emulator_can_hold_diagnoses_live_as_offline() {
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
 }
 
+/// `--network-role` is assumed at start (moto's STS gives credentials in that account); an
+/// account whose subnets are its own never uses it, and reads the same. moto cannot share a
+/// subnet across accounts (see `SHARED_SKIP` in mocks/build_scenarios.py), so the shared read
+/// itself is tested against scripted clients in `src/collect/tests.rs`.
+#[test]
+fn a_network_role_is_assumed_and_unused_for_the_callers_own_subnets() {
+    let emulator = Emulator::start();
+    emulator.seed("healthy-endpoints");
+    let plain = emulator.run(&["diagnose", "--cluster", "prod", "--output", "json"]);
+    let with_role = emulator.run(&[
+        "diagnose",
+        "--cluster",
+        "prod",
+        "--output",
+        "json",
+        "--network-role",
+        "444455556666=arn:aws:iam::444455556666:role/network-reader",
+    ]);
+    assert_eq!(
+        with_role.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&with_role.stderr)
+    );
+    assert_eq!(findings(&json(&plain)), findings(&json(&with_role)));
+}
+
 #[test]
 fn task_service_and_snapshot_commands_read_the_same_account() {
     let emulator = Emulator::start();
@@ -384,6 +411,16 @@ fn unknown_targets_and_regions_are_one_line_errors() {
             "444455556666=arn:aws:iam::111122223333:role/reader",
         ]),
         "malformed --registry-role",
+    );
+    assert_one_line_error(
+        &emulator.run(&[
+            "diagnose",
+            "--cluster",
+            "prod",
+            "--network-role",
+            "444455556666=arn:aws:s3:::not-a-role",
+        ]),
+        "malformed --network-role",
     );
     let other_region = format!("arn:aws:ecs:eu-west-1:{ACCOUNT}:task/prod/0123");
     assert_one_line_error(

@@ -62,16 +62,17 @@ def run_sweep(proxy_port, log, accounts_swept, regions):
                "t = time.monotonic()\n"
                "p = subprocess.run(sys.argv[2:], stdout=open(sys.argv[1], 'wb'), stderr=subprocess.PIPE)\n"
                "sys.stderr.buffer.write(p.stderr)\n"
-               "print(p.returncode, time.monotonic() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+               "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+               "print(p.returncode, time.monotonic() - t, u.ru_maxrss, u.ru_utime + u.ru_stime)")
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
         done = subprocess.run([sys.executable, "-c", wrapper, out.name, *command], env=env, capture_output=True, text=True)
         report = pathlib.Path(out.name).read_bytes()
-    code, wall, maxrss = done.stdout.split()
+    code, wall, maxrss, cpu = done.stdout.split()
     if code not in ("0", "1", "3"):
         raise SystemExit(f"sweep failed ({code}): {done.stderr}")
     summary = json.loads(report)["summary"]
     calls = json.loads(subprocess.run([str(LIVE / "aws-proxy"), "summarize", "--json", log], capture_output=True, text=True, check=True).stdout)
-    return float(wall), int(maxrss) / 1024, summary, calls
+    return float(wall), int(maxrss) / 1024, float(cpu), summary, calls
 
 
 def main():
@@ -100,7 +101,7 @@ def main():
         print(f"seeded {len(specs)} account-regions × {args.services} services in {time.monotonic() - started:.0f} s", file=sys.stderr)
         results = {}
         for case, case_accounts in (("one account", swept[:1]), (f"{args.accounts} accounts", swept)):
-            walls, rss, rounds = [], [], []
+            walls, rss, rounds, cpus = [], [], [], []
             for _ in range(args.runs):
                 with tempfile.NamedTemporaryFile(suffix=".jsonl") as log:
                     proxy = subprocess.Popen([str(LIVE / "aws-proxy"), "serve", "--listen", f"127.0.0.1:{proxy_port}",
@@ -108,18 +109,19 @@ def main():
                                               "--log", log.name], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                     wait_listening(proxy_port)
                     try:
-                        wall, peak, summary, calls = run_sweep(proxy_port, log.name, case_accounts, regions)
+                        wall, peak, cpu, summary, calls = run_sweep(proxy_port, log.name, case_accounts, regions)
                     finally:
                         proxy.terminate()
                         proxy.wait()
                     walls.append(wall)
+                    cpus.append(cpu)
                     rss.append(peak)
                     rounds.append((calls["total"], calls["rounds"], calls["max_inflight"], calls["mean_ms"]))
             results[case] = dict(
                 account_regions=summary["account_regions_read"], targets=summary["targets"],
                 blocked=summary["blocked"], calls=rounds[0][0], rounds=rounds[0][1], max_in_flight=max(r[2] for r in rounds), mean_call_ms=round(statistics.median(r[3] for r in rounds), 1),
                 median_wall_s=round(statistics.median(walls), 2), walls=[round(w, 2) for w in walls],
-                peak_rss_mib=round(max(rss), 1),
+                peak_rss_mib=round(max(rss), 1), median_cpu_s=round(statistics.median(cpus), 2),
             )
             print(case, json.dumps(results[case]), file=sys.stderr)
         print(json.dumps(results, indent=1))

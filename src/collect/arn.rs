@@ -145,11 +145,25 @@ pub struct RegistryRole {
     pub role_arn: String,
 }
 
+/// `--network-role ACCOUNT=ROLE_ARN`: the role of the account that owns a VPC whose subnets are
+/// shared with the caller through AWS RAM, to read that VPC's route tables, network ACLs,
+/// endpoints and the rest as its owner. The same shape as `--registry-role`.
+pub type NetworkRole = RegistryRole;
+
 impl RegistryRole {
     pub fn parse(text: &str) -> Result<RegistryRole, ArnError> {
+        Self::parse_flag(text, "--registry-role")
+    }
+
+    /// A `--network-role` value.
+    pub fn parse_network(text: &str) -> Result<NetworkRole, ArnError> {
+        Self::parse_flag(text, "--network-role")
+    }
+
+    fn parse_flag(text: &str, flag: &str) -> Result<RegistryRole, ArnError> {
         let malformed = |why: String| {
             ArnError(format!(
-                "malformed --registry-role {text:?}: {why}; expected ACCOUNT=arn:aws:iam::ACCOUNT:role/NAME"
+                "malformed {flag} {text:?}: {why}; expected ACCOUNT=arn:aws:iam::ACCOUNT:role/NAME"
             ))
         };
         let Some((account, role_arn)) = text.trim().split_once('=') else {
@@ -195,6 +209,23 @@ mod tests {
         assert_eq!(arn.task_id, "0123abcd");
         let old = TaskArn::parse("arn:aws:ecs:us-east-1:111122223333:task/0123abcd").unwrap();
         assert_eq!(old.cluster, None);
+    }
+
+    #[test]
+    fn network_roles_take_the_same_shape_and_name_their_flag() {
+        let role = RegistryRole::parse_network(
+            "444455556666=arn:aws:iam::444455556666:role/network-reader",
+        )
+        .unwrap();
+        assert_eq!(role.account, "444455556666");
+        let error = RegistryRole::parse_network("444455556666=arn:aws:iam::111122223333:role/r")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("malformed --network-role")
+                && error.contains("the role is in account 111122223333, not 444455556666"),
+            "{error}"
+        );
     }
 
     #[test]

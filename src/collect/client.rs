@@ -24,7 +24,7 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 use aws_smithy_types::retry::ErrorKind;
 
-use super::arn::{RegistryRole, is_region};
+use super::arn::{NetworkRole, RegistryRole, is_region};
 
 pub struct Clients {
     pub region: String,
@@ -42,6 +42,16 @@ pub struct Clients {
     pub config: aws_config::SdkConfig,
     /// ECR clients of other accounts' registries, signed with a role of that account, by account.
     pub registry_clients: BTreeMap<String, aws_sdk_ecr::Client>,
+    /// The clients that read the networks other accounts share subnets of (`--network-role`),
+    /// signed with a role of that account, by account.
+    pub network_clients: BTreeMap<String, NetworkRoleClients>,
+}
+
+/// EC2, Route 53 and Route 53 Resolver signed with a role of the account that owns a shared VPC.
+pub struct NetworkRoleClients {
+    pub ec2: aws_sdk_ec2::Client,
+    pub route53: aws_sdk_route53::Client,
+    pub route53resolver: aws_sdk_route53resolver::Client,
 }
 
 impl Clients {
@@ -68,6 +78,8 @@ pub struct Connection {
     pub fallback_region: Option<String>,
     /// Other accounts' registries to read with a role of their own (`--registry-role`).
     pub registry_roles: Vec<RegistryRole>,
+    /// The owners of shared subnets whose VPCs to read with a role of their own (`--network-role`).
+    pub network_roles: Vec<NetworkRole>,
 }
 
 /// Retries with exponential backoff and jitter; ten attempts so a throttled sweep completes
@@ -166,7 +178,13 @@ fn max_attempts() -> u32 {
 
 pub async fn connect(connection: &Connection) -> anyhow::Result<Clients> {
     let config = load_config(connection).await?;
-    clients_for(&config, &config, &connection.registry_roles).await
+    clients_for(
+        &config,
+        &config,
+        &connection.registry_roles,
+        &connection.network_roles,
+    )
+    .await
 }
 
 /// The caller's SDK configuration: the region resolved (`--region`, the environment, the
@@ -266,12 +284,13 @@ fn error_detail(error: &(dyn std::error::Error + 'static), limit: usize) -> Stri
     }
 }
 
-/// Every client the collector uses, in `config`'s region and credentials; the registry roles
-/// are assumed with `assume_from`'s credentials (the caller's) in that region.
+/// Every client the collector uses, in `config`'s region and credentials; the registry and
+/// network roles are assumed with `assume_from`'s credentials (the caller's) in that region.
 pub async fn clients_for(
     config: &aws_config::SdkConfig,
     assume_from: &aws_config::SdkConfig,
     registry_roles: &[RegistryRole],
+    network_roles: &[NetworkRole],
 ) -> anyhow::Result<Clients> {
     let region = config
         .region()
@@ -283,6 +302,36 @@ pub async fn clients_for(
         registry_clients.insert(
             registry.account.clone(),
             registry_client(&assume_from, registry).await?,
+        );
+    }
+    let mut network_clients = BTreeMap::new();
+    for network in network_roles {
+        let provider = aws_credential_types::provider::SharedCredentialsProvider::new(
+            assume(
+                &assume_from,
+                network,
+                "read the network it shares",
+                "--network-role",
+            )
+            .await?,
+        );
+        macro_rules! signed {
+            ($sdk:ident) => {
+                $sdk::Client::from_conf(
+                    $sdk::config::Builder::from(config)
+                        .credentials_provider(provider.clone())
+                        .interceptor(ServerErrorBudget)
+                        .build(),
+                )
+            };
+        }
+        network_clients.insert(
+            network.account.clone(),
+            NetworkRoleClients {
+                ec2: signed!(aws_sdk_ec2),
+                route53: signed!(aws_sdk_route53),
+                route53resolver: signed!(aws_sdk_route53resolver),
+            },
         );
     }
     // Every client gets the short budget for server errors.
@@ -308,6 +357,7 @@ pub async fn clients_for(
         region,
         config: config.clone(),
         registry_clients,
+        network_clients,
     })
 }
 
@@ -335,7 +385,23 @@ async fn registry_client(
     config: &aws_config::SdkConfig,
     registry: &RegistryRole,
 ) -> anyhow::Result<aws_sdk_ecr::Client> {
-    let provider = aws_config::sts::AssumeRoleProvider::builder(&registry.role_arn)
+    let provider = assume(config, registry, "read registry", "--registry-role").await?;
+    let ecr = aws_sdk_ecr::config::Builder::from(config)
+        .credentials_provider(provider)
+        .interceptor(ServerErrorBudget)
+        .build();
+    Ok(aws_sdk_ecr::Client::from_conf(ecr))
+}
+
+/// Assumes `role` once, so a role that cannot be assumed is a one-line error (naming `flag`)
+/// before anything is read.
+async fn assume(
+    config: &aws_config::SdkConfig,
+    role: &RegistryRole,
+    to: &str,
+    flag: &str,
+) -> anyhow::Result<aws_config::sts::AssumeRoleProvider> {
+    let provider = aws_config::sts::AssumeRoleProvider::builder(&role.role_arn)
         .session_name("ecr-pathcheck")
         .configure(config)
         .build()
@@ -343,16 +409,16 @@ async fn registry_client(
     if let Err(error) = provider.provide_credentials().await {
         let detail = error_detail(&error, 300);
         bail!(
-            "cannot assume {} to read registry {} ({detail}); check the role's trust policy, or drop --registry-role",
-            registry.role_arn,
-            registry.account
+            "cannot assume {} to {to} {} ({detail}); check the role's trust policy, or drop {flag}",
+            role.role_arn,
+            if flag == "--registry-role" {
+                role.account.clone()
+            } else {
+                format!("of account {}", role.account)
+            },
         );
     }
-    let ecr = aws_sdk_ecr::config::Builder::from(config)
-        .credentials_provider(provider)
-        .interceptor(ServerErrorBudget)
-        .build();
-    Ok(aws_sdk_ecr::Client::from_conf(ecr))
+    Ok(provider)
 }
 
 const NO_CREDENTIALS: &str = "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, pass --profile NAME (after `aws sso login --profile NAME` for SSO), or run where a container or instance role is available";

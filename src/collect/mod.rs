@@ -144,9 +144,27 @@ async fn collect_with(clients: &Clients, scope: &Scope, calls: &Calls) -> anyhow
         region: &clients.region,
         dialled: &needs.dialled,
     };
+    let owner_clients: BTreeMap<String, network::NetworkClients> = clients
+        .network_clients
+        .iter()
+        .map(|(account, owner)| {
+            let owner = network::NetworkClients {
+                ec2: &owner.ec2,
+                route53: &owner.route53,
+                resolver: &owner.route53resolver,
+            };
+            (account.clone(), owner)
+        })
+        .collect();
     let (identity, network) = tokio::try_join!(
         identity_and_registry(clients, calls, &workloads.account_id, &definitions, &needs),
-        network::collect(&network_clients, calls, &network_scope, placement),
+        network::collect_shared(
+            &network_clients,
+            &owner_clients,
+            calls,
+            &network_scope,
+            placement
+        ),
     )?;
     let mut snapshot = assemble(
         clients,

@@ -26,7 +26,7 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 use ecr_pathcheck_checks::Snapshot;
 use tokio::sync::{Semaphore, mpsc};
 
-use super::arn::{RegistryRole, partition_of};
+use super::arn::{NetworkRole, RegistryRole, partition_of};
 use super::call::Calls;
 use super::client::{self, Connection};
 use super::progress::Progress;
@@ -71,6 +71,8 @@ pub struct Sweep {
     /// Accounts left out (`--exclude-accounts`), the caller's own included.
     pub exclude: BTreeSet<String>,
     pub registry_roles: Vec<RegistryRole>,
+    /// `--network-role`: the owners of subnets shared with the swept accounts.
+    pub network_roles: Vec<NetworkRole>,
 }
 
 #[derive(Debug, Clone)]
@@ -302,9 +304,14 @@ impl Shared<'_> {
     ) -> Result<Snapshot, String> {
         let config = client::scoped_config(self.config, region, credentials);
         let assume_from = client::scoped_config(self.config, region, None);
-        let clients = client::clients_for(&config, &assume_from, &self.sweep.registry_roles)
-            .await
-            .map_err(|error| format!("{error:#}"))?;
+        let clients = client::clients_for(
+            &config,
+            &assume_from,
+            &self.sweep.registry_roles,
+            &self.sweep.network_roles,
+        )
+        .await
+        .map_err(|error| format!("{error:#}"))?;
         let deadline = tokio::time::Instant::now() + self.limits.timeout;
         let calls = Calls::new(self.limits.per_scope, Progress::hidden(), Some(deadline))
             .sharing(self.shared.clone());

@@ -1179,7 +1179,7 @@ async fn a_config_get_is_retried_after_a_server_error_and_bounded_by_the_deadlin
 /// peering and a NAT instance, against scripted EC2, Route 53 and Resolver clients that answer
 /// by the request's filters, as the services do.
 mod landing_zone {
-    use std::collections::BTreeSet;
+    use std::collections::{BTreeMap, BTreeSet};
 
     use aws_sdk_ec2::error::ErrorMetadata;
     use aws_sdk_ec2::types as ec2;
@@ -2113,6 +2113,147 @@ mod landing_zone {
 
     fn ids<T>(items: &[T], id: impl Fn(&T) -> &str) -> Vec<String> {
         items.iter().map(|item| id(item).to_string()).collect()
+    }
+
+    /// A subnet another account shares with the caller through AWS RAM (`OwnerId` is that
+    /// account): without the owner's role, what a participant cannot see of its VPC is a gap
+    /// about the VPC naming the owner and `--network-role`; with it, the VPC is read with the
+    /// owner's clients alone, and no such gap is recorded.
+    #[tokio::test]
+    async fn a_shared_subnets_vpc_is_read_with_the_owners_role_or_its_unseen_parts_are_gaps() {
+        const OWNER: &str = "444455556666";
+        let world = World {
+            landing_zone: false,
+            refuse: None,
+        };
+        let shared = |placement: Placement| Placement {
+            subnets: placement
+                .subnets
+                .into_iter()
+                .map(|mut subnet| {
+                    subnet.owner_id = Some(OWNER.into());
+                    subnet
+                })
+                .collect(),
+            task_interfaces: placement.task_interfaces,
+        };
+        let (caller_ec2, caller_route53, caller_resolver) = (
+            ec2_rules(world),
+            route53_rules(world),
+            resolver_rules(world),
+        );
+        let ec2 = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, &caller_ec2);
+        let route53 = mock_client!(aws_sdk_route53, RuleMode::MatchAny, &caller_route53);
+        let resolver = mock_client!(
+            aws_sdk_route53resolver,
+            RuleMode::MatchAny,
+            &caller_resolver
+        );
+        let caller = NetworkClients {
+            ec2: &ec2,
+            route53: &route53,
+            resolver: &resolver,
+        };
+        let dialled = dialled();
+        let scope = Scope {
+            account_id: ACCOUNT,
+            region: REGION,
+            dialled: &dialled,
+        };
+        let subnets = BTreeSet::from(["subnet-app".to_string()]);
+
+        let participant = calls();
+        let placement = network::placement(&ec2, &participant, &subnets, &BTreeSet::new())
+            .await
+            .unwrap();
+        let network = network::collect_shared(
+            &caller,
+            &BTreeMap::new(),
+            &participant,
+            &scope,
+            shared(placement),
+        )
+        .await
+        .unwrap();
+        assert!(
+            !network.route_tables.is_empty(),
+            "a participant reads route tables"
+        );
+        let gaps = participant.take_gaps();
+        let unseen: BTreeSet<&str> = gaps
+            .iter()
+            .filter(|gap| gap.error_code == "CrossAccount")
+            .inspect(|gap| {
+                assert_eq!(gap.resource.as_deref(), Some("vpc-spoke"));
+                assert!(
+                    gap.message.contains("account 444455556666")
+                        && gap.message.contains("--network-role 444455556666="),
+                    "{}",
+                    gap.message
+                );
+            })
+            .map(|gap| gap.api.as_str())
+            .collect();
+        assert_eq!(
+            unseen,
+            BTreeSet::from([
+                "ec2:DescribeTransitGatewayAttachments",
+                "ec2:DescribeVpcEndpoints",
+                "route53:ListHostedZonesByVPC",
+                "route53resolver:ListResolverRuleAssociations"
+            ])
+        );
+
+        let (owner_ec2_rules, owner_route53_rules, owner_resolver_rules) = (
+            ec2_rules(world),
+            route53_rules(world),
+            resolver_rules(world),
+        );
+        let owner_ec2 = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, &owner_ec2_rules);
+        let owner_route53 = mock_client!(aws_sdk_route53, RuleMode::MatchAny, &owner_route53_rules);
+        let owner_resolver = mock_client!(
+            aws_sdk_route53resolver,
+            RuleMode::MatchAny,
+            &owner_resolver_rules
+        );
+        let owners = BTreeMap::from([(
+            OWNER.to_string(),
+            NetworkClients {
+                ec2: &owner_ec2,
+                route53: &owner_route53,
+                resolver: &owner_resolver,
+            },
+        )]);
+        let calls = calls();
+        let placement = network::placement(&ec2, &calls, &subnets, &BTreeSet::new())
+            .await
+            .unwrap();
+        let made = |rules: &[&Vec<Rule>]| -> usize {
+            rules
+                .iter()
+                .flat_map(|rules| rules.iter())
+                .map(Rule::num_calls)
+                .sum()
+        };
+        let by_caller = made(&[&caller_ec2, &caller_route53, &caller_resolver]);
+        let network = network::collect_shared(&caller, &owners, &calls, &scope, shared(placement))
+            .await
+            .unwrap();
+        assert_eq!(
+            made(&[&caller_ec2, &caller_route53, &caller_resolver]),
+            by_caller,
+            "the caller's credentials read nothing of the owner's VPC"
+        );
+        assert!(made(&[&owner_ec2_rules]) > 0);
+        assert!(
+            !network.vpc_endpoints.is_empty(),
+            "the owner sees its endpoints"
+        );
+        let gaps = calls.take_gaps();
+        assert!(
+            gaps.iter().all(|gap| gap.error_code != "CrossAccount"),
+            "{gaps:?}"
+        );
     }
 
     #[tokio::test]

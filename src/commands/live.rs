@@ -18,6 +18,11 @@ pub fn scope(target: &TargetArgs, connection: &mut Connection) -> anyhow::Result
         .iter()
         .map(|text| RegistryRole::parse(text))
         .collect::<Result<_, _>>()?;
+    connection.network_roles = target
+        .network_roles
+        .iter()
+        .map(|text| RegistryRole::parse_network(text))
+        .collect::<Result<_, _>>()?;
     if let Some(text) = &target.task_arn {
         let arn = TaskArn::parse(text)?;
         let cluster = match (&arn.cluster, &target.cluster) {
@@ -92,6 +97,11 @@ pub fn sweep(target: &TargetArgs, connection: &mut Connection) -> anyhow::Result
         .registry_roles
         .iter()
         .map(|text| RegistryRole::parse(text))
+        .collect::<Result<_, _>>()?;
+    connection.network_roles = target
+        .network_roles
+        .iter()
+        .map(|text| RegistryRole::parse_network(text))
         .collect::<Result<_, _>>()?;
     if !target.is_sweep() {
         if target.role_name.is_some() || !target.exclude_accounts.is_empty() {
@@ -187,6 +197,7 @@ pub fn sweep(target: &TargetArgs, connection: &mut Connection) -> anyhow::Result
         role_name: target.role_name.clone(),
         exclude,
         registry_roles: connection.registry_roles.clone(),
+        network_roles: connection.network_roles.clone(),
     }))
 }
 

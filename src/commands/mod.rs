@@ -33,6 +33,7 @@ impl Globals {
                 arn_region: None,
                 fallback_region: None,
                 registry_roles: Vec::new(),
+                network_roles: Vec::new(),
             },
             format: cli.output,
             colour,

@@ -6,6 +6,7 @@
 //! `arn, net, policy, text → snapshot → flows, reason → finding, catalog → facts → rules → engine → report`.
 
 pub mod dns;
+mod egress;
 mod image;
 mod index;
 mod kinds;
@@ -13,6 +14,7 @@ mod path;
 pub mod reach;
 mod targets;
 
+pub use egress::{Egress, public_block, tgw_route_for};
 pub use image::{FlowImage, images};
 pub use index::{Index, Question};
 pub use kinds::{

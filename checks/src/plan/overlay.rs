@@ -1091,6 +1091,7 @@ impl<'p> Builder<'p> {
                 existing.as_ref().is_some_and(|v| v.enable_dns_hostnames),
             ),
             dhcp_options_id: existing.as_ref().and_then(|v| v.dhcp_options_id.clone()),
+            owner_id: existing.as_ref().and_then(|v| v.owner_id.clone()),
         };
         self.snapshot.vpcs.retain(|v| v.id != id);
         self.snapshot.vpcs.push(vpc);
@@ -1179,6 +1180,13 @@ impl<'p> Builder<'p> {
             .ok()
             .flatten()
             .unwrap_or(false);
+        // A subnet the plan changes keeps its owner; one it creates is the planning account's.
+        let owner_id = self
+            .snapshot
+            .subnets
+            .iter()
+            .find(|s| s.id == id)
+            .and_then(|s| s.owner_id.clone());
         self.snapshot.subnets.retain(|s| s.id != id);
         self.snapshot.subnets.push(Subnet {
             id,
@@ -1190,6 +1198,7 @@ impl<'p> Builder<'p> {
             ipv6_cidr_blocks: None,
             ipv6_native: false,
             enable_dns64: false,
+            owner_id,
         });
     }
 

@@ -9,7 +9,10 @@ declare_check! {
     /// (AccessDenied, UnauthorizedOperation), not available at this endpoint
     /// (UnknownOperationException, InvalidAction), a server error still failing after a short
     /// retry, throttling beyond every retry, a timeout, an answer that did not parse, or the run's
-    /// `--timeout` (DeadlineExceeded); and every hop that therefore could not be decided.
+    /// `--timeout` (DeadlineExceeded), or another account's (CrossAccount: a VPC reached
+    /// beyond the targets', or the VPC of a subnet another account shares with this one through
+    /// AWS RAM, whose endpoints a participant does not see); and every hop that therefore could
+    /// not be decided.
     ///
     /// ## Why is this bad
     /// A hop the tool cannot see is reported as unknown rather than guessed. The diagnosis is
@@ -21,7 +24,11 @@ declare_check! {
     /// ## Fix
     /// Refused: grant the missing read-only permission to the identity running ecr-pathcheck.
     /// Not available: nothing to grant; check the region and `AWS_ENDPOINT_URL`. A server error,
-    /// throttling or the deadline: run again, with a longer `--timeout` if it cut the run.
+    /// throttling or the deadline: run again, with a longer `--timeout` if it cut the run. A
+    /// shared subnet's VPC: pass `--network-role OWNER=ROLE_ARN`, a role of the owner account
+    /// (Amazon VPC User Guide, "Share your VPC with other accounts": participants describe the
+    /// VPC, its subnets, security groups, route tables, network ACLs and gateways, not the
+    /// owner's endpoints).
     pub static CHECK = ("PC901", "collection-gap", Warning);
 }
 
@@ -33,10 +40,13 @@ pub fn account_findings(index: &Index) -> Vec<Finding> {
         .filter(|gap| !proves_absence(gap, index.snapshot))
         .map(|gap| {
             let about = gap.resource.as_deref().map(|resource| format!(" for {resource}")).unwrap_or_default();
-            let finding = CHECK
-                .finding(format!("Could not call {}{about}: {}", gap.api, gap.error_code))
-                .resources(gap.resource.clone());
-            let (what, fix) = match failure(gap) {
+            let failure = failure(gap, index);
+            let title = match &failure {
+                Failure::OtherAccount(Some(owner)) => format!("Could not read {}{about} as its owner, account {owner}: the VPC is shared with this account, whose credentials do not show it", gap.api),
+                _ => format!("Could not call {}{about}: {}", gap.api, gap.error_code),
+            };
+            let finding = CHECK.finding(title).resources(gap.resource.clone());
+            let (what, fix) = match failure {
                 Failure::Refused => ("was refused", refused_fix(gap)),
                 Failure::Unavailable => (
                     "does not exist at this endpoint (an emulator, a partition or a region without it); there is nothing to grant",
@@ -49,6 +59,20 @@ pub fn account_findings(index: &Index) -> Vec<Finding> {
                     "answered \"not found\", which another account's registry also answers to callers it does not let see the resource",
                     (
                         format!("# read that registry as its owner: ecr-pathcheck ... --registry-role {}=arn:aws:iam::{}:role/<reader role>", note(account_of(gap)), note(account_of(gap))),
+                        "# nothing to change in Terraform".to_string(),
+                    ),
+                ),
+                Failure::OtherAccount(Some(owner)) => (
+                    "was not made as the VPC's owner",
+                    (
+                        format!("# read the shared VPC as its owner: ecr-pathcheck ... --network-role {}=arn:aws:iam::{}:role/<reader role>", note(&owner), note(&owner)),
+                        "# nothing to change in Terraform".to_string(),
+                    ),
+                ),
+                Failure::OtherAccount(None) => (
+                    "was not made: the resource is another account's (or region's), which this account's credentials do not read",
+                    (
+                        "# diagnose from that account, or check the far side of the route there".to_string(),
                         "# nothing to change in Terraform".to_string(),
                     ),
                 ),
@@ -72,11 +96,14 @@ enum Failure {
     Refused,
     /// Another account's "not found": maybe absent, maybe hidden from the caller.
     NotShown,
+    /// Another account's resource (`CrossAccount`, `CrossRegion`), with the owner of the VPC
+    /// when it is a subnet shared with the snapshot's account (read with `--network-role`).
+    OtherAccount(Option<String>),
     Unavailable,
     Transient,
 }
 
-fn failure(gap: &crate::snapshot::CollectionGap) -> Failure {
+fn failure(gap: &crate::snapshot::CollectionGap, index: &Index) -> Failure {
     const UNAVAILABLE: [&str; 5] = [
         "InvalidAction",
         "UnknownOperationException",
@@ -85,6 +112,13 @@ fn failure(gap: &crate::snapshot::CollectionGap) -> Failure {
         "InvalidOperation",
     ];
     let code = gap.error_code.as_str();
+    if code == "CrossAccount" || code == "CrossRegion" {
+        let owner = gap
+            .resource
+            .as_deref()
+            .and_then(|vpc| shared_vpc_owner(index, vpc));
+        return Failure::OtherAccount(owner.map(str::to_string));
+    }
     if code.contains("Denied") || code.contains("Unauthorized") || code == "OptInRequired" {
         Failure::Refused
     } else if code.ends_with("NotFoundException") {
@@ -131,6 +165,25 @@ fn proves_absence(gap: &crate::snapshot::CollectionGap, snapshot: &crate::Snapsh
             .is_some_and(|account| snapshot.registry_read_as_owner(account))
 }
 
+/// The account that owns `vpc` when it is not the snapshot's own: a VPC whose subnets another
+/// account shares with this one through AWS RAM (the subnets' or the VPC's `owner_id`).
+pub fn shared_vpc_owner<'a>(index: &Index<'a>, vpc: &str) -> Option<&'a str> {
+    let snapshot = index.snapshot;
+    snapshot
+        .subnets
+        .iter()
+        .filter(|subnet| subnet.vpc_id == vpc)
+        .filter_map(|subnet| subnet.owner_id.as_deref())
+        .chain(
+            snapshot
+                .vpcs
+                .iter()
+                .filter(|candidate| candidate.id == vpc)
+                .filter_map(|candidate| candidate.owner_id.as_deref()),
+        )
+        .find(|owner| *owner != snapshot.account_id)
+}
+
 /// Why a hop is unknown, as a detail sentence: which read failed, about what, and how.
 pub fn because(gap: &crate::snapshot::CollectionGap) -> String {
     let about = gap
@@ -141,6 +194,14 @@ pub fn because(gap: &crate::snapshot::CollectionGap) -> String {
     if gap.error_code == crate::snapshot::KNOWN_AFTER_APPLY {
         return format!(
             "{}, so the data this hop needs is not in the plan; the hop is unknown until apply.",
+            gap.message.trim_end_matches('.')
+        );
+    }
+    if gap.error_code == "CrossAccount" || gap.error_code == "CrossRegion" {
+        return format!(
+            "{}{about} was not read with this account's credentials ({}: {}), so the data this hop needs is missing from the snapshot; it is not taken as absent.",
+            gap.api,
+            gap.error_code,
             gap.message.trim_end_matches('.')
         );
     }
@@ -204,11 +265,23 @@ pub fn unread_role(
 /// could not be read.
 pub fn unread_dns(context: &PathContext, gap: &crate::snapshot::CollectionGap) -> Finding {
     let vpc = &context.placement.vpc.id;
-    CHECK
-        .finding(format!(
+    let title = match shared_vpc_owner(context.index, vpc) {
+        Some(owner) if gap.error_code == "CrossAccount" => format!(
+            "How {} resolves in {vpc} is unknown: the VPC is account {owner}'s, shared with this one, and its {} were not read as the owner (--network-role)",
+            context.flow.host,
+            if gap.api.starts_with("route53resolver") {
+                "Resolver rules"
+            } else {
+                "private hosted zones"
+            }
+        ),
+        _ => format!(
             "How {} resolves in {vpc} is unknown: {} failed",
             context.flow.host, gap.api
-        ))
+        ),
+    };
+    CHECK
+        .finding(title)
         .resource(vpc.as_str())
         .detail(because(gap))
 }
@@ -241,6 +314,48 @@ mod tests {
     use crate::finding::{Finding, Severity};
     use crate::rules::test_support::{findings_of, scenario};
     use crate::snapshot::CollectionGap;
+
+    #[test]
+    fn a_shared_vpc_read_without_its_owners_role_names_the_owner_and_the_flag() {
+        let findings = findings_of(&scenario("shared-subnet-without-owner-role"), "PC901");
+        let endpoints = findings
+            .iter()
+            .find(|f| f.title.contains("ec2:DescribeVpcEndpoints for vpc-0a1"))
+            .expect("the endpoint listing's gap");
+        assert_eq!(endpoints.severity, Severity::Warning);
+        assert!(
+            endpoints.title.contains("account 444455556666"),
+            "{}",
+            endpoints.title
+        );
+        assert!(
+            endpoints.fix.as_ref().unwrap().aws_cli.contains(
+                "--network-role 444455556666=arn:aws:iam::444455556666:role/<reader role>"
+            )
+        );
+        // Every flow's name is unknown (the owner's zones and rules are not seen), never blocked.
+        assert!(findings.iter().any(|f| {
+            f.title
+                .contains("resolves in vpc-0a1 is unknown: the VPC is account 444455556666's")
+        }));
+        assert!(findings.iter().all(|f| f.severity == Severity::Warning));
+        // Another account's hub (no shared subnet of it) is not a --network-role matter.
+        let mut snapshot = scenario("healthy-endpoints");
+        snapshot.gaps.push(CollectionGap {
+            api: "ec2:DescribeVpcs".into(),
+            resource: Some("vpc-0hub".into()),
+            error_code: "CrossAccount".into(),
+            message: "vpc-0hub, reached through tgw-attach-hub, belongs to account 444455556666"
+                .into(),
+        });
+        let findings = findings_of(&snapshot, "PC901");
+        assert!(!findings.is_empty());
+        assert!(
+            findings
+                .iter()
+                .all(|f| !f.fix.as_ref().unwrap().aws_cli.contains("--network-role"))
+        );
+    }
 
     /// PC901's findings for the healthy account whose collector could not read `api`.
     fn gap(api: &str, resource: Option<&str>, error_code: &str) -> Vec<Finding> {

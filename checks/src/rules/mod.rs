@@ -2,6 +2,7 @@
 //! `declare_check!`, and owns the evaluation of its hop and the wording and fix of its finding.
 
 pub mod bare_image_name;
+pub mod centralized_egress;
 pub mod collection_gap;
 pub mod container_instance_role;
 pub mod custom_dns;

@@ -1,7 +1,7 @@
 use super::fixes::{hcl, label, note, sh};
 use crate::declare_check;
 use crate::facts::{PathContext, Site, Verdict, route_for_public};
-use crate::snapshot::{Route, RouteState, RouteTargetKind};
+use crate::snapshot::{RouteState, RouteTargetKind};
 
 declare_check! {
     /// ## What it does
@@ -24,20 +24,43 @@ declare_check! {
 }
 
 pub fn check(context: &PathContext, site: Site) -> Option<Verdict> {
-    site.usable_route(RouteTargetKind::NatGateway)
-        .map(|route| judge(context, route))
+    site.usable_route(RouteTargetKind::NatGateway).map(|route| {
+        judge(
+            context,
+            &route.target,
+            context.subnet_id(),
+            context.placement.route_table.map(|table| table.id.as_str()),
+        )
+    })
 }
 
-fn judge(context: &PathContext, route: &Route) -> Verdict {
+/// The NAT gateway of a centralized egress VPC: the one the egress attachment's subnet routes
+/// the task's traffic to, after the transit gateway (PC308 and PC311 judge the way there).
+pub fn through_transit_gateway(context: &PathContext, site: Site) -> Option<Verdict> {
+    let route = site.usable_route(RouteTargetKind::TransitGateway)?;
+    let egress = context.egress_through(&route.target)?;
+    let (nat, subnet) = (egress.nat?, egress.subnet?);
+    let table = context
+        .index
+        .route_table_for(subnet)
+        .map(|table| table.id.as_str());
+    Some(judge(context, &nat.id, &subnet.id, table))
+}
+
+/// Whether NAT gateway `nat_id`, which `from_subnet`'s route table `from_table` sends the
+/// task's traffic to, reaches the internet.
+fn judge(
+    context: &PathContext,
+    nat_id: &str,
+    from_subnet: &str,
+    from_table: Option<&str>,
+) -> Verdict {
     let index = context.index;
-    let Some(nat) = index.nat_gateway(&route.target) else {
+    let Some(nat) = index.nat_gateway(nat_id) else {
         return Verdict::Unknown(
             CHECK
-                .finding(format!(
-                    "NAT gateway {} is not in the snapshot",
-                    route.target
-                ))
-                .resource(&route.target)
+                .finding(format!("NAT gateway {nat_id} is not in the snapshot"))
+                .resource(nat_id)
                 .detail("The route names a NAT gateway the collector did not return."),
         );
     };
@@ -55,9 +78,7 @@ fn judge(context: &PathContext, route: &Route) -> Verdict {
             format!("is `{}`", nat.state),
             format!(
                 "The default route of {} sends traffic to {}, which is in state `{}` and forwards nothing.",
-                context.subnet_id(),
-                nat.id,
-                nat.state
+                from_subnet, nat.id, nat.state
             ),
             format!(
                 "aws ec2 describe-nat-gateways --nat-gateway-ids {} --query 'NatGateways[].[State,FailureMessage]'",
@@ -73,7 +94,7 @@ fn judge(context: &PathContext, route: &Route) -> Verdict {
         return fail(
             "is a private NAT gateway: it has no path to the internet".into(),
             format!("{} has connectivity type `{}`; it translates addresses for other VPCs or on-premises networks only.", nat.id, nat.connectivity_type),
-            format!("aws ec2 create-nat-gateway --subnet-id <public subnet id> --allocation-id <eip allocation id>\naws ec2 replace-route --route-table-id {} --destination-cidr-block 0.0.0.0/0 --nat-gateway-id <new nat id>", context.placement.route_table.map(|t| sh(&t.id)).unwrap_or_default()),
+            format!("aws ec2 create-nat-gateway --subnet-id <public subnet id> --allocation-id <eip allocation id>\naws ec2 replace-route --route-table-id {} --destination-cidr-block 0.0.0.0/0 --nat-gateway-id <new nat id>", sh(from_table.unwrap_or("<route table id>"))),
             "resource \"aws_nat_gateway\" \"public\" {\n  connectivity_type = \"public\"\n  subnet_id         = \"<public subnet id>\"\n  allocation_id     = \"<eip allocation id>\"\n}".into(),
         );
     }
@@ -135,8 +156,15 @@ fn judge(context: &PathContext, route: &Route) -> Verdict {
             nat_table.id
         ),
         format!(
-            "The task's default route goes to {} in {}. That subnet uses {}, which {found}, so the NAT gateway cannot forward to the internet.",
-            nat.id, nat.subnet_id, nat_table.id
+            "{} goes to {} in {}. That subnet uses {}, which {found}, so the NAT gateway cannot forward to the internet.",
+            if from_subnet == context.subnet_id() {
+                "The task's default route".to_string()
+            } else {
+                format!("The default route of {from_subnet}")
+            },
+            nat.id,
+            nat.subnet_id,
+            nat_table.id
         ),
         format!(
             "aws ec2 create-route --route-table-id {} --destination-cidr-block 0.0.0.0/0 --gateway-id {}",
@@ -208,6 +236,33 @@ mod tests {
                 .iter()
                 .all(|f| f.severity == Severity::Error && f.title.contains("nat-0a1 is `failed`"))
         );
+    }
+
+    #[test]
+    fn the_nat_gateway_of_a_centralized_egress_vpc_is_judged_the_same_way() {
+        assert!(findings_of(&scenario("centralized-egress-healthy"), "PC304").is_empty());
+        let mut snapshot = scenario("centralized-egress-healthy");
+        let public = snapshot
+            .route_tables
+            .iter_mut()
+            .find(|t| t.id == "rtb-egress-public")
+            .unwrap();
+        public.routes.retain(|route| route.target != "igw-0egress");
+        let findings = findings_of(&snapshot, "PC304");
+        assert!(!findings.is_empty());
+        for finding in &findings {
+            assert_eq!(finding.severity, Severity::Error);
+            assert_eq!(finding.resources, ["nat-0egress", "subnet-egress-public-a"]);
+            assert!(
+                finding
+                    .detail
+                    .contains("The default route of subnet-egress-tgw-"),
+                "{}",
+                finding.detail
+            );
+            let fix = finding.fix.as_ref().unwrap();
+            assert!(fix.aws_cli.contains("--route-table-id rtb-egress-public --destination-cidr-block 0.0.0.0/0 --gateway-id igw-0egress"), "{}", fix.aws_cli);
+        }
     }
 
     #[test]

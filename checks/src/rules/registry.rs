@@ -84,7 +84,8 @@ pub static GATEWAY_ENDPOINT_PATH: &[HopStep] = &[
 ];
 
 /// The path through the subnet's route to a NAT gateway or instance, an internet gateway or
-/// beyond (`Site::Internet`).
+/// beyond (`Site::Internet`): through a transit gateway, the centralized egress VPC's routes and
+/// NAT gateway.
 #[rustfmt::skip]
 pub static INTERNET_PATH: &[HopStep] = &[
     hop(Hop::Dns, &dns_support::CHECK, dns_support::check),
@@ -96,6 +97,9 @@ pub static INTERNET_PATH: &[HopStep] = &[
     hop(Hop::Gateway, &nat_gateway::CHECK, nat_gateway::check),
     hop(Hop::Gateway, &nat_instance::CHECK, nat_instance::check),
     hop(Hop::Gateway, &route_beyond::CHECK, route_beyond::check),
+    hop(Hop::Route, &transit_gateway::CHECK, transit_gateway::internet),
+    hop(Hop::Route, &centralized_egress::CHECK, centralized_egress::check),
+    hop(Hop::Gateway, &nat_gateway::CHECK, nat_gateway::through_transit_gateway),
     hop(Hop::TaskEgress, &sg_egress::CHECK, sg_egress::check),
     hop(Hop::TaskNaclOutbound, &nacl_request::CHECK, nacl_request::task_subnet),
     hop(Hop::TaskNaclReturn, &nacl_return::CHECK, nacl_return::task_subnet),

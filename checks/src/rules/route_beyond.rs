@@ -5,9 +5,10 @@ use crate::snapshot::{EndpointInterface, EndpointType, Route, RouteState, RouteT
 
 declare_check! {
     /// ## What it does
-    /// Reports a hop the account's APIs cannot see through: traffic routed to a transit
-    /// gateway, a VPC peering connection, a virtual private gateway, a network interface
-    /// (firewall appliance) or a Gateway Load Balancer endpoint.
+    /// Reports a hop the account's APIs cannot see through: traffic routed to a VPC peering
+    /// connection, a virtual private gateway, a network interface (firewall appliance) or a
+    /// Gateway Load Balancer endpoint. A route to a transit gateway is walked instead (PC308,
+    /// then the centralized egress VPC: PC311, PC304), and is unknown there when it cannot be.
     ///
     /// ## Why is this bad
     /// It is not necessarily bad: a centralised egress VPC is common. But what happens beyond
@@ -23,15 +24,18 @@ declare_check! {
     pub static CHECK = ("PC306", "route-beyond-view", Warning);
 }
 
-/// A route to anything but an internet or NAT gateway (a transit gateway, a peering, an
+/// A route to anything but an internet or NAT gateway or a transit gateway (a peering, an
 /// instance): what lies beyond is not in the snapshot.
 pub fn check(context: &PathContext, site: Site) -> Option<Verdict> {
     let (route, gateway_kinds): (_, &[RouteTargetKind]) = match site {
         Site::Internet(Some(route)) => (
             route,
+            // A transit gateway is followed by PC308 (transit-gateway-route), which is unknown
+            // where it cannot follow it.
             &[
                 RouteTargetKind::InternetGateway,
                 RouteTargetKind::NatGateway,
+                RouteTargetKind::TransitGateway,
             ],
         ),
         // IPv6 leaves through an egress-only or internet gateway (a NAT gateway only translates
@@ -129,7 +133,7 @@ mod tests {
     }
 
     #[test]
-    fn a_default_route_to_a_transit_gateway_is_unknown_beyond_it() {
+    fn a_default_route_to_an_unread_transit_gateway_is_unknown_beyond_it() {
         let mut snapshot = scenario("nat-path-healthy");
         let default = private(&mut snapshot)
             .routes
@@ -137,11 +141,13 @@ mod tests {
             .find(|r| r.target == "nat-0a1")
             .unwrap();
         default.target = "tgw-0egress".into();
-        let findings = findings_of(&snapshot, "PC306");
+        // The transit gateway check walks it, and says what it could not see.
+        assert!(findings_of(&snapshot, "PC306").is_empty());
+        let findings = findings_of(&snapshot, "PC308");
         assert!(!findings.is_empty());
         for finding in &findings {
             assert_eq!(finding.severity, Severity::Warning);
-            assert_eq!(finding.resources, ["tgw-0egress", "rtb-private"]);
+            assert_eq!(finding.resources, ["tgw-0egress", "vpc-0a1"]);
         }
     }
 

@@ -1,9 +1,9 @@
 use super::fixes::{hcl, label, sh};
 use crate::declare_check;
-use crate::facts::{PathContext, Site, Verdict, route_for};
+use crate::facts::{PathContext, Site, Verdict, route_for, tgw_route_for};
 use crate::net::Ipv4Cidr;
 use crate::snapshot::{
-    EndpointInterface, RouteState, RouteTargetKind, TransitGatewayAttachment, TransitGatewayRoute,
+    EndpointInterface, RouteState, RouteTargetKind, TransitGatewayAttachment,
     TransitGatewayRouteTable, VpcEndpoint,
 };
 
@@ -16,6 +16,13 @@ declare_check! {
     /// same transit gateway) and the route table of the endpoint VPC's attachment (the task's
     /// address to the task VPC's attachment).
     ///
+    /// The same for a subnet whose route to the internet goes to a transit gateway (centralized
+    /// egress): the task VPC's attachment's route table must send the public destination
+    /// (`0.0.0.0/0`) to a VPC attachment (the egress VPC's), and the egress attachment's route
+    /// table must send the task's address back to the task VPC's attachment. Inside the egress
+    /// VPC, PC311 and PC304 take over. An attachment of another kind (VPN, Direct Connect,
+    /// peering) or an egress VPC that could not be read is unknown, named.
+    ///
     /// ## Why is this bad
     /// A transit gateway routes each attachment's traffic by the route table associated with that
     /// attachment (Amazon VPC Transit Gateways, "Transit gateway route tables"). A missing or
@@ -25,7 +32,11 @@ declare_check! {
     ///
     /// ## Example
     /// The hub attachment's route table `tgw-rtb-hub` lost the propagation of the spoke, so it
-    /// has no route to `10.0.0.0/16`.
+    /// has no route to `10.0.0.0/16`. Or, with centralized egress, the egress attachment's route
+    /// table `tgw-rtb-egress` has only `0.0.0.0/0`: the replies to the spoke are dropped
+    /// (the AWS whitepaper "Building a Scalable and Secure Multi-VPC AWS Network
+    /// Infrastructure", "Centralized egress to internet", gives the egress route table a route
+    /// to each spoke).
     ///
     /// ## Fix
     /// Add the route (or enable the propagation) in the transit gateway route table the finding
@@ -40,6 +51,177 @@ pub fn check(context: &PathContext, site: Site) -> Option<Verdict> {
     let route = context.route_to_remote(endpoint)?;
     (route.state == RouteState::Active && route.target_kind() == RouteTargetKind::TransitGateway)
         .then(|| judge(context, endpoint, eni, &route.target))
+}
+
+/// The subnet's route to the internet through a transit gateway (centralized egress): the
+/// transit gateway both ways, between the task's VPC and the VPC attachment its route table
+/// sends the public destination to.
+pub fn internet(context: &PathContext, site: Site) -> Option<Verdict> {
+    let Site::Internet(Some(route)) = site else {
+        return None;
+    };
+    (route.state == RouteState::Active && route.target_kind() == RouteTargetKind::TransitGateway)
+        .then(|| judge_egress(context, &route.target))
+}
+
+fn unavailable(attachment: &TransitGatewayAttachment, between: String) -> Option<Verdict> {
+    (!attachment.state.eq_ignore_ascii_case("available")).then(|| {
+        Verdict::Block(
+            CHECK
+                .finding(format!("Transit gateway attachment {} of {} is {}, not available", attachment.id, attachment.resource_id, attachment.state))
+                .resources([attachment.id.as_str(), attachment.transit_gateway_id.as_str()])
+                .detail(format!("Traffic {between} crosses {} through {}, which carries nothing until it is available (a cross-account attachment waits for acceptance).", attachment.transit_gateway_id, attachment.id)),
+        )
+    })
+}
+
+fn judge_egress(context: &PathContext, gateway: &str) -> Verdict {
+    let index = context.index;
+    let snapshot = index.snapshot;
+    let task_vpc = &context.placement.vpc.id;
+    let unknown = |title: String,
+                   resources: Vec<String>,
+                   detail: String,
+                   gap: Option<&crate::snapshot::CollectionGap>| {
+        Verdict::Unknown(CHECK.finding(title).resources(resources).detail(match gap {
+            Some(gap) => format!("{detail} {}", super::collection_gap::because(gap)),
+            None => detail,
+        }))
+    };
+    let Some(spoke) = context.transit_gateway_attachment(gateway, task_vpc) else {
+        let gap = READS
+            .iter()
+            .find_map(|api| index.gap_about(&[api], gateway).or_else(|| index.gap(api)));
+        return unknown(
+            format!(
+                "Traffic to {} leaves through {gateway}: no attachment of {task_vpc} to it is in the snapshot, so the path beyond is unknown",
+                context.flow.host
+            ),
+            vec![gateway.to_string(), task_vpc.clone()],
+            format!(
+                "The route to the internet goes to {gateway}. Where the transit gateway sends it depends on the route table associated with {task_vpc}'s attachment, which was not read (a transit gateway shared from another account is read with that account's role)."
+            ),
+            gap,
+        );
+    };
+    if let Some(verdict) = unavailable(spoke, format!("from {task_vpc} to the internet")) {
+        return verdict;
+    }
+    let table = match table_of(context, spoke) {
+        Ok(table) => table,
+        Err(verdict) => return *verdict,
+    };
+    let block = context.public_destination_block();
+    let route = tgw_route_for(table, &block)
+        .filter(|route| route.state == RouteState::Active && !route.attachment_ids.is_empty());
+    let Some(route) = route else {
+        // The egress VPC is the other VPC attachment of this transit gateway with a NAT gateway.
+        let candidates: Vec<&TransitGatewayAttachment> = snapshot
+            .transit_gateway_attachments
+            .iter()
+            .filter(|attachment| {
+                attachment.transit_gateway_id == gateway
+                    && attachment.resource_type == "vpc"
+                    && attachment.resource_id != *task_vpc
+                    && snapshot
+                        .nat_gateways
+                        .iter()
+                        .any(|nat| nat.vpc_id == attachment.resource_id)
+            })
+            .collect();
+        let egress = match candidates.as_slice() {
+            [one] => one.id.as_str(),
+            _ => "<egress VPC attachment id>",
+        };
+        let now = match tgw_route_for(table, &block) {
+            Some(route) if route.state == RouteState::Blackhole => {
+                format!("a blackhole route {}", route.destination)
+            }
+            _ => "no route".to_string(),
+        };
+        return Verdict::Block(
+            CHECK
+                .finding(format!("Transit gateway route table {} has no route to {block} for the traffic to {} ({now})", table.id, context.flow.host))
+                .resources([table.id.as_str(), spoke.id.as_str()])
+                .resources((egress != "<egress VPC attachment id>").then(|| egress.to_string()))
+                .detail(format!("{} sends {} to {gateway}; traffic entering it from {} ({task_vpc}) is routed by {}, which has {now} for {block}, so the packets are dropped before any egress VPC.", context.placement.route_table.map_or(context.subnet_id(), |t| t.id.as_str()), context.flow.kind.describe(), spoke.id, table.id))
+                .fix(
+                    format!("aws ec2 create-transit-gateway-route --transit-gateway-route-table-id {} --destination-cidr-block 0.0.0.0/0 --transit-gateway-attachment-id {}", sh(&table.id), sh(egress)),
+                    format!("resource \"aws_ec2_transit_gateway_route\" \"{}_default\" {{\n  transit_gateway_route_table_id = \"{}\"\n  destination_cidr_block         = \"0.0.0.0/0\"\n  transit_gateway_attachment_id  = \"{}\"\n}}", label(&table.id), hcl(&table.id), hcl(egress)),
+                ),
+        );
+    };
+    let target = &route.attachment_ids[0];
+    let Some(egress) = snapshot
+        .transit_gateway_attachments
+        .iter()
+        .find(|attachment| &attachment.id == target)
+    else {
+        let gap = index.gap_about(&READS, target);
+        return unknown(
+            format!(
+                "{} sends {block} to attachment {target}, which is not in the snapshot: the path beyond is unknown",
+                table.id
+            ),
+            vec![table.id.clone(), target.clone()],
+            format!(
+                "Traffic from {task_vpc} to {} follows {} → {target}; what that attachment leads to was not read.",
+                context.flow.host, route.destination
+            ),
+            gap,
+        );
+    };
+    if egress.resource_type != "vpc" {
+        return unknown(
+            format!(
+                "{} sends {block} to {} attachment {}: the path beyond it is not visible",
+                table.id, egress.resource_type, egress.id
+            ),
+            vec![
+                table.id.clone(),
+                egress.id.clone(),
+                egress.resource_id.clone(),
+            ],
+            format!(
+                "Traffic from {task_vpc} to {} leaves {gateway} through {} ({} {}); whether it reaches the internet from there cannot be read from this account's APIs.",
+                context.flow.host, egress.id, egress.resource_type, egress.resource_id
+            ),
+            None,
+        );
+    }
+    if let Some(verdict) = unavailable(
+        egress,
+        format!("from {task_vpc} to the egress VPC {}", egress.resource_id),
+    ) {
+        return verdict;
+    }
+    if index.vpc(&egress.resource_id).is_none() {
+        let gap = index.gap_about(&["ec2:DescribeVpcs"], &egress.resource_id);
+        return unknown(
+            format!(
+                "The egress VPC {} behind {} could not be read: whether it reaches the internet is unknown",
+                egress.resource_id, egress.id
+            ),
+            vec![
+                egress.resource_id.clone(),
+                egress.id.clone(),
+                table.id.clone(),
+            ],
+            format!(
+                "{} sends {block} to {} ({}); its route tables and NAT gateways are not in the snapshot.",
+                table.id, egress.id, egress.resource_id
+            ),
+            gap,
+        );
+    }
+    let back = match leg(context, egress, &context.source_block(), spoke) {
+        Ok(evidence) => evidence,
+        Err(verdict) => return *verdict,
+    };
+    Verdict::Pass(format!(
+        "{} routes {block} to {} ({}); {back}",
+        table.id, egress.id, egress.resource_id
+    ))
 }
 
 const READS: [&str; 3] = [
@@ -171,6 +353,43 @@ fn judge(
     ))
 }
 
+/// The transit gateway route table associated with `from`, or the verdict that stops the walk:
+/// unknown when it was not read, a block when the attachment is associated with none.
+fn table_of<'a>(
+    context: &PathContext<'a, '_>,
+    from: &TransitGatewayAttachment,
+) -> Result<&'a TransitGatewayRouteTable, Box<Verdict>> {
+    let gateway = &from.transit_gateway_id;
+    if let Some(table) = context.transit_gateway_route_table(from) {
+        return Ok(table);
+    }
+    let gap = from
+        .association_route_table_id
+        .as_deref()
+        .and_then(|table| context.index.gap_about(&READS, table))
+        .or_else(|| READS.iter().find_map(|api| context.index.gap(api)));
+    let finding = CHECK
+        .finding(format!(
+            "The transit gateway route table of attachment {} is not in the snapshot",
+            from.id
+        ))
+        .resources([from.id.as_str(), gateway.as_str()]);
+    Err(Box::new(match (gap, from.association_route_table_id.is_some()) {
+        (Some(gap), _) => Verdict::Unknown(finding.detail(super::collection_gap::because(gap))),
+        (None, true) => Verdict::Unknown(finding.detail("Its associated route table was not read.")),
+        (None, false) => Verdict::Block(
+            CHECK
+                .finding(format!("Transit gateway attachment {} ({}) is associated with no route table", from.id, from.resource_id))
+                .resources([from.id.as_str(), gateway.as_str()])
+                .detail(format!("{gateway} routes the traffic entering from {} by the route table associated with it; with none, it drops everything.", from.id))
+                .fix(
+                    format!("aws ec2 associate-transit-gateway-route-table --transit-gateway-route-table-id <route table id> --transit-gateway-attachment-id {}", sh(&from.id)),
+                    format!("resource \"aws_ec2_transit_gateway_route_table_association\" \"{}\" {{\n  transit_gateway_attachment_id  = \"{}\"\n  transit_gateway_route_table_id = \"<route table id>\"\n}}", label(&from.id), hcl(&from.id)),
+                ),
+        ),
+    }))
+}
+
 /// One direction through the transit gateway: the route table associated with `from` must send
 /// `destination` to `to`. The evidence, or the verdict that stops the walk.
 fn leg(
@@ -179,40 +398,8 @@ fn leg(
     destination: &Ipv4Cidr,
     to: &TransitGatewayAttachment,
 ) -> Result<String, Box<Verdict>> {
-    let snapshot = context.index.snapshot;
     let gateway = &from.transit_gateway_id;
-    let Some(table) = from.association_route_table_id.as_deref().and_then(|id| {
-        snapshot
-            .transit_gateway_route_tables
-            .iter()
-            .find(|table| table.id == id)
-    }) else {
-        let gap = from
-            .association_route_table_id
-            .as_deref()
-            .and_then(|table| context.index.gap_about(&READS, table))
-            .or_else(|| READS.iter().find_map(|api| context.index.gap(api)));
-        let finding = CHECK
-            .finding(format!(
-                "The transit gateway route table of attachment {} is not in the snapshot",
-                from.id
-            ))
-            .resources([from.id.as_str(), gateway.as_str()]);
-        return Err(Box::new(match (gap, from.association_route_table_id.is_some()) {
-            (Some(gap), _) => Verdict::Unknown(finding.detail(super::collection_gap::because(gap))),
-            (None, true) => Verdict::Unknown(finding.detail("Its associated route table was not read.")),
-            (None, false) => Verdict::Block(
-                CHECK
-                    .finding(format!("Transit gateway attachment {} ({}) is associated with no route table", from.id, from.resource_id))
-                    .resources([from.id.as_str(), gateway.as_str()])
-                    .detail(format!("{gateway} routes the traffic entering from {} by the route table associated with it; with none, it drops everything.", from.id))
-                    .fix(
-                        format!("aws ec2 associate-transit-gateway-route-table --transit-gateway-route-table-id <route table id> --transit-gateway-attachment-id {}", sh(&from.id)),
-                        format!("resource \"aws_ec2_transit_gateway_route_table_association\" \"{}\" {{\n  transit_gateway_attachment_id  = \"{}\"\n  transit_gateway_route_table_id = \"<route table id>\"\n}}", label(&from.id), hcl(&from.id)),
-                    ),
-            ),
-        }));
-    };
+    let table = table_of(context, from)?;
     match tgw_route_for(table, destination) {
         Some(route)
             if route.state == RouteState::Active && route.attachment_ids.contains(&to.id) =>
@@ -255,18 +442,6 @@ fn leg(
             )))
         }
     }
-}
-
-/// The most specific route of a transit gateway route table that covers `block`.
-fn tgw_route_for<'a>(
-    table: &'a TransitGatewayRouteTable,
-    block: &Ipv4Cidr,
-) -> Option<&'a TransitGatewayRoute> {
-    table
-        .routes
-        .iter()
-        .filter(|route| route.destination.contains(block))
-        .max_by_key(|route| route.destination.prefix_len())
 }
 
 #[cfg(test)]
@@ -322,6 +497,61 @@ mod tests {
             !findings.is_empty() && findings.iter().all(|f| f.title.contains("blackhole")),
             "{findings:#?}"
         );
+    }
+
+    #[test]
+    fn centralized_egress_is_walked_through_the_transit_gateway_both_ways() {
+        assert!(findings_of(&scenario("centralized-egress-healthy"), "PC308").is_empty());
+        let findings = findings_of(
+            &scenario("centralized-egress-tgw-return-route-missing"),
+            "PC308",
+        );
+        assert!(!findings.is_empty());
+        for finding in &findings {
+            assert_eq!(finding.severity, Severity::Error);
+            assert_eq!(
+                finding.resources,
+                ["tgw-rtb-egress", "tgw-attach-egress", "tgw-attach-spoke"]
+            );
+        }
+        // The spoke's table without its default route: the fix names the egress attachment.
+        let mut snapshot = scenario("centralized-egress-healthy");
+        let table = snapshot
+            .transit_gateway_route_tables
+            .iter_mut()
+            .find(|t| t.id == "tgw-rtb-spokes")
+            .unwrap();
+        table.routes[0].state = crate::snapshot::RouteState::Blackhole;
+        table.routes[0].attachment_ids.clear();
+        let findings = findings_of(&snapshot, "PC308");
+        assert!(!findings.is_empty());
+        for finding in &findings {
+            assert_eq!(finding.severity, Severity::Error);
+            assert!(finding.title.contains("blackhole"), "{}", finding.title);
+            assert!(finding.fix.as_ref().unwrap().aws_cli.contains("--transit-gateway-route-table-id tgw-rtb-spokes --destination-cidr-block 0.0.0.0/0 --transit-gateway-attachment-id tgw-attach-egress"));
+        }
+        // An egress VPC of another account (not read) is unknown, naming it and why.
+        let mut snapshot = scenario("centralized-egress-healthy");
+        snapshot.vpcs.retain(|vpc| vpc.id != "vpc-0egress");
+        snapshot.gaps.push(crate::snapshot::CollectionGap {
+            api: "ec2:DescribeVpcs".into(),
+            resource: Some("vpc-0egress".into()),
+            error_code: "CrossAccount".into(),
+            message:
+                "vpc-0egress, reached through tgw-attach-egress, belongs to account 444455556666"
+                    .into(),
+        });
+        let findings = findings_of(&snapshot, "PC308");
+        assert!(!findings.is_empty());
+        for finding in &findings {
+            assert_eq!(finding.severity, Severity::Warning);
+            assert_eq!(finding.resources[0], "vpc-0egress");
+            assert!(
+                finding.detail.contains("444455556666"),
+                "{}",
+                finding.detail
+            );
+        }
     }
 
     #[test]

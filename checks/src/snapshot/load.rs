@@ -264,8 +264,8 @@ pub fn from_json_versioned(bytes: &[u8], path: &Path) -> Result<Loaded, LoadErro
 type Migration = fn(&mut serde_json::Value);
 
 /// The rewrites that bring a file of `version` to [`SCHEMA_VERSION`], oldest first: version 1
-/// files get `&[v1_to_v2, v2_to_v3, v3_to_v4]`, version 3 files `&[v3_to_v4]`, version 4 files
-/// `&[]`.
+/// files get `&[v1_to_v2, v2_to_v3, v3_to_v4]`, version 2 files `&[v2_to_v3, v3_to_v4]`, and
+/// so on; version 4 files `&[]`.
 fn migrations(version: u64) -> &'static [Migration] {
     match version {
         1 => &[v1_to_v2, v2_to_v3, v3_to_v4],
@@ -294,8 +294,12 @@ fn v2_to_v3(document: &mut serde_json::Value) {
     document["schema_version"] = 3.into();
 }
 
-/// Version 3 to 4. Version 4 records IPv6: subnets' `ipv6_cidr_blocks`, `ipv6_native` and
-/// `enable_dns64`, network ACL entries' `ipv6_cidr`, task interfaces' `ipv6_address`; a subnet's
+/// Version 3 to 4. Version 4 adds `subnets[].owner_id` and `vpcs[].owner_id`, the account that
+/// owns each (another account's for a subnet shared through AWS RAM): a version 3 collector read
+/// only the caller's view and recorded no owner; absent, the owner is the snapshot's account,
+/// which is what version 3 assumed, so they stay absent. Version 4 also records IPv6: subnets'
+/// `ipv6_cidr_blocks`, `ipv6_native` and `enable_dns64`, network ACL entries' `ipv6_cidr`, task
+/// interfaces' `ipv6_address`; a subnet's
 /// `cidr_block` may be absent (an IPv6-only subnet, which a version 3 collector left out). A
 /// version 3 file knows none of this, so the new fields stay absent: `ipv6_cidr_blocks` absent
 /// means "not recorded" (the IPv6 path of a dual-stack host stays unknown, as version 3 said),
@@ -312,9 +316,22 @@ fn v3_to_v4(document: &mut serde_json::Value) {
             .iter_mut()
             .filter_map(serde_json::Value::as_object_mut)
         {
-            for field in ["ipv6_cidr_blocks", "ipv6_native", "enable_dns64"] {
+            for field in [
+                "ipv6_cidr_blocks",
+                "ipv6_native",
+                "enable_dns64",
+                "owner_id",
+            ] {
                 subnet.remove(field);
             }
+        }
+    }
+    if let Some(vpcs) = document
+        .get_mut("vpcs")
+        .and_then(serde_json::Value::as_array_mut)
+    {
+        for vpc in vpcs.iter_mut().filter_map(serde_json::Value::as_object_mut) {
+            vpc.remove("owner_id");
         }
     }
     if let Some(acls) = document
@@ -463,6 +480,37 @@ mod tests {
                 "{error}"
             );
         }
+    }
+
+    #[test]
+    fn version_3_migrates_to_4_which_reads_the_owners_of_subnets_and_vpcs() {
+        let network = r#""vpcs": [{"id": "vpc-0a1", "cidr_blocks": ["10.0.0.0/16"], "enable_dns_support": true, "enable_dns_hostnames": true}], "subnets": [{"id": "subnet-a", "vpc_id": "vpc-0a1", "availability_zone": "us-east-1a", "cidr_block": "10.0.1.0/24"}]"#;
+        let v3 = with(network).replace(r#""schema_version":1"#, r#""schema_version":3"#);
+        let loaded = from_json_versioned(v3.as_bytes(), Path::new("s.json")).unwrap();
+        assert_eq!(
+            (loaded.read_version, loaded.snapshot.schema_version),
+            (3, 4)
+        );
+        assert_eq!(
+            loaded.snapshot.subnets[0].owner_id, None,
+            "not recorded before version 4"
+        );
+        assert_eq!(loaded.snapshot.vpcs[0].owner_id, None);
+        let v4 = with(&network.replace(
+            r#""cidr_block": "10.0.1.0/24""#,
+            r#""cidr_block": "10.0.1.0/24", "owner_id": "444455556666""#,
+        ))
+        .replace(r#""schema_version":1"#, r#""schema_version":4"#);
+        let loaded = from_json_versioned(v4.as_bytes(), Path::new("s.json")).unwrap();
+        assert_eq!(loaded.read_version, 4);
+        assert_eq!(
+            loaded.snapshot.subnets[0].owner_id.as_deref(),
+            Some("444455556666")
+        );
+        let error = load(&v4.replace("444455556666", "4444"))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("subnets[0].owner_id"), "{error}");
         let error =
             load(r#"{"schema_version":5,"account_id":"111122223333","region":"us-east-1"}"#)
                 .unwrap_err()

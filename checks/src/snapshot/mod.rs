@@ -30,7 +30,8 @@ use serde::{Deserialize, Serialize};
 /// `config_platform`, read from a single-architecture image's config blob (see
 /// `docs/snapshot.md`). Version 4 adds IPv6: subnets' `ipv6_cidr_blocks`, `ipv6_native` and
 /// `enable_dns64` (and a subnet's `cidr_block` becomes optional, for IPv6-only subnets), network
-/// ACL entries' `ipv6_cidr`, task interfaces' `ipv6_address`.
+/// ACL entries' `ipv6_cidr`, task interfaces' `ipv6_address`; and the owner account of subnets
+/// and VPCs (`owner_id`), which tells a subnet shared through AWS RAM from the caller's own.
 pub const SCHEMA_VERSION: u32 = 4;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -35,6 +35,10 @@ pub struct Vpc {
     pub enable_dns_hostnames: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dhcp_options_id: Option<String>,
+    /// The account that owns the VPC (`DescribeVpcs`' `OwnerId`); absent when not recorded
+    /// (before schema 4), which means the snapshot's account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -70,6 +74,12 @@ pub struct Subnet {
     /// `64:ff9b::/96` addresses, which a NAT gateway translates (NAT64).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub enable_dns64: bool,
+    /// The account that owns the subnet (`DescribeSubnets`' `OwnerId`): another account than the
+    /// snapshot's for a subnet shared with it through AWS RAM, whose VPC's route tables, network
+    /// ACLs and endpoints belong to that owner. Absent when not recorded (before schema 4), which
+    /// means the snapshot's account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<String>,
 }
 
 impl Subnet {

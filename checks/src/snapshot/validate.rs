@@ -734,6 +734,7 @@ fn network_shapes(snapshot: &Snapshot) -> Checked {
             &vpc.dhcp_options_id,
             Shape::Id("dopt"),
         )?;
+        check_opt(&path.f("owner_id"), &vpc.owner_id, Shape::Account)?;
     }
     let path = root.f("dhcp_options");
     for (at, options) in snapshot.dhcp_options.iter().enumerate() {
@@ -755,6 +756,7 @@ fn network_shapes(snapshot: &Snapshot) -> Checked {
             &subnet.availability_zone,
             Shape::Zone,
         )?;
+        check_opt(&path.f("owner_id"), &subnet.owner_id, Shape::Account)?;
         let ipv6_blocks = subnet.ipv6_cidr_blocks.as_deref().unwrap_or_default();
         check_all(&path.f("ipv6_cidr_blocks"), ipv6_blocks, Shape::Ipv6Cidr)?;
         // An IPv6-only subnet has no IPv4 block and IPv6 blocks (or none recorded); every other

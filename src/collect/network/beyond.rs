@@ -314,6 +314,7 @@ mod tests {
             ipv6_cidr_blocks: Some(Vec::new()),
             ipv6_native: false,
             enable_dns64: false,
+            owner_id: None,
         };
         let tables = [
             table("rtb-main", true, &[], &["pcx-main"]),

@@ -326,6 +326,122 @@ pub async fn collect(
     Ok(network)
 }
 
+/// What a participant in a shared VPC cannot see of it (Amazon VPC User Guide, "Share your VPC
+/// with other accounts": participants can describe the VPC and its subnets, security groups,
+/// route tables, network ACLs, gateways and DHCP option sets; the endpoints, transit gateway
+/// attachments, and the private hosted zones and Resolver rules associated with the VPC are the
+/// owner's). Listing them with the participant's credentials answers an empty list, which is
+/// not "none": each is a gap about the VPC.
+const UNSEEN_BY_PARTICIPANTS: [&str; 4] = [
+    "ec2:DescribeVpcEndpoints",
+    "ec2:DescribeTransitGatewayAttachments",
+    "route53:ListHostedZonesByVPC",
+    "route53resolver:ListResolverRuleAssociations",
+];
+
+/// [`collect`] for targets that may sit in subnets other accounts share with the caller through
+/// AWS RAM (`DescribeSubnets`' `OwnerId` is another account). The VPC of such a subnet is read
+/// with the owner's clients when `owners` has them (`--network-role`), like the caller's own
+/// and in the same rounds; otherwise with the caller's, and what a participant cannot see of it
+/// is a gap (`CrossAccount`) naming the owner and the flag.
+pub async fn collect_shared(
+    clients: &NetworkClients<'_>,
+    owners: &BTreeMap<String, NetworkClients<'_>>,
+    calls: &Calls,
+    scope: &Scope<'_>,
+    placement: Placement,
+) -> anyhow::Result<Network> {
+    let mut own = Vec::new();
+    let mut by_owner: BTreeMap<String, Vec<Subnet>> = BTreeMap::new();
+    let mut unseen: BTreeMap<String, String> = BTreeMap::new();
+    for subnet in placement.subnets {
+        match subnet
+            .owner_id
+            .clone()
+            .filter(|owner| owner != scope.account_id)
+        {
+            Some(owner) if owners.contains_key(&owner) => {
+                by_owner.entry(owner).or_default().push(subnet);
+            }
+            Some(owner) => {
+                unseen.insert(subnet.vpc_id.clone(), owner);
+                own.push(subnet);
+            }
+            None => own.push(subnet),
+        }
+    }
+    for (vpc, owner) in &unseen {
+        for api in UNSEEN_BY_PARTICIPANTS {
+            calls.record_gap(
+                api,
+                Some(vpc),
+                "CrossAccount",
+                &format!(
+                    "{vpc} belongs to account {owner}, which shares its subnets with this account through AWS RAM: a participant does not see the VPC's endpoints, transit gateway attachments, or the private hosted zones and Resolver rules associated with it; pass --network-role {owner}=arn:aws:iam::{owner}:role/<reader role> to read them as the owner"
+                ),
+            );
+        }
+    }
+    let own = collect(
+        clients,
+        calls,
+        scope,
+        Placement {
+            subnets: own,
+            task_interfaces: placement.task_interfaces,
+        },
+    );
+    let shared = by_owner.into_iter().map(|(owner, subnets)| async move {
+        let owner_scope = Scope {
+            account_id: &owner,
+            region: scope.region,
+            dialled: scope.dialled,
+        };
+        let placement = Placement {
+            subnets,
+            task_interfaces: BTreeMap::new(),
+        };
+        collect(&owners[&owner], calls, &owner_scope, placement).await
+    });
+    let (mut network, shared) = tokio::try_join!(own, futures::future::try_join_all(shared))?;
+    for other in shared {
+        network.merge(other);
+    }
+    Ok(network)
+}
+
+impl Network {
+    /// Adds `other` (another reader's part of the targets' networks), leaving out what this one
+    /// already holds (by id), each list sorted again.
+    fn merge(&mut self, other: Network) {
+        macro_rules! lists {
+            ($($field:ident),*) => {$(
+                merge(&mut self.$field, other.$field, |item| &item.id);
+                self.$field.sort_by(|a, b| a.id.cmp(&b.id));
+            )*};
+        }
+        lists!(
+            vpcs,
+            dhcp_options,
+            subnets,
+            route_tables,
+            network_acls,
+            security_groups,
+            prefix_lists,
+            vpc_endpoints,
+            nat_gateways,
+            internet_gateways,
+            hosted_zones,
+            resolver_rules,
+            transit_gateway_attachments,
+            transit_gateway_route_tables,
+            vpc_peering_connections,
+            ec2_instances
+        );
+        self.task_interfaces.extend(other.task_interfaces);
+    }
+}
+
 /// The entries of `items` that fit the snapshot's shapes (`snapshot::validate`), each checked
 /// alone; one that does not (an answer the snapshot cannot hold) is left out and is a gap
 /// (`InvalidResponse`) of `api`, instead of the collected snapshot being refused whole.

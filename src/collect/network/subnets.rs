@@ -60,6 +60,7 @@ fn convert_subnet(subnet: &aws_sdk_ec2::types::Subnet) -> Option<Subnet> {
         availability_zone: subnet.availability_zone().unwrap_or_default().to_string(),
         cidr_block,
         map_public_ip_on_launch: subnet.map_public_ip_on_launch().unwrap_or(false),
+        owner_id: subnet.owner_id().map(str::to_string),
         // An IPv6-only subnet always has a block: none readable is "not recorded", not "none".
         ipv6_cidr_blocks: (!(ipv6_native && ipv6_cidr_blocks.is_empty()))
             .then_some(ipv6_cidr_blocks),

@@ -66,6 +66,7 @@ pub(super) async fn vpcs(
                 enable_dns_support,
                 enable_dns_hostnames,
                 dhcp_options_id: vpc.dhcp_options_id().map(str::to_string),
+                owner_id: vpc.owner_id().map(str::to_string),
             })
         })
         .collect())
