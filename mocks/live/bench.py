@@ -4,8 +4,9 @@ through aws-proxy (per-call latency like a region) in front of the patched moto.
 
   bench.py [--proxy mocks/live/aws-proxy] [--latency-ms 50] [--runs 5]
 
-Cases: one stopped task (`diagnose --task-arn`); one stopped EC2 task; a cluster of 200 services over 2 VPCs and 10
-task definitions (`diagnose --cluster`); the same sweep with 20% of calls throttled, whose
+Cases: one stopped task (`diagnose --task-arn`); one stopped EC2 task; a service in a
+hub-and-spoke landing zone, one behind centralized egress, one behind a NAT gateway (`--service`);
+a cluster of 200 services over 2 VPCs and 10 task definitions (`diagnose --cluster`); the same sweep with 20% of calls throttled, whose
 findings must equal the fault-free ones. Build first: cargo build --release (or point
 ECR_PATHCHECK_BIN at another build).
 """
@@ -141,6 +142,17 @@ def main():
         ec2_task = next(v for k, v in ids.items() if ":task/" in k)
         ec2 = measure(options.proxy, moto_port, options.latency_ms, 0, ["diagnose", "--task-arn", ec2_task], options.runs, env)
         brief("one EC2 task (its container instance, EC2 instance and instance profile too)", ec2)
+
+        # Landing zones (issue 11): what is read beyond the task's VPC, only when its routes and
+        # names lead there.
+        for scenario, label in [
+            ("hub-spoke-healthy", "service in a spoke: endpoints and zones in a hub VPC behind a transit gateway"),
+            ("centralized-egress-healthy", "service in a spoke: centralized egress through a transit gateway"),
+            ("nat-path-healthy", "service behind a NAT gateway (Route 53 zones read for the public names)"),
+        ]:
+            seed(endpoint, ROOT / "mocks" / scenario / "snapshot.json")
+            landing = measure(options.proxy, moto_port, options.latency_ms, 0, ["diagnose", "--cluster", "prod", "--service", "web"], options.runs, env)
+            brief(label, landing)
 
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
             json.dump(sweep_snapshot(), handle)
