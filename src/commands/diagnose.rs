@@ -32,6 +32,7 @@ pub fn run(args: &DiagnoseArgs, globals: &Globals) -> anyhow::Result<ExitCode> {
             snapshot
         }
     };
+    let snapshot = crate::redact::when(globals.redact, snapshot)?;
     // Written as it is diagnosed, a target at a time: a large account's report is never held.
     let summary = report::write_diagnosis(
         &snapshot,

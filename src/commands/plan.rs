@@ -19,6 +19,7 @@ pub fn run(args: &PlanArgs, globals: &Globals) -> anyhow::Result<ExitCode> {
     let plan = Plan::from_json(&bytes, &args.plan.display().to_string())?;
     let selection = args.checks.selection()?;
     let account = account(args, globals)?;
+    let (plan, account) = crate::redact::plan_when(globals.redact, plan, &bytes, account)?;
     let checked = plan::check_with(&plan, &account, &selection)?;
     let config_dir = args
         .config_dir

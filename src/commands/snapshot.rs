@@ -16,6 +16,7 @@ pub fn run(args: &SnapshotArgs, globals: &Globals) -> anyhow::Result<ExitCode> {
         bail!("standard output is closed, so the snapshot cannot be written; pass -o FILE");
     }
     let snapshot = live::collect(&scope, &connection, &args.target, globals.debug)?;
+    let snapshot = crate::redact::when(globals.redact, snapshot)?;
     let mut text = serde_json::to_string_pretty(&snapshot)?;
     text.push('\n');
     if args.out.as_os_str() == "-" {
