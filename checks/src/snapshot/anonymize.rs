@@ -532,7 +532,7 @@ impl Mapper {
         if segments.len() == 1 {
             return match resource {
                 "*" | "root" => resource.to_string(),
-                _ => self.segment("name", resource),
+                _ => self.segment("name", resource, service == "ec2"),
             };
         }
         let kind_of = segments[0].trim_end_matches(['/', ':']);
@@ -569,7 +569,7 @@ impl Mapper {
                 // The revision.
                 body.to_string()
             } else {
-                self.segment(kind, body)
+                self.segment(kind, body, service == "ec2")
             };
             first_after_type = false;
             out.push_str(&mapped);
@@ -579,7 +579,7 @@ impl Mapper {
     }
 
     /// One segment of an ARN's resource: an id keeps its shape, anything else is a name.
-    fn segment(&mut self, kind: &'static str, body: &str) -> String {
+    fn segment(&mut self, kind: &'static str, body: &str, ec2: bool) -> String {
         if body.is_empty() || body == "*" {
             return body.to_string();
         }
@@ -591,6 +591,10 @@ impl Mapper {
         }
         if let Some(mapped) = self.resource_id(body) {
             return mapped;
+        }
+        // An EC2 resource's id, also a made-up one (`security-group/sg-app` of a test plan).
+        if ec2 && made_up_id_prefix(body).is_some() {
+            return self.id_of(body);
         }
         self.name(kind, body)
     }
@@ -879,15 +883,7 @@ impl Mapper {
     }
 
     fn id(&mut self, id: &mut String) {
-        let prefix = ID_PREFIXES
-            .iter()
-            .filter(|prefix| {
-                id.strip_prefix(**prefix)
-                    .and_then(|rest| rest.strip_prefix('-'))
-                    .is_some_and(|rest| !rest.is_empty())
-            })
-            .max_by_key(|prefix| prefix.len());
-        *id = match prefix {
+        *id = match made_up_id_prefix(id) {
             Some(prefix) if id_parts(id).is_none() && !self.kept.contains(id.as_str()) => {
                 self.hex_id(prefix, id, 17)
             }
@@ -1678,6 +1674,24 @@ fn collect_text(text: &str, taken: &mut HashSet<String>, blocks: &mut HashSet<(u
             blocks.insert((bits & mask(length), length));
         }
     }
+}
+
+/// The longest known id prefix `id` starts with (`PREFIX-` then more), hex or not.
+fn made_up_id_prefix(id: &str) -> Option<&'static str> {
+    ID_PREFIXES
+        .iter()
+        .filter(|prefix| {
+            id.strip_prefix(**prefix)
+                .and_then(|rest| rest.strip_prefix('-'))
+                .is_some_and(|rest| {
+                    !rest.is_empty()
+                        && rest
+                            .bytes()
+                            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                })
+        })
+        .max_by_key(|prefix| prefix.len())
+        .copied()
 }
 
 /// `(prefix, hex)` when `atom` is `PREFIX-HEX` with 8 or 17 hex digits (lowercase).
