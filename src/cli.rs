@@ -110,7 +110,7 @@ pub struct Cli {
     pub debug: bool,
     /// Replace identities before anything is written, for reports and snapshots that leave the
     /// company (diagnose, snapshot, plan): account ids, resource ids, resource names and
-    /// private addresses become consistent placeholders (000000000001, vpc-000…1, repo1,
+    /// private addresses become consistent placeholders (000000000001, vpc-00000001, repo1,
     /// 10.2.0.0/16), so the verdicts are the same. Check ids, flows, regions, AWS service
     /// names and public AWS ranges stay. See docs/snapshot.md.
     #[arg(long, global = true)]
