@@ -108,6 +108,13 @@ pub struct Cli {
     /// Log the AWS SDK's calls (operation, attempts, retries, endpoints) to standard error.
     #[arg(long, global = true)]
     pub debug: bool,
+    /// Replace identities before anything is written, for reports and snapshots that leave the
+    /// company (diagnose, snapshot, plan): account ids, resource ids, resource names and
+    /// private addresses become consistent placeholders (000000000001, vpc-00000001, repo1,
+    /// 10.2.0.0/16), so the verdicts are the same. Check ids, flows, regions, AWS service
+    /// names and public AWS ranges stay. See docs/snapshot.md.
+    #[arg(long, global = true)]
+    pub redact: bool,
 }
 
 /// When to colour the table output (`--color`); `on` and `off` as the AWS CLI spells them.

@@ -6,6 +6,7 @@ mod cli;
 mod collect;
 mod commands;
 mod output;
+mod redact;
 mod report;
 
 use std::ffi::OsString;

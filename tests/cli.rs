@@ -1145,3 +1145,65 @@ fn several_snapshots_are_one_sweep_report() {
     );
     let _ = std::fs::remove_dir_all(&directory);
 }
+
+/// `--redact` over a sweep: one mapping for every account and region, so two accounts get two
+/// placeholders, the same account the same one everywhere, and no original account survives,
+/// not even in what could not be read.
+#[test]
+fn a_redacted_sweep_maps_every_account_with_one_mapping() {
+    let mocks = concat!(env!("CARGO_MANIFEST_DIR"), "/mocks");
+    let directory =
+        std::env::temp_dir().join(format!("ecr-pathcheck-redact-sweep-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&directory);
+    std::fs::create_dir_all(&directory).unwrap();
+    let blocked = std::fs::read_to_string(format!(
+        "{mocks}/s3-prefix-list-egress-missing/snapshot.json"
+    ))
+    .unwrap();
+    std::fs::write(directory.join("111122223333-us-east-1.json"), &blocked).unwrap();
+    std::fs::write(
+        directory.join("444455556666-us-east-1.json"),
+        blocked.replace("111122223333", "444455556666"),
+    )
+    .unwrap();
+    std::fs::write(
+        directory.join("sweep.json"),
+        r#"{"failures": [{"account_id": "777788889999", "region": null, "error": "cannot assume arn:aws:iam::777788889999:role/reader"}]}"#,
+    )
+    .unwrap();
+    let output = run(&[
+        "diagnose",
+        "--snapshot",
+        directory.to_str().unwrap(),
+        "--redact",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let text = stdout(&output);
+    for original in ["111122223333", "444455556666", "777788889999"] {
+        assert!(!text.contains(original), "{original} survived");
+    }
+    let report: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let accounts: Vec<&str> = report["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|account| account["account_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(accounts.len(), 3, "{accounts:?}");
+    let failure = report["failures"][0]["account_id"].as_str().unwrap();
+    assert!(
+        report["failures"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains(failure)
+    );
+    for scope in report["reports"].as_array().unwrap() {
+        let account = scope["account_id"].as_str().unwrap();
+        for target in scope["targets"].as_array().unwrap() {
+            assert!(target["target"].as_str().unwrap().contains(account));
+        }
+    }
+    let _ = std::fs::remove_dir_all(&directory);
+}

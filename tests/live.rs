@@ -718,6 +718,116 @@ fn the_collector_writes_no_secret_and_no_output_prints_one() {
     }
 }
 
+/// A plaintext password in a container's environment is written nowhere: not in a snapshot
+/// (plain or `--redact`), not in any output format, not in `--debug`'s log of the SDK's calls.
+/// And `snapshot --redact` writes a file that loads and replays to the same exit code and
+/// checks, without the account's id.
+#[test]
+fn an_environment_password_is_written_nowhere_and_a_redacted_snapshot_replays() {
+    const PASSWORD: &str = "hunter2-plaintext-env-password";
+    let mut account: Value = serde_json::from_str(
+        &std::fs::read_to_string(snapshot_path("s3-prefix-list-egress-missing")).unwrap(),
+    )
+    .unwrap();
+    account["task_definitions"][0]["containers"][0]["environment"] =
+        serde_json::json!([{"name": "DB_PASSWORD", "value": PASSWORD}]);
+    let seeded =
+        std::env::temp_dir().join(format!("ecr-pathcheck-env-{}.json", std::process::id()));
+    std::fs::write(&seeded, serde_json::to_vec(&account).unwrap()).unwrap();
+    let emulator = Emulator::start();
+    emulator.seed_file(&seeded);
+    let _ = std::fs::remove_file(&seeded);
+    let mut printed = Vec::new();
+    let mut files = Vec::new();
+    for redact in [false, true] {
+        let file = std::env::temp_dir().join(format!(
+            "ecr-pathcheck-env-out-{}-{redact}.json",
+            std::process::id()
+        ));
+        let mut args = vec![
+            "snapshot",
+            "--cluster",
+            "prod",
+            "-o",
+            file.to_str().unwrap(),
+        ];
+        if redact {
+            args.push("--redact");
+        }
+        let written = emulator.run(&args);
+        assert_eq!(
+            written.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&written.stderr)
+        );
+        printed.push((
+            format!("snapshot redact={redact}"),
+            std::fs::read_to_string(&file).unwrap(),
+        ));
+        files.push(file);
+        for format in ["table", "json", "jsonl", "markdown", "sarif", "junit"] {
+            let mut args = vec![
+                "diagnose",
+                "--cluster",
+                "prod",
+                "--output",
+                format,
+                "--debug",
+            ];
+            if redact {
+                args.push("--redact");
+            }
+            let output = emulator.run(&args);
+            assert_eq!(output.status.code(), Some(1), "{format} redact={redact}");
+            printed.push((
+                format!("{format} redact={redact} (stdout and --debug's stderr)"),
+                format!(
+                    "{}{}",
+                    String::from_utf8_lossy(&output.stdout),
+                    String::from_utf8_lossy(&output.stderr)
+                ),
+            ));
+        }
+    }
+    for (what, text) in &printed {
+        assert!(!text.contains(PASSWORD), "{what} carries the password");
+    }
+    let replays: Vec<Value> = files
+        .iter()
+        .map(|file| {
+            let replay = emulator.run(&[
+                "diagnose",
+                "--snapshot",
+                file.to_str().unwrap(),
+                "--output",
+                "json",
+            ]);
+            assert_eq!(replay.status.code(), Some(1), "{}", file.display());
+            json(&replay)
+        })
+        .collect();
+    for file in &files {
+        let _ = std::fs::remove_file(file);
+    }
+    let checks = |report: &Value| -> Vec<String> {
+        let mut checks: Vec<String> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|finding| format!("{} {}", finding["check"], finding["severity"]))
+            .collect();
+        checks.sort();
+        checks
+    };
+    assert_eq!(checks(&replays[0]), checks(&replays[1]));
+    assert_eq!(replays[0]["account_id"], ACCOUNT);
+    assert!(
+        !printed[7].1.contains(ACCOUNT),
+        "the redacted snapshot keeps the account id"
+    );
+}
+
 /// `snapshot -o -` with standard output closed would lose the snapshot: one line, exit 2, and
 /// nothing is collected.
 #[test]
@@ -1245,6 +1355,35 @@ fn a_sweep_reads_every_account_and_region_and_reports_each() {
         .unwrap();
     assert_eq!(replayed.status.code(), Some(1));
     assert_eq!(json(&replayed)["summary"], report["summary"]);
+    let _ = std::fs::remove_dir_all(&directory);
+
+    // Redacted: one file per account and region still, under placeholders only.
+    snapshot_args.push("--redact");
+    let written = emulator.run(&snapshot_args);
+    assert!(written.status.success(), "{}", support::stderr(&written));
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(&directory).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        for original in ["111122223333", "222233334444", "333344445555"] {
+            assert!(!text.contains(original), "{original} in {}", path.display());
+        }
+        names.push(path.file_name().unwrap().to_string_lossy().into_owned());
+    }
+    assert_eq!(names.len(), 7, "{names:?}");
+    let replayed = Command::new(env!("CARGO_BIN_EXE_ecr-pathcheck"))
+        .args([
+            "diagnose",
+            "--snapshot",
+            directory.to_str().unwrap(),
+            "--output",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let replayed = json(&replayed);
+    assert_eq!(replayed["summary"], report["summary"]);
+    assert_eq!(replayed["accounts"].as_array().unwrap().len(), 3);
     let _ = std::fs::remove_dir_all(&directory);
 
     // Roles that cannot be assumed: one line each, the sweep goes on.

@@ -521,6 +521,10 @@ def seed_workloads(ecs, ec2, endpoint, snap):
             spec = {"name": container["name"], "image": container["image"], "essential": container.get("essential", True), "memory": 512}
             if container.get("log_driver"):
                 spec["logConfiguration"] = {"logDriver": container["log_driver"], "options": container.get("log_options", {})}
+            # A seeding-only key (a snapshot has no environment): tests put a plaintext
+            # password there to prove that nothing writes it.
+            if container.get("environment"):
+                spec["environment"] = container["environment"]
             if container.get("secrets"):
                 spec["secrets"] = [{"name": s["name"], "valueFrom": mapped_prefix(s["value_from"])} for s in container["secrets"]]
             if container.get("repository_credentials"):

@@ -2508,3 +2508,58 @@ mod landing_zone {
         }
     }
 }
+
+/// Container environment variables are never kept: a task definition whose environment holds a
+/// plaintext password gives a snapshot (plain or `--redact`) without the value, and without the
+/// variable's name either: the snapshot has no field for them.
+#[tokio::test]
+async fn a_plaintext_password_in_the_environment_is_not_kept() {
+    use aws_sdk_ecs::operation::describe_task_definition::DescribeTaskDefinitionOutput;
+    use aws_sdk_ecs::types::{ContainerDefinition, KeyValuePair, TaskDefinition};
+    const PASSWORD: &str = "hunter2-plaintext-env-password";
+    let answer = mock!(aws_sdk_ecs::Client::describe_task_definition).then_output(|| {
+        DescribeTaskDefinitionOutput::builder()
+            .task_definition(
+                TaskDefinition::builder()
+                    .task_definition_arn("arn:aws:ecs:us-east-1:111122223333:task-definition/web:7")
+                    .container_definitions(
+                        ContainerDefinition::builder()
+                            .name("web")
+                            .image("111122223333.dkr.ecr.us-east-1.amazonaws.com/web:1")
+                            .environment(
+                                KeyValuePair::builder()
+                                    .name("DB_PASSWORD_PLAINTEXT")
+                                    .value(PASSWORD)
+                                    .build(),
+                            )
+                            .build(),
+                    )
+                    .build(),
+            )
+            .build()
+    });
+    let client = mock_client!(aws_sdk_ecs, [&answer]);
+    let calls = calls();
+    let arns =
+        BTreeSet::from(["arn:aws:ecs:us-east-1:111122223333:task-definition/web:7".to_string()]);
+    let definitions = ecs::task_definitions(&client, &calls, &arns).await.unwrap();
+    assert_eq!(definitions.len(), 1, "the definition was read");
+    assert_eq!(definitions[0].containers[0].name, "web");
+    let mut snapshot = ecr_pathcheck_checks::Snapshot::new("111122223333", "us-east-1");
+    snapshot.task_definitions = definitions;
+    let redacted = ecr_pathcheck_checks::snapshot::anonymize::anonymize(&snapshot);
+    for (what, written) in [
+        ("snapshot", serde_json::to_string(&snapshot).unwrap()),
+        (
+            "redacted snapshot",
+            serde_json::to_string(&redacted).unwrap(),
+        ),
+        ("debug form", format!("{snapshot:?}")),
+    ] {
+        assert!(!written.contains(PASSWORD), "the {what} keeps the password");
+        assert!(
+            !written.contains("DB_PASSWORD_PLAINTEXT"),
+            "the {what} keeps the variable"
+        );
+    }
+}

@@ -35,6 +35,7 @@ pub fn run(args: &DiagnoseArgs, globals: &Globals) -> anyhow::Result<ExitCode> {
             snapshot
         }
     };
+    let snapshot = crate::redact::when(globals.redact, snapshot)?;
     // Written as it is diagnosed, a target at a time: a large account's report is never held.
     let summary = report::write_diagnosis(
         &snapshot,
@@ -80,7 +81,9 @@ fn sweep_live(
 ) -> anyhow::Result<ExitCode> {
     let mut out = output::report_writer();
     let mut partial_with_gaps = false;
-    if globals.format == OutputFormat::Jsonl {
+    // Redacted, the accounts and regions share one mapping, made once all are read: JSON Lines
+    // are then written at the end, not as each is done.
+    if globals.format == OutputFormat::Jsonl && !globals.redact {
         let mut writer = JsonlSweep::default();
         live::run_sweep(sweep, connection, &args.target, globals.debug, |scope| {
             partial_with_gaps |= has_gaps(&scope) && selection.is_partial();
@@ -122,11 +125,12 @@ fn sweep_offline(
 }
 
 fn write_sweep(
-    mut scopes: Vec<SweepScope>,
+    scopes: Vec<SweepScope>,
     globals: &Globals,
     selection: &Selection,
     out: &mut impl std::io::Write,
 ) -> anyhow::Result<ExitCode> {
+    let mut scopes = crate::redact::scopes_when(globals.redact, scopes)?;
     report::sweep::sort(&mut scopes);
     let partial_with_gaps = selection.is_partial() && scopes.iter().any(has_gaps);
     let summary = report::sweep::write(&scopes, selection, globals.format, globals.colour, out)

@@ -21,6 +21,8 @@ pub struct Globals {
     pub colour: Colour,
     /// `--debug`: the SDK's calls are logged to standard error, so no progress line there.
     pub debug: bool,
+    /// `--redact`: the snapshot is anonymized as soon as it is obtained.
+    pub redact: bool,
 }
 
 impl Globals {
@@ -38,6 +40,7 @@ impl Globals {
             format: cli.output,
             colour,
             debug: cli.debug,
+            redact: cli.redact,
         }
     }
 }

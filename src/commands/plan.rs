@@ -27,6 +27,7 @@ pub fn run(args: &PlanArgs, globals: &Globals) -> anyhow::Result<ExitCode> {
         );
     }
     let account = account(args, globals)?;
+    let (plan, account) = crate::redact::plan_when(globals.redact, plan, &bytes, account)?;
     // As for `diagnose`: checks left out with failed reads in the account are no clean bill.
     let partial_with_gaps = selection.is_partial() && !account.gaps.is_empty();
     let checked = plan::check_with(&plan, &account, &selection)?;

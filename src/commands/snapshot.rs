@@ -6,6 +6,7 @@ use anyhow::{Context, bail};
 
 use super::{Globals, live};
 use crate::cli::SnapshotArgs;
+use crate::report::sweep::SweepScope;
 
 pub fn run(args: &SnapshotArgs, globals: &Globals) -> anyhow::Result<ExitCode> {
     let mut connection = globals.connection.clone();
@@ -31,6 +32,7 @@ pub fn run(args: &SnapshotArgs, globals: &Globals) -> anyhow::Result<ExitCode> {
         bail!("standard output is closed, so the snapshot cannot be written; pass -o FILE");
     }
     let snapshot = live::collect(&scope, &connection, &args.target, globals.debug)?;
+    let snapshot = crate::redact::when(globals.redact, snapshot)?;
     let out = match &args.out_dir {
         Some(directory) => directory.join(file_name(&snapshot.account_id, &snapshot.region)),
         None => out,
@@ -99,7 +101,7 @@ fn write_sweep(
 ) -> anyhow::Result<ExitCode> {
     prepare_directory(directory)?;
     let (mut written, mut failures) = (0, Vec::new());
-    live::run_sweep(sweep, connection, &args.target, globals.debug, |scope| {
+    let mut write_scope = |scope: SweepScope| -> anyhow::Result<()> {
         match scope.outcome {
             Ok(snapshot) => {
                 let mut text = serde_json::to_string_pretty(&snapshot)?;
@@ -117,7 +119,20 @@ fn write_sweep(
             })),
         }
         Ok(())
-    })?;
+    };
+    if globals.redact {
+        // One mapping for every account and region: written once all are read.
+        let mut scopes = Vec::new();
+        live::run_sweep(sweep, connection, &args.target, globals.debug, |scope| {
+            scopes.push(scope);
+            Ok(())
+        })?;
+        for scope in crate::redact::scopes_when(true, scopes)? {
+            write_scope(scope)?;
+        }
+    } else {
+        live::run_sweep(sweep, connection, &args.target, globals.debug, write_scope)?;
+    }
     failures.sort_by_key(|failure| failure.to_string());
     let mut text = serde_json::to_string_pretty(&serde_json::json!({ "failures": failures }))?;
     text.push('\n');

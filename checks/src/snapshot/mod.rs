@@ -4,6 +4,7 @@
 //! APIs where they exist so a snapshot reads like the console. Ids are validated on load so
 //! the engine never has to doubt them.
 
+pub mod anonymize;
 mod ecs;
 mod iam_ecr;
 mod landing_zone;
