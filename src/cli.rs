@@ -38,12 +38,19 @@ Examples:
   ecr-pathcheck diagnose --cluster prod --output jsonl | jq -c 'select(.verdict == \"blocked\")'
   ecr-pathcheck diagnose --snapshot web.json --output markdown
   ecr-pathcheck diagnose --cluster prod --registry-role 444455556666=arn:aws:iam::444455556666:role/reader
-  ecr-pathcheck diagnose --cluster prod --ignore PC404,legacy-platform-version";
+  ecr-pathcheck diagnose --cluster prod --ignore PC404,legacy-platform-version
+  ecr-pathcheck diagnose --all-clusters --regions all --organization \\
+    --role-name ecr-pathcheck-reader
+  ecr-pathcheck diagnose --cluster prod --regions us-east-1,eu-west-1 --accounts 444455556666 \\
+    --role-name ecr-pathcheck-reader --output markdown
+  ecr-pathcheck diagnose --snapshot sweep/ --redact --output jsonl";
 
 const SNAPSHOT_EXAMPLES: &str = "\
 Examples:
   ecr-pathcheck snapshot --cluster prod --service web -o web.json
-  ecr-pathcheck snapshot --task-arn arn:aws:ecs:us-east-1:111122223333:task/prod/0123456789abcdef0 -o -";
+  ecr-pathcheck snapshot --task-arn arn:aws:ecs:us-east-1:111122223333:task/prod/0123456789abcdef0 -o -
+  ecr-pathcheck snapshot --all-clusters --regions all --organization --role-name ecr-pathcheck-reader \\
+    --out-dir sweep/";
 
 const EXPLAIN_EXAMPLES: &str = "\
 Examples:
@@ -110,7 +117,7 @@ pub struct Cli {
     pub debug: bool,
     /// Replace identities before anything is written, for reports and snapshots that leave the
     /// company (diagnose, snapshot, plan): account ids, resource ids, resource names and
-    /// private addresses become consistent placeholders (000000000001, vpc-00000001, repo1,
+    /// private addresses become consistent placeholders (000000000001, vpc-00000000000000001, repo1,
     /// 10.2.0.0/16), so the verdicts are the same. Check ids, flows, regions, AWS service
     /// names and public AWS ranges stay. See docs/snapshot.md.
     #[arg(long, global = true)]
@@ -273,39 +280,45 @@ pub struct TargetArgs {
     /// attachments, which a participant cannot see. Repeatable.
     #[arg(long = "network-role", value_name = "ACCOUNT=ROLE_ARN")]
     pub network_roles: Vec<String>,
-    /// Sweep: every cluster of each region read (ecs:ListClusters), its services and failed
+    /// Every cluster of each region read (ecs:ListClusters), its services and failed
     /// standalone tasks.
-    #[arg(long, conflicts_with_all = ["task_arn", "cluster", "service"])]
+    #[arg(help_heading = "Sweep", long, conflicts_with_all = ["task_arn", "cluster", "service"])]
     pub all_clusters: bool,
-    /// Sweep: these regions (comma-separated), or `all` for every region each account has
+    /// These regions (comma-separated), or `all` for every region each account has
     /// enabled (ec2:DescribeRegions). Default: the configured region.
     #[arg(
+        help_heading = "Sweep",
         long,
         value_name = "R1,R2|all",
         value_delimiter = ',',
         conflicts_with = "task_arn"
     )]
     pub regions: Vec<String>,
-    /// Sweep: these accounts (comma-separated) besides the caller's own, each read with the
+    /// These accounts (comma-separated) besides the caller's own, each read with the
     /// role --role-name names in it.
-    #[arg(long, value_name = "ACCOUNT,...", value_delimiter = ',', conflicts_with_all = ["task_arn", "organization"])]
+    #[arg(help_heading = "Sweep", long, value_name = "ACCOUNT,...", value_delimiter = ',', conflicts_with_all = ["task_arn", "organization"])]
     pub accounts: Vec<String>,
-    /// Sweep: every active account of the organization (organizations:ListAccounts, from the
+    /// Every active account of the organization (organizations:ListAccounts, from the
     /// management account or a delegated administrator), each read with --role-name.
-    #[arg(long, conflicts_with = "task_arn")]
+    #[arg(help_heading = "Sweep", long, conflicts_with = "task_arn")]
     pub organization: bool,
     /// The role assumed in each swept account but the caller's:
     /// arn:PARTITION:iam::ACCOUNT:role/NAME (see docs/sweep-role.md).
-    #[arg(long, value_name = "NAME")]
+    #[arg(help_heading = "Sweep", long, value_name = "NAME")]
     pub role_name: Option<String>,
-    /// Sweep: leave these accounts out (comma-separated); the caller's own too.
-    #[arg(long, value_name = "ACCOUNT,...", value_delimiter = ',')]
+    /// Leave these accounts out (comma-separated); the caller's own too.
+    #[arg(
+        help_heading = "Sweep",
+        long,
+        value_name = "ACCOUNT,...",
+        value_delimiter = ','
+    )]
     pub exclude_accounts: Vec<String>,
     /// AWS calls in flight at once (in a sweep: in each account and region).
     #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub max_concurrency: u16,
-    /// Sweep: AWS calls in flight at once over every account and region.
-    #[arg(long, value_name = "N", default_value_t = 128, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    /// AWS calls in flight at once over every account and region.
+    #[arg(help_heading = "Sweep", long, value_name = "N", default_value_t = 128, value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub max_total_concurrency: u16,
     /// Seconds the whole collection may take (in a sweep: each account and region's): calls
     /// still pending then are reported as gaps (their hops unknown) and the diagnosis

@@ -62,27 +62,31 @@ pub fn scopes_when(
         .into_iter()
         .filter_map(|scope| scope.outcome.ok())
         .collect();
-    let mut failures: serde_json::Value = failed
-        .into_iter()
+    // What could not be read: its account and its message, mapped with the snapshots' mapping;
+    // the region and the message's own words stay.
+    let mut texts: Vec<(String, String)> = failed
+        .iter()
         .map(|scope| {
-            serde_json::json!({
-                "account_id": scope.account_id,
-                "region": scope.region,
-                "error": scope.outcome.err().unwrap_or_default(),
-            })
+            (
+                scope.account_id.clone(),
+                scope.outcome.as_ref().err().cloned().unwrap_or_default(),
+            )
         })
         .collect();
-    let redacted = anonymize::anonymize_all(&snapshots, &mut [&mut failures]);
+    let mut messages: Vec<&mut String> = texts
+        .iter_mut()
+        .flat_map(|(account, error)| [account, error])
+        .collect();
+    let redacted = anonymize::anonymize_all_with_messages(&snapshots, &mut [], &mut messages);
     let mut scopes = Vec::new();
     for snapshot in redacted {
         scopes.push(SweepScope::read(validated(snapshot)?));
     }
-    for failure in failures.as_array().into_iter().flatten() {
-        let text = |key: &str| failure[key].as_str().map(str::to_string);
+    for (scope, (account_id, error)) in failed.into_iter().zip(texts) {
         scopes.push(SweepScope {
-            account_id: text("account_id").unwrap_or_default(),
-            region: text("region"),
-            outcome: Err(text("error").unwrap_or_default()),
+            account_id,
+            region: scope.region,
+            outcome: Err(error),
         });
     }
     Ok(scopes)

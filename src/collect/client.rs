@@ -407,7 +407,7 @@ async fn assume(
         .build()
         .await;
     if let Err(error) = provider.provide_credentials().await {
-        let detail = error_detail(&error, 300);
+        let detail = sts_refusal(&error).unwrap_or_else(|| error_detail(&error, 300));
         bail!(
             "cannot assume {} to {to} {} ({detail}); check the role's trust policy, or drop {flag}",
             role.role_arn,

@@ -113,6 +113,16 @@ pub async fn sweep(
     // The sweep's own calls: who the caller is, and the organisation's accounts.
     let calls = Calls::new(limits.per_scope, Progress::hidden(), None).sharing(shared.clone());
     let caller = caller_account(&config, &calls).await?;
+    // The roles given for other registries and shared networks are assumed once here: one
+    // that cannot be is one line before the sweep, as for one account, not a failure of every
+    // account and region.
+    client::clients_for(
+        &config,
+        &config,
+        &sweep.registry_roles,
+        &sweep.network_roles,
+    )
+    .await?;
     let accounts = accounts(&config, &calls, sweep, &caller).await?;
     let progress = SweepProgress::new(limits.show_progress);
     let context = Shared {
@@ -194,7 +204,13 @@ async fn organization_accounts(
                 "{error:#}; --organization reads the accounts from the management account or a delegated administrator: run from there, or name them with --accounts"
             )
         })?;
-    Ok(listed.found().unwrap_or_default())
+    let accounts = listed.found().unwrap_or_default();
+    if accounts.is_empty() {
+        eprintln!(
+            "warning: organizations:ListAccounts listed no active account: only the caller's own is swept"
+        );
+    }
+    Ok(accounts)
 }
 
 /// What every account's and region's collection shares.
@@ -315,6 +331,21 @@ impl Shared<'_> {
         let deadline = tokio::time::Instant::now() + self.limits.timeout;
         let calls = Calls::new(self.limits.per_scope, Progress::hidden(), Some(deadline))
             .sharing(self.shared.clone());
+        // A cluster named for the whole sweep is in some accounts and regions only: where it is
+        // not, there is nothing to diagnose (no targets), not a failure.
+        let named = match &self.sweep.workload {
+            Workload::Cluster(cluster) | Workload::Service { cluster, .. } => Some(cluster),
+            Workload::AllClusters => None,
+        };
+        if let Some(cluster) = named {
+            let clusters = list_clusters(&clients.ecs, &calls).await?;
+            if !clusters
+                .iter()
+                .any(|arn| arn.rsplit('/').next() == Some(cluster.as_str()))
+            {
+                return Ok(Snapshot::new(account.to_string(), region.to_string()));
+            }
+        }
         let scope = match &self.sweep.workload {
             Workload::Cluster(cluster) => Scope::Cluster {
                 cluster: cluster.clone(),

@@ -92,14 +92,45 @@ fn sweep_live(
                 .context("cannot write the report")
         })?;
         let summary = writer.finish(&mut out).context("cannot write the report")?;
-        return Ok(sweep_exit(&summary, partial_with_gaps));
+        let code = sweep_exit(&summary, partial_with_gaps);
+        return Ok(named_cluster_found(
+            sweep,
+            summary.totals.targets == 0 && !summary.read_nothing(),
+        )
+        .unwrap_or(code));
     }
     let mut scopes = Vec::new();
     live::run_sweep(sweep, connection, &args.target, globals.debug, |scope| {
         scopes.push(scope);
         Ok(())
     })?;
-    write_sweep(scopes, globals, selection, &mut out)
+    let found_nothing = scopes.iter().all(|scope| {
+        scope
+            .outcome
+            .as_ref()
+            .is_ok_and(|s| s.services.is_empty() && s.tasks.is_empty())
+    });
+    let code = write_sweep(scopes, globals, selection, &mut out)?;
+    Ok(named_cluster_found(sweep, found_nothing).unwrap_or(code))
+}
+
+/// A cluster named for a sweep that no account and region holds is a mistake (a typo), not a
+/// clean bill: exit 2 with one line.
+fn named_cluster_found(
+    sweep: &crate::collect::sweep::Sweep,
+    found_nothing: bool,
+) -> Option<ExitCode> {
+    use crate::collect::sweep::Workload;
+    let cluster = match &sweep.workload {
+        Workload::Cluster(cluster) | Workload::Service { cluster, .. } => cluster,
+        Workload::AllClusters => return None,
+    };
+    found_nothing.then(|| {
+        output::error_line(&format!(
+            "cluster {cluster} is in none of the accounts and regions swept; check --cluster, --regions and --accounts"
+        ));
+        ExitCode::from(EXIT_FAILURE)
+    })
 }
 
 /// Several snapshots (or a directory of them) diagnosed as one sweep.
@@ -124,12 +155,51 @@ fn sweep_offline(
     write_sweep(scopes, globals, selection, &mut output::report_writer())
 }
 
+/// The same snapshot given twice (the same file, or a copy under another name) is read once,
+/// so nothing is counted twice; two snapshots of one account and region (two clusters) are
+/// both kept. A failure for an account and region a snapshot holds is a contradiction.
+fn unique_scopes(scopes: Vec<SweepScope>) -> anyhow::Result<Vec<SweepScope>> {
+    let mut seen = std::collections::HashSet::new();
+    let mut kept = Vec::new();
+    for scope in scopes {
+        let identity = match &scope.outcome {
+            Ok(snapshot) => serde_json::to_string(snapshot)?,
+            Err(why) => format!("{}\n{:?}\n{why}", scope.account_id, scope.region),
+        };
+        if seen.insert(identity) {
+            kept.push(scope);
+        } else {
+            eprintln!(
+                "note: account {} region {} is given twice, identically; it is read once",
+                scope.account_id,
+                scope.region.as_deref().unwrap_or("(every region)")
+            );
+        }
+    }
+    for failed in kept.iter().filter(|scope| scope.outcome.is_err()) {
+        let contradicted = kept.iter().any(|read| {
+            read.outcome.is_ok()
+                && read.account_id == failed.account_id
+                && (failed.region.is_none() || failed.region == read.region)
+        });
+        if contradicted {
+            anyhow::bail!(
+                "sweep.json says account {} region {} could not be read, but a snapshot of it is given",
+                failed.account_id,
+                failed.region.as_deref().unwrap_or("(every region)")
+            );
+        }
+    }
+    Ok(kept)
+}
+
 fn write_sweep(
     scopes: Vec<SweepScope>,
     globals: &Globals,
     selection: &Selection,
     out: &mut impl std::io::Write,
 ) -> anyhow::Result<ExitCode> {
+    let scopes = unique_scopes(scopes)?;
     let mut scopes = crate::redact::scopes_when(globals.redact, scopes)?;
     report::sweep::sort(&mut scopes);
     let partial_with_gaps = selection.is_partial() && scopes.iter().any(has_gaps);
@@ -170,7 +240,8 @@ fn load_directory(directory: &Path) -> anyhow::Result<Vec<SweepScope>> {
         .with_context(|| format!("cannot read the directory {}", directory.display()))?
         .filter_map(|entry| entry.ok().map(|entry| entry.path()))
         .filter(|path| {
-            path.extension().is_some_and(|ext| ext == "json")
+            path.extension()
+                .is_some_and(|ext| ext.eq_ignore_ascii_case("json"))
                 && path.file_name().is_some_and(|name| name != SWEEP_FILE)
         })
         .collect();
@@ -216,23 +287,28 @@ fn not_read(path: &Path) -> anyhow::Result<Vec<SweepScope>> {
     file.failures
         .into_iter()
         .map(|failure| {
-            if !crate::collect::arn::is_account(&failure.account_id)
-                || failure
-                    .region
-                    .as_deref()
-                    .is_some_and(|region| !crate::collect::arn::is_region(region))
-            {
+            if !crate::collect::arn::is_account(&failure.account_id) {
                 anyhow::bail!(
-                    "{}: {:?} / {:?} is not an account id and region",
+                    "{}: failures[].account_id {:?} is not a 12-digit account id",
                     path.display(),
-                    failure.account_id,
-                    failure.region
+                    failure.account_id
                 );
             }
+            if let Some(region) = failure.region.as_deref()
+                && !crate::collect::arn::is_region(region)
+            {
+                anyhow::bail!(
+                    "{}: failures[].region {region:?} is not a region name (like us-east-1), nor null for the whole account",
+                    path.display()
+                );
+            }
+            // Someone else's file: its text is masked and made inert as a snapshot's is.
+            let error = ecr_pathcheck_checks::snapshot::redact::cleaned(&failure.error)
+                .unwrap_or(failure.error);
             Ok(SweepScope {
                 account_id: failure.account_id,
                 region: failure.region,
-                outcome: Err(ecr_pathcheck_checks::text::line(&failure.error).into_owned()),
+                outcome: Err(ecr_pathcheck_checks::text::line(&error).into_owned()),
             })
         })
         .collect()

@@ -115,7 +115,11 @@ fn code(value: &str) -> String {
 
 /// A value in a table cell: on one line, its pipes escaped.
 fn cell(value: &str) -> String {
-    line(value).replace('|', "\\|")
+    // Markdown renders HTML in a table cell (GitHub included): a value is text, never markup.
+    line(value)
+        .replace('|', "\\|")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// A fenced code block whose fence no line of the value can close.

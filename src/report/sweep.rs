@@ -12,8 +12,9 @@
 //!   and region's report;
 //! - `table`: each account and region's table, then what could not be read, the per-account
 //!   table and the totals;
-//! - `sarif`: one run per account and region (its `properties` name them); one that could not
-//!   be read is a run whose invocation failed, with why;
+//! - `sarif`: one run (GitHub takes at most 20 per file) with every account and region's
+//!   results, each naming them in its `properties`; those not read are the invocation's
+//!   notifications;
 //! - `junit`: every report's suites under one `testsuites`; one that could not be read is a
 //!   suite with an error.
 
@@ -48,8 +49,11 @@ impl SweepScope {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct AccountSummary {
     pub account_id: String,
+    /// Distinct regions read (two snapshots of one region, of two clusters, count once).
     pub regions_read: usize,
     pub regions_failed: usize,
+    #[serde(skip)]
+    read: std::collections::BTreeSet<String>,
     #[serde(flatten)]
     pub summary: Summary,
 }
@@ -71,7 +75,7 @@ impl SweepSummary {
     }
 
     /// Adds one account and region, read (with its report's summary) or not.
-    pub fn add(&mut self, account_id: &str, summary: Option<&Summary>) {
+    pub fn add(&mut self, account_id: &str, region: Option<&str>, summary: Option<&Summary>) {
         let index = match self
             .accounts
             .binary_search_by(|account| account.account_id.as_str().cmp(account_id))
@@ -91,8 +95,10 @@ impl SweepSummary {
         let account = &mut self.accounts[index];
         match summary {
             Some(summary) => {
-                self.account_regions_read += 1;
-                account.regions_read += 1;
+                if account.read.insert(region.unwrap_or_default().to_string()) {
+                    self.account_regions_read += 1;
+                    account.regions_read += 1;
+                }
                 add_summary(&mut account.summary, summary);
                 add_summary(&mut self.totals, summary);
             }
@@ -148,13 +154,27 @@ pub fn write(
         .collect();
     let mut summary = SweepSummary::default();
     for (scope, scope_summary) in scopes.iter().zip(&summaries) {
-        summary.add(&scope.account_id, scope_summary.as_ref());
+        summary.add(
+            &scope.account_id,
+            scope.region.as_deref(),
+            scope_summary.as_ref(),
+        );
     }
+    // Accounts and regions with nothing to say (no target, no finding) are one line in the
+    // human formats, not a section each (a sweep of every region is mostly empty regions).
+    let empty: Vec<bool> = summaries
+        .iter()
+        .map(|summary| {
+            summary
+                .as_ref()
+                .is_some_and(|s| s.targets + s.errors + s.warnings + s.infos == 0)
+        })
+        .collect();
     let written = match format {
         OutputFormat::Json => json(scopes, selection, &summary, out),
-        OutputFormat::Markdown => markdown(scopes, selection, &summary, out),
-        OutputFormat::Table => table(scopes, selection, &summary, colour, out),
-        OutputFormat::Sarif => sarif(scopes, selection, out),
+        OutputFormat::Markdown => markdown(scopes, &empty, selection, &summary, out),
+        OutputFormat::Table => table(scopes, &empty, selection, &summary, colour, out),
+        OutputFormat::Sarif => sarif(scopes, selection, &summary, out),
         OutputFormat::Junit => junit(scopes, selection, out),
         OutputFormat::Jsonl => unreachable!("written above"),
     };
@@ -188,12 +208,20 @@ impl JsonlSweep {
                     }
                     Err(error) => return Err(error),
                 };
-                self.summary.add(&scope.account_id, Some(&scope_summary));
+                self.summary.add(
+                    &scope.account_id,
+                    scope.region.as_deref(),
+                    Some(&scope_summary),
+                );
                 Ok(())
             }
             Err(why) => {
-                self.summary.add(&scope.account_id, None);
-                json_line(out, &failure(scope, why))
+                self.summary
+                    .add(&scope.account_id, scope.region.as_deref(), None);
+                match json_line(out, &failure(scope, why)) {
+                    Err(error) if error.kind() != io::ErrorKind::BrokenPipe => Err(error),
+                    _ => Ok(()),
+                }
             }
         }
     }
@@ -290,6 +318,7 @@ fn json(
 
 fn markdown(
     scopes: &[SweepScope],
+    empty: &[bool],
     selection: &Selection,
     summary: &SweepSummary,
     out: &mut impl Write,
@@ -339,10 +368,17 @@ fn markdown(
             )?;
         }
     }
-    for scope in scopes {
+    let quiet = quiet_scopes(scopes, empty);
+    if !quiet.is_empty() {
+        write!(out, "\nNo target and no finding in: {}.\n", cell(&quiet))?;
+    }
+    for (scope, empty) in scopes.iter().zip(empty) {
         let Ok(snapshot) = &scope.outcome else {
             continue;
         };
+        if *empty {
+            continue;
+        }
         let mut report = Vec::new();
         stream::write(
             snapshot,
@@ -365,23 +401,43 @@ fn markdown(
     Ok(())
 }
 
+/// The accounts and regions read with nothing to say, as `ACCOUNT REGION, …`.
+fn quiet_scopes(scopes: &[SweepScope], empty: &[bool]) -> String {
+    scopes
+        .iter()
+        .zip(empty)
+        .filter(|(scope, empty)| **empty && scope.outcome.is_ok())
+        .map(|(scope, _)| format!("{} {}", scope.account_id, scope.region_label()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A markdown table cell: one line, no column break, no code span break.
 fn cell(text: &str) -> String {
-    line(text).replace('|', "\\|").replace('`', "'")
+    // Markdown renders HTML in a table cell: a value is text, never markup.
+    line(text)
+        .replace('|', "\\|")
+        .replace('`', "'")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 fn table(
     scopes: &[SweepScope],
+    empty: &[bool],
     selection: &Selection,
     summary: &SweepSummary,
     colour: Colour,
     out: &mut impl Write,
 ) -> io::Result<()> {
     let mut first = true;
-    for snapshot in scopes
-        .iter()
-        .filter_map(|scope| scope.outcome.as_ref().ok())
-    {
+    for (scope, empty) in scopes.iter().zip(empty) {
+        let Ok(snapshot) = &scope.outcome else {
+            continue;
+        };
+        if *empty {
+            continue;
+        }
         if !std::mem::take(&mut first) {
             out.write_all(b"\n")?;
         }
@@ -389,6 +445,10 @@ fn table(
     }
     if !first {
         out.write_all(b"\n")?;
+    }
+    let quiet = quiet_scopes(scopes, empty);
+    if !quiet.is_empty() {
+        writeln!(out, "No target and no finding in: {}.\n", line(&quiet))?;
     }
     let failed: Vec<&SweepScope> = scopes.iter().filter(|s| s.outcome.is_err()).collect();
     if !failed.is_empty() {
@@ -442,11 +502,19 @@ fn table(
     )
 }
 
-/// One SARIF run per account and region; the runs of one account's diagnosis, labelled.
-fn sarif(scopes: &[SweepScope], selection: &Selection, out: &mut impl Write) -> io::Result<()> {
-    let mut runs = Vec::new();
+/// One SARIF run for the whole sweep (GitHub code scanning takes at most 20 runs per file):
+/// every account and region's results, each with `properties.account_id` and `region`; the
+/// ones not read are the invocation's notifications, which then did not succeed.
+fn sarif(
+    scopes: &[SweepScope],
+    selection: &Selection,
+    summary: &SweepSummary,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    let mut results = Vec::new();
+    let mut notifications = Vec::new();
     for scope in scopes {
-        let mut run = match &scope.outcome {
+        match &scope.outcome {
             Ok(snapshot) => {
                 let mut log = Vec::new();
                 stream::write(
@@ -457,33 +525,40 @@ fn sarif(scopes: &[SweepScope], selection: &Selection, out: &mut impl Write) -> 
                     &mut log,
                 )?;
                 let mut log: Value = serde_json::from_slice(&log)?;
-                log["runs"][0].take()
+                let run = log["runs"][0].take();
+                for mut result in run["results"].as_array().cloned().unwrap_or_default() {
+                    if let Some(result) = result.as_object_mut() {
+                        let properties = result.entry("properties").or_insert_with(|| json!({}));
+                        if let Some(properties) = properties.as_object_mut() {
+                            properties.insert("account_id".into(), json!(snapshot.account_id));
+                            properties.insert("region".into(), json!(snapshot.region));
+                        }
+                    }
+                    results.push(result);
+                }
             }
-            Err(why) => json!({
-                "tool": super::sarif::tool(),
-                "results": [],
-                "invocations": [{
-                    "executionSuccessful": false,
-                    "toolExecutionNotifications": [{
-                        "level": "error",
-                        "message": {"text": why},
-                    }],
-                }],
-            }),
-        };
-        let properties = run
-            .as_object_mut()
-            .map(|run| run.entry("properties").or_insert_with(|| json!({})));
-        if let Some(Value::Object(properties)) = properties {
-            properties.insert("account_id".into(), json!(scope.account_id));
-            properties.insert("region".into(), json!(scope.region));
+            Err(why) => {
+                notifications.push(json!({
+                    "level": "error",
+                    "message": {"text": format!("{} {}: {why}", scope.account_id, scope.region_label())},
+                    "properties": {"account_id": scope.account_id, "region": scope.region},
+                }));
+            }
         }
-        runs.push(run);
     }
     let log = json!({
         "$schema": super::sarif::SCHEMA_URI,
         "version": "2.1.0",
-        "runs": runs,
+        "runs": [{
+            "tool": super::sarif::tool(),
+            "automationDetails": {"id": "ecr-pathcheck/sweep/"},
+            "invocations": [{
+                "executionSuccessful": notifications.is_empty(),
+                "toolExecutionNotifications": notifications,
+            }],
+            "results": results,
+            "properties": {"summary": summary},
+        }],
     });
     serde_json::to_writer_pretty(&mut *out, &log)?;
     out.write_all(b"\n")

@@ -189,6 +189,56 @@ fn judge_egress(context: &PathContext, gateway: &str) -> Verdict {
             None,
         );
     }
+    if egress.resource_id == *task_vpc {
+        // The route sends the traffic back to the VPC it came from: it loops, and never reaches
+        // an egress VPC (a spoke route table that propagates its own attachment's routes, or a
+        // static route pointed at the wrong attachment).
+        let others: Vec<&TransitGatewayAttachment> = snapshot
+            .transit_gateway_attachments
+            .iter()
+            .filter(|attachment| {
+                attachment.transit_gateway_id == gateway
+                    && attachment.resource_type == "vpc"
+                    && attachment.resource_id != *task_vpc
+                    && snapshot
+                        .nat_gateways
+                        .iter()
+                        .any(|nat| nat.vpc_id == attachment.resource_id)
+            })
+            .collect();
+        let to = match others.as_slice() {
+            [one] => one.id.as_str(),
+            _ => "<egress VPC attachment id>",
+        };
+        return Verdict::Block(
+            CHECK
+                .finding(format!(
+                    "Transit gateway route table {} sends {} back to {task_vpc}'s own attachment {}: the traffic to {} loops",
+                    table.id, route.destination, egress.id, context.flow.host
+                ))
+                .resources([table.id.as_str(), egress.id.as_str()])
+                .resources((to != "<egress VPC attachment id>").then(|| to.to_string()))
+                .detail(format!(
+                    "Traffic from {task_vpc} enters {gateway} through {} and is routed by {}, whose route {} leads to {} ({task_vpc}) again, so it never reaches an egress VPC and the connection times out.",
+                    spoke.id, table.id, route.destination, egress.id
+                ))
+                .fix(
+                    format!(
+                        "aws ec2 replace-transit-gateway-route --transit-gateway-route-table-id {} --destination-cidr-block {} --transit-gateway-attachment-id {}",
+                        sh(&table.id),
+                        sh(&route.destination.to_string()),
+                        sh(to)
+                    ),
+                    format!(
+                        "resource \"aws_ec2_transit_gateway_route\" \"{}_default\" {{\n  transit_gateway_route_table_id = \"{}\"\n  destination_cidr_block         = \"{}\"\n  transit_gateway_attachment_id  = \"{}\"\n}}",
+                        label(&table.id),
+                        hcl(&table.id),
+                        hcl(&route.destination.to_string()),
+                        hcl(to)
+                    ),
+                ),
+        );
+    }
     if let Some(verdict) = unavailable(
         egress,
         format!("from {task_vpc} to the egress VPC {}", egress.resource_id),
@@ -448,6 +498,26 @@ fn leg(
 mod tests {
     use crate::finding::Severity;
     use crate::rules::test_support::{findings_of, scenario};
+
+    #[test]
+    fn a_route_back_to_the_task_vpcs_own_attachment_is_a_loop() {
+        let mut snapshot = scenario("centralized-egress-healthy");
+        for table in &mut snapshot.transit_gateway_route_tables {
+            for route in &mut table.routes {
+                if route.destination.to_string() == "0.0.0.0/0" {
+                    route.attachment_ids = vec!["tgw-attach-spoke".into()];
+                }
+            }
+        }
+        let findings = findings_of(&snapshot, "PC308");
+        assert!(!findings.is_empty());
+        assert!(
+            findings
+                .iter()
+                .all(|f| f.severity == Severity::Error && f.title.contains("loops")),
+            "{findings:?}"
+        );
+    }
 
     #[test]
     fn routes_both_ways_through_the_transit_gateway_pass() {

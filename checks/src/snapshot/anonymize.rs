@@ -67,6 +67,17 @@ pub fn anonymize_with(snapshot: &Snapshot, documents: &mut [&mut Value]) -> Snap
 /// account, id, name or address shared by two of them gets the same placeholder in both, and
 /// no two originals share one.
 pub fn anonymize_all(snapshots: &[Snapshot], documents: &mut [&mut Value]) -> Vec<Snapshot> {
+    anonymize_all_with_messages(snapshots, documents, &mut [])
+}
+
+/// [`anonymize_all`], and `messages` (the tool's own text about them: why an account or region
+/// could not be read) with their accounts, ids, ARNs and addresses mapped, but not their words:
+/// a flag, an action or a region there is the tool's, not a name.
+pub fn anonymize_all_with_messages(
+    snapshots: &[Snapshot],
+    documents: &mut [&mut Value],
+    messages: &mut [&mut String],
+) -> Vec<Snapshot> {
     let mut mapper = Mapper::new(snapshots);
     // Twice: the first walk learns every id and name wherever it stands, so the second maps a
     // policy or a message that names them before their own field is reached.
@@ -82,8 +93,16 @@ pub fn anonymize_all(snapshots: &[Snapshot], documents: &mut [&mut Value]) -> Ve
             out
         })
         .collect();
+    // Documents twice too: a name learned late in one (a plan's `name`) is mapped where it
+    // stood before.
+    for document in documents.iter() {
+        mapper.document(&mut (*document).clone());
+    }
     for document in documents.iter_mut() {
         mapper.document(document);
+    }
+    for message in messages.iter_mut() {
+        **message = mapper.text(message, false);
     }
     out
 }
@@ -95,6 +114,78 @@ const PRIVATE_RANGES: [(u32, u8); 4] = [
     (0xc0a8_0000, 16),
     (0x6440_0000, 10),
 ];
+
+/// The words the stopped-reason classifier (the `reason` module) reads, from its own source: a name
+/// that is one of them (a role called `key`, a service called `space`) is replaced in its own
+/// fields but not in free text, where the same word is the error's ("did not contain json
+/// key", "no space left on device") and rewriting it would change the verdict.
+fn is_classifier_word(name: &str) -> bool {
+    static WORDS: std::sync::OnceLock<HashSet<String>> = std::sync::OnceLock::new();
+    let words = WORDS.get_or_init(|| {
+        let source = include_str!("../reason.rs");
+        // The classifier's own literals, not its tests' (whose examples name a service `web`).
+        let code = source.split("#[cfg(test)]").next().unwrap_or(source);
+        string_literals(code)
+            .iter()
+            .flat_map(|literal| literal.split(|c: char| !c.is_ascii_alphanumeric()))
+            .filter(|word| !word.is_empty())
+            .map(str::to_ascii_lowercase)
+            .collect()
+    });
+    words.contains(&name.to_ascii_lowercase())
+}
+
+/// The keys of a Terraform plan's resource values that hold a resource's own name.
+const DOCUMENT_NAME_KEYS: &[&str] = &[
+    "name",
+    "name_prefix",
+    "family",
+    "cluster_name",
+    "repository_name",
+    "role_name",
+];
+
+/// The string literals of Rust source: escapes skipped, char literals (`'"'`) and lifetimes
+/// told apart from strings.
+fn string_literals(code: &str) -> Vec<String> {
+    let mut literals = Vec::new();
+    let mut chars = code.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                let mut literal = String::new();
+                while let Some(c) = chars.next() {
+                    match c {
+                        '\\' => {
+                            chars.next();
+                        }
+                        '"' => break,
+                        c => literal.push(c),
+                    }
+                }
+                literals.push(literal);
+            }
+            '\'' => {
+                // A char literal ('x', '\n', '"') is skipped whole; a lifetime is one quote.
+                let mut ahead = chars.clone();
+                match (ahead.next(), ahead.next()) {
+                    (Some('\\'), _) => {
+                        chars.next();
+                        chars.next();
+                        while chars.next().is_some_and(|c| c != '\'') {}
+                    }
+                    (Some(_), Some('\'')) => {
+                        chars.next();
+                        chars.next();
+                    }
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+    }
+    literals
+}
 
 /// Resource id prefixes, longest first where one is the start of another.
 const ID_PREFIXES: &[&str] = &[
@@ -492,7 +583,7 @@ impl Mapper {
                 out.push(c);
             }
         }
-        if name.len() >= 2 && out != name {
+        if name.len() >= 2 && out != name && !is_classifier_word(name) {
             self.longest_name = self.longest_name.max(name.len());
             self.names.insert(name.to_string(), out.clone());
         }
@@ -745,10 +836,41 @@ impl Mapper {
 
     /// Every string of a document as free text (names included); keys stay.
     fn document(&mut self, value: &mut Value) {
+        self.document_in(value, false);
+    }
+
+    /// `attributes`: `value` is inside a resource's attributes (a plan's `values`, `after` or
+    /// `before`), where a `name` is the resource's own; elsewhere it is Terraform's label.
+    fn document_in(&mut self, value: &mut Value, attributes: bool) {
         match value {
             Value::String(text) => *text = self.text(text, true),
-            Value::Array(items) => items.iter_mut().for_each(|item| self.document(item)),
-            Value::Object(map) => map.values_mut().for_each(|item| self.document(item)),
+            Value::Array(items) => items
+                .iter_mut()
+                .for_each(|item| self.document_in(item, attributes)),
+            Value::Object(map) => {
+                for (key, item) in map.iter_mut() {
+                    match item {
+                        // A resource's own name (`aws_iam_role`'s `name`, a task definition's
+                        // `family`): a name, even one the account does not hold yet, so what
+                        // the engine builds from it (a planned role's ARN) carries its
+                        // placeholder. AWS's own names (`com.amazonaws.REGION.s3`) stay.
+                        Value::String(text)
+                            if attributes
+                                && DOCUMENT_NAME_KEYS.contains(&key.as_str())
+                                && !text.starts_with("arn:")
+                                && !text.contains("amazonaws")
+                                && !text.is_empty() =>
+                        {
+                            *text = self.name("name", text);
+                        }
+                        _ => {
+                            let inside =
+                                attributes || matches!(key.as_str(), "values" | "after" | "before");
+                            self.document_in(item, inside);
+                        }
+                    }
+                }
+            }
             _ => {}
         }
     }
@@ -1768,6 +1890,18 @@ fn id_parts(atom: &str) -> Option<(&'static str, &str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_classifiers_words_are_read_from_its_code_not_its_tests() {
+        for word in [
+            "key", "space", "dial", "tcp", "exec", "format", "error", "Space",
+        ] {
+            assert!(is_classifier_word(word), "{word}");
+        }
+        for name in ["web", "prod", "ecsTaskExecutionRole", "team-web"] {
+            assert!(!is_classifier_word(name), "{name}");
+        }
+    }
 
     fn mapper(snapshot: &Snapshot) -> Mapper {
         Mapper::new(std::slice::from_ref(snapshot))

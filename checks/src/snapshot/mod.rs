@@ -134,8 +134,47 @@ impl Snapshot {
         }
     }
 
+    /// Every IPv6 block written in its canonical form (RFC 5952: lowercase, zeros compressed),
+    /// so one block has one spelling (`0::/0` is `::/0`) and duplicates are seen; a text that is
+    /// not a block stays as it is, for the validation to refuse.
+    fn canonical_ipv6(&mut self) {
+        fn canonical(text: &mut String) {
+            if let Ok(block) = text.parse::<ipnet::Ipv6Net>() {
+                *text = block.to_string();
+            }
+        }
+        for subnet in &mut self.subnets {
+            subnet
+                .ipv6_cidr_blocks
+                .iter_mut()
+                .flatten()
+                .for_each(canonical);
+        }
+        for acl in &mut self.network_acls {
+            acl.entries
+                .iter_mut()
+                .filter_map(|entry| entry.ipv6_cidr.as_mut())
+                .for_each(canonical);
+        }
+        for table in &mut self.route_tables {
+            for route in &mut table.routes {
+                if let RouteDestination::Ipv6(block) = &mut route.destination {
+                    canonical(block);
+                }
+            }
+        }
+        for group in &mut self.security_groups {
+            for rule in group.ingress.iter_mut().chain(group.egress.iter_mut()) {
+                if let Peer::Ipv6(block) = &mut rule.peer {
+                    canonical(block);
+                }
+            }
+        }
+    }
+
     /// Sorts every list by id so that two collections of the same account serialise identically.
     pub fn normalize(&mut self) {
+        self.canonical_ipv6();
         self.vpcs.sort_by(|a, b| a.id.cmp(&b.id));
         self.dhcp_options.sort_by(|a, b| a.id.cmp(&b.id));
         self.subnets.sort_by(|a, b| a.id.cmp(&b.id));

@@ -310,11 +310,16 @@ fn is_image(text: &str) -> bool {
         })
 }
 
+/// An IPv6 block without host bits (any spelling: [`Snapshot::normalize`] writes each in its
+/// canonical form, so that `0::/0` and `::/0` are one destination).
 fn is_ipv6_cidr(text: &str) -> bool {
     text.split_once('/').is_some_and(|(address, length)| {
         address.parse::<Ipv6Addr>().is_ok()
             && length.parse::<u8>().is_ok_and(|length| length <= 128)
             && ascii_all(length, |b| b.is_ascii_digit())
+            && text
+                .parse::<ipnet::Ipv6Net>()
+                .is_ok_and(|block| block.trunc() == block)
     })
 }
 
@@ -525,7 +530,9 @@ impl Shape {
             Shape::RouteTarget => {
                 "local or a gateway, endpoint, peering or interface id (igw-…, nat-…, vpce-…, tgw-…, pcx-…, vgw-…, eni-…, eigw-…)".into()
             }
-            Shape::Ipv6Cidr => "an IPv6 CIDR block such as 2600:1f18::/56".into(),
+            Shape::Ipv6Cidr => {
+                "an IPv6 CIDR block without host bits, such as 2600:1f18::/56".into()
+            }
             Shape::ServiceName => "an endpoint service name such as com.amazonaws.us-east-1.s3".into(),
             Shape::Word => "a single word of letters, digits and underscores".into(),
             Shape::EcsName => "an ECS name of up to 255 letters, digits, underscores and hyphens".into(),
@@ -1545,6 +1552,17 @@ fn unique_network_rules(snapshot: &Snapshot) -> Checked {
     for table in &snapshot.route_tables {
         let mut destinations = HashSet::new();
         for route in &table.routes {
+            // EC2 takes an egress-only internet gateway only as the target of IPv6 routes
+            // (CreateRoute: `EgressOnlyInternetGatewayId`, "IPv6 traffic only").
+            if route.target.starts_with("eigw-")
+                && !matches!(route.destination, RouteDestination::Ipv6(_))
+            {
+                return Err(Problem::Invalid {
+                    field: format!("the routes of route table {}", table.id),
+                    value: format!("{} → {}", route.destination, route.target),
+                    expected: "an IPv6 destination for an egress-only internet gateway".into(),
+                });
+            }
             if !destinations.insert(&route.destination) {
                 return duplicate(
                     format!("the routes of route table {}", table.id),
@@ -1720,7 +1738,16 @@ mod tests {
         assert!(Shape::RouteTarget.matches("local"));
         assert!(Shape::RouteTarget.matches("eigw-471c161d9962f10c3"));
         assert!(!Shape::RouteTarget.matches("igw-1 && reboot"));
-        assert!(Shape::Ipv6Cidr.matches("2400:6500:0c3f:d000::/56"));
+        for spelled_otherwise in ["2400:6500:0c3f:d000::/56", "0::/0", "2600:1F18::/56"] {
+            assert!(
+                Shape::Ipv6Cidr.matches(spelled_otherwise),
+                "{spelled_otherwise}"
+            );
+        }
+        assert!(
+            !Shape::Ipv6Cidr.matches("2600:1f18:4a3:6f01::25/64"),
+            "host bits"
+        );
         assert!(!Shape::Ipv6Cidr.matches("::/129"));
         for good in ["linux/amd64", "linux/arm64/v8", "windows/amd64"] {
             assert!(Shape::ConfigPlatform.matches(good), "{good}");
