@@ -199,7 +199,10 @@ fn write_sweep(
     selection: &Selection,
     out: &mut impl std::io::Write,
 ) -> anyhow::Result<ExitCode> {
-    let scopes = unique_scopes(scopes)?;
+    let mut scopes = unique_scopes(scopes)?;
+    // Sorted before the redaction too, so its placeholders follow the accounts' order, not the
+    // order the collections ended in.
+    report::sweep::sort(&mut scopes);
     let mut scopes = crate::redact::scopes_when(globals.redact, scopes)?;
     report::sweep::sort(&mut scopes);
     let partial_with_gaps = selection.is_partial() && scopes.iter().any(has_gaps);

@@ -127,6 +127,7 @@ fn write_sweep(
             scopes.push(scope);
             Ok(())
         })?;
+        crate::report::sweep::sort(&mut scopes);
         for scope in crate::redact::scopes_when(true, scopes)? {
             write_scope(scope)?;
         }
