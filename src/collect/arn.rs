@@ -175,10 +175,16 @@ impl RegistryRole {
             )));
         }
         let parts: Vec<&str> = role_arn.splitn(6, ':').collect();
+        // A role's path and name: letters, digits and +=,.@_- (IAM's shape), `/` between.
         let valid = matches!(
             parts[..],
             ["arn", partition, "iam", "", _, resource]
-                if is_partition(partition) && resource.starts_with("role/") && resource.len() > 5
+                if is_partition(partition)
+                    && resource.strip_prefix("role/").is_some_and(|name| {
+                        !name.is_empty()
+                            && !name.ends_with('/')
+                            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-/".contains(&b))
+                    })
         );
         if !valid {
             return Err(malformed(format!("{role_arn:?} is not an IAM role ARN")));
@@ -352,5 +358,15 @@ mod tests {
             assert!(RegistryRole::parse(&role).is_err(), "{role}");
         }
         assert!(RegistryRole::parse("111122223333=arn:aws-cn:iam::111122223333:role/r").is_ok());
+    }
+
+    #[test]
+    fn a_role_arn_takes_only_iams_characters() {
+        for bad in ["role/r$(id)", "role/", "role/a b", "role/a;b", "role/path/"] {
+            let text = format!("444455556666=arn:aws:iam::444455556666:{bad}");
+            assert!(RegistryRole::parse(&text).is_err(), "{bad}");
+        }
+        let sso = "444455556666=arn:aws:iam::444455556666:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Read_0a1b";
+        assert!(RegistryRole::parse(sso).is_ok());
     }
 }

@@ -280,6 +280,17 @@ fn not_read(path: &Path) -> anyhow::Result<Vec<SweepScope>> {
         region: Option<String>,
         error: String,
     }
+    // A list of failures, kilobytes: a file far larger is not one.
+    const MAX_SWEEP_FILE: u64 = 16 << 20;
+    let size = std::fs::metadata(path)
+        .with_context(|| format!("cannot read {}", path.display()))?
+        .len();
+    if size > MAX_SWEEP_FILE {
+        anyhow::bail!(
+            "{} is {size} bytes; a sweep file lists failures and is at most 16 MiB",
+            path.display()
+        );
+    }
     let text = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     let file: SweepFile = serde_json::from_slice(&text).map_err(|error| {
         anyhow::anyhow!(
