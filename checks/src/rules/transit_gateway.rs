@@ -64,6 +64,32 @@ pub fn internet(context: &PathContext, site: Site) -> Option<Verdict> {
         .then(|| judge_egress(context, &route.target))
 }
 
+/// The egress VPC's attachment a fix should name: the one other VPC attachment of `gateway`
+/// with a NAT gateway, else a placeholder.
+fn egress_attachment<'a>(
+    snapshot: &'a crate::snapshot::Snapshot,
+    gateway: &str,
+    task_vpc: &str,
+) -> &'a str {
+    let candidates: Vec<&TransitGatewayAttachment> = snapshot
+        .transit_gateway_attachments
+        .iter()
+        .filter(|attachment| {
+            attachment.transit_gateway_id == gateway
+                && attachment.resource_type == "vpc"
+                && attachment.resource_id != task_vpc
+                && snapshot
+                    .nat_gateways
+                    .iter()
+                    .any(|nat| nat.vpc_id == attachment.resource_id)
+        })
+        .collect();
+    match candidates.as_slice() {
+        [one] => one.id.as_str(),
+        _ => "<egress VPC attachment id>",
+    }
+}
+
 fn unavailable(attachment: &TransitGatewayAttachment, between: String) -> Option<Verdict> {
     (!attachment.state.eq_ignore_ascii_case("available")).then(|| {
         Verdict::Block(
@@ -115,24 +141,7 @@ fn judge_egress(context: &PathContext, gateway: &str) -> Verdict {
     let route = tgw_route_for(table, &block)
         .filter(|route| route.state == RouteState::Active && !route.attachment_ids.is_empty());
     let Some(route) = route else {
-        // The egress VPC is the other VPC attachment of this transit gateway with a NAT gateway.
-        let candidates: Vec<&TransitGatewayAttachment> = snapshot
-            .transit_gateway_attachments
-            .iter()
-            .filter(|attachment| {
-                attachment.transit_gateway_id == gateway
-                    && attachment.resource_type == "vpc"
-                    && attachment.resource_id != *task_vpc
-                    && snapshot
-                        .nat_gateways
-                        .iter()
-                        .any(|nat| nat.vpc_id == attachment.resource_id)
-            })
-            .collect();
-        let egress = match candidates.as_slice() {
-            [one] => one.id.as_str(),
-            _ => "<egress VPC attachment id>",
-        };
+        let egress = egress_attachment(snapshot, gateway, task_vpc);
         let now = match tgw_route_for(table, &block) {
             Some(route) if route.state == RouteState::Blackhole => {
                 format!("a blackhole route {}", route.destination)
@@ -193,23 +202,7 @@ fn judge_egress(context: &PathContext, gateway: &str) -> Verdict {
         // The route sends the traffic back to the VPC it came from: it loops, and never reaches
         // an egress VPC (a spoke route table that propagates its own attachment's routes, or a
         // static route pointed at the wrong attachment).
-        let others: Vec<&TransitGatewayAttachment> = snapshot
-            .transit_gateway_attachments
-            .iter()
-            .filter(|attachment| {
-                attachment.transit_gateway_id == gateway
-                    && attachment.resource_type == "vpc"
-                    && attachment.resource_id != *task_vpc
-                    && snapshot
-                        .nat_gateways
-                        .iter()
-                        .any(|nat| nat.vpc_id == attachment.resource_id)
-            })
-            .collect();
-        let to = match others.as_slice() {
-            [one] => one.id.as_str(),
-            _ => "<egress VPC attachment id>",
-        };
+        let to = egress_attachment(snapshot, gateway, task_vpc);
         return Verdict::Block(
             CHECK
                 .finding(format!(
