@@ -47,10 +47,12 @@ fn validated(redacted: Snapshot) -> anyhow::Result<Snapshot> {
 
 /// A sweep's accounts and regions anonymized with one mapping when `redact` (an account, id or
 /// address shared by two of them gets the same placeholder in both, and two accounts never
-/// share one), and what could not be read rewritten with it too.
+/// share one), and what could not be read rewritten with it too; `names`: the names the sweep
+/// was given (`--cluster`, `--service`), which its messages may hold.
 pub fn scopes_when(
     redact: bool,
     scopes: Vec<crate::report::sweep::SweepScope>,
+    names: &[(&'static str, &str)],
 ) -> anyhow::Result<Vec<crate::report::sweep::SweepScope>> {
     use crate::report::sweep::SweepScope;
     if !redact {
@@ -77,7 +79,8 @@ pub fn scopes_when(
         .iter_mut()
         .flat_map(|(account, error)| [account, error])
         .collect();
-    let redacted = anonymize::anonymize_all_with_messages(&snapshots, &mut [], &mut messages);
+    let redacted =
+        anonymize::anonymize_all_with_messages(&snapshots, &mut [], &mut messages, names);
     let mut scopes = Vec::new();
     for snapshot in redacted {
         scopes.push(SweepScope::read(validated(snapshot)?));

@@ -110,8 +110,20 @@ fn sweep_live(
             .as_ref()
             .is_ok_and(|s| s.services.is_empty() && s.tasks.is_empty())
     });
-    let code = write_sweep(scopes, globals, selection, &mut out)?;
+    let code = write_sweep(scopes, &sweep_names(sweep), globals, selection, &mut out)?;
     Ok(named_cluster_found(sweep, found_nothing).unwrap_or(code))
+}
+
+/// The names a sweep looks for in every account and region.
+pub fn sweep_names(sweep: &crate::collect::sweep::Sweep) -> Vec<(&'static str, &str)> {
+    use crate::collect::sweep::Workload;
+    match &sweep.workload {
+        Workload::Cluster(cluster) => vec![("cluster", cluster.as_str())],
+        Workload::Service { cluster, service } => {
+            vec![("cluster", cluster.as_str()), ("service", service.as_str())]
+        }
+        Workload::AllClusters => Vec::new(),
+    }
 }
 
 /// A cluster named for a sweep that no account and region holds is a mistake (a typo), not a
@@ -152,7 +164,13 @@ fn sweep_offline(
             check_region(globals, snapshot)?;
         }
     }
-    write_sweep(scopes, globals, selection, &mut output::report_writer())
+    write_sweep(
+        scopes,
+        &[],
+        globals,
+        selection,
+        &mut output::report_writer(),
+    )
 }
 
 /// The same snapshot given twice (the same file, or a copy under another name) is read once,
@@ -176,6 +194,27 @@ fn unique_scopes(scopes: Vec<SweepScope>) -> anyhow::Result<Vec<SweepScope>> {
             );
         }
     }
+    let mut read: std::collections::BTreeMap<(&str, Option<&str>), Vec<&str>> = Default::default();
+    for scope in &kept {
+        if let Ok(snapshot) = &scope.outcome {
+            read.entry((scope.account_id.as_str(), scope.region.as_deref()))
+                .or_default()
+                .push(
+                    snapshot
+                        .collected_at
+                        .as_deref()
+                        .unwrap_or("an unknown time"),
+                );
+        }
+    }
+    for ((account, region), times) in read.iter().filter(|(_, times)| times.len() > 1) {
+        eprintln!(
+            "note: account {account} region {} has {} different snapshots (collected at {}); each is diagnosed, so a target in several is listed in each",
+            region.unwrap_or("(every region)"),
+            times.len(),
+            times.join(", ")
+        );
+    }
     for failed in kept.iter().filter(|scope| scope.outcome.is_err()) {
         let contradicted = kept.iter().any(|read| {
             read.outcome.is_ok()
@@ -193,8 +232,10 @@ fn unique_scopes(scopes: Vec<SweepScope>) -> anyhow::Result<Vec<SweepScope>> {
     Ok(kept)
 }
 
+/// `names`: what the sweep was given to look for (`--cluster`, `--service`), for `--redact`.
 fn write_sweep(
     scopes: Vec<SweepScope>,
+    names: &[(&'static str, &str)],
     globals: &Globals,
     selection: &Selection,
     out: &mut impl std::io::Write,
@@ -203,7 +244,7 @@ fn write_sweep(
     // Sorted before the redaction too, so its placeholders follow the accounts' order, not the
     // order the collections ended in.
     report::sweep::sort(&mut scopes);
-    let mut scopes = crate::redact::scopes_when(globals.redact, scopes)?;
+    let mut scopes = crate::redact::scopes_when(globals.redact, scopes, names)?;
     report::sweep::sort(&mut scopes);
     let partial_with_gaps = selection.is_partial() && scopes.iter().any(has_gaps);
     let summary = report::sweep::write(&scopes, selection, globals.format, globals.colour, out)

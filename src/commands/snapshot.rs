@@ -128,7 +128,8 @@ fn write_sweep(
             Ok(())
         })?;
         crate::report::sweep::sort(&mut scopes);
-        for scope in crate::redact::scopes_when(true, scopes)? {
+        let names = super::diagnose::sweep_names(sweep);
+        for scope in crate::redact::scopes_when(true, scopes, &names)? {
             write_scope(scope)?;
         }
     } else {

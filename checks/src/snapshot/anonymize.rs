@@ -67,16 +67,17 @@ pub fn anonymize_with(snapshot: &Snapshot, documents: &mut [&mut Value]) -> Snap
 /// account, id, name or address shared by two of them gets the same placeholder in both, and
 /// no two originals share one.
 pub fn anonymize_all(snapshots: &[Snapshot], documents: &mut [&mut Value]) -> Vec<Snapshot> {
-    anonymize_all_with_messages(snapshots, documents, &mut [])
+    anonymize_all_with_messages(snapshots, documents, &mut [], &[])
 }
 
 /// [`anonymize_all`], and `messages` (the tool's own text about them: why an account or region
-/// could not be read) with their accounts, ids, ARNs and addresses mapped, but not their words:
-/// a flag, an action or a region there is the tool's, not a name.
+/// could not be read) with their accounts, ids, ARNs, addresses and the names met (in the
+/// snapshots, and `names`, each with its kind) mapped; their other words are the tool's.
 pub fn anonymize_all_with_messages(
     snapshots: &[Snapshot],
     documents: &mut [&mut Value],
     messages: &mut [&mut String],
+    names: &[(&'static str, &str)],
 ) -> Vec<Snapshot> {
     let mut mapper = Mapper::new(snapshots);
     // Twice: the first walk learns every id and name wherever it stands, so the second maps a
@@ -101,8 +102,13 @@ pub fn anonymize_all_with_messages(
     for document in documents.iter_mut() {
         mapper.document(document);
     }
+    // The names the messages may hold that no snapshot does (a cluster named for a sweep that
+    // no account holds), then the messages with every name known.
+    for (kind, name) in names {
+        mapper.name(kind, name);
+    }
     for message in messages.iter_mut() {
-        **message = mapper.text(message, false);
+        **message = mapper.text(message, true);
     }
     out
 }
@@ -122,15 +128,20 @@ const PRIVATE_RANGES: [(u32, u8); 4] = [
 fn is_classifier_word(name: &str) -> bool {
     static WORDS: std::sync::OnceLock<HashSet<String>> = std::sync::OnceLock::new();
     let words = WORDS.get_or_init(|| {
-        let source = include_str!("../reason.rs");
-        // The classifier's own literals, not its tests' (whose examples name a service `web`).
-        let code = source.split("#[cfg(test)]").next().unwrap_or(source);
-        string_literals(code)
-            .iter()
-            .flat_map(|literal| literal.split(|c: char| !c.is_ascii_alphanumeric()))
-            .filter(|word| !word.is_empty())
-            .map(str::to_ascii_lowercase)
-            .collect()
+        // The classifier's own literals, and those the targets read a task's reasons with, not
+        // their tests' (whose examples name a service `web`).
+        [
+            include_str!("../reason.rs"),
+            include_str!("../facts/targets.rs"),
+        ]
+        .iter()
+        .flat_map(|source| string_literals(source.split("#[cfg(test)]").next().unwrap_or(source)))
+        .collect::<Vec<_>>()
+        .iter()
+        .flat_map(|literal| literal.split(|c: char| !c.is_ascii_alphanumeric()))
+        .filter(|word| !word.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect()
     });
     words.contains(&name.to_ascii_lowercase())
 }
@@ -926,6 +937,15 @@ impl Mapper {
 
     /// A run of letters, digits, `_` and `-`: accounts, ids, UUIDs, task ids, zone ids.
     fn atom(&mut self, atom: &str) -> String {
+        // Leading hyphens (`--cluster`, `-42`) are punctuation, kept as they stand.
+        let trimmed = atom.trim_start_matches('-');
+        if trimmed.len() != atom.len() {
+            let hyphens = &atom[..atom.len() - trimmed.len()];
+            return format!("{hyphens}{}", self.atom(trimmed));
+        }
+        if atom.is_empty() {
+            return String::new();
+        }
         if crate::arn::is_account(atom) {
             return self.account(atom);
         }
@@ -1890,6 +1910,28 @@ fn id_parts(atom: &str) -> Option<(&'static str, &str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn messages_keep_their_words_and_lose_the_names_they_were_given() {
+        let snapshot = Snapshot::new("111122223333", "us-east-1");
+        let mut message =
+            "service billing-api not found in cluster acme-payments (us-east-1); check --service and -v"
+                .to_string();
+        anonymize_all_with_messages(
+            std::slice::from_ref(&snapshot),
+            &mut [],
+            &mut [&mut message],
+            &[("cluster", "acme-payments"), ("service", "billing-api")],
+        );
+        assert!(
+            !message.contains("billing") && !message.contains("acme"),
+            "{message}"
+        );
+        assert!(
+            message.contains("(us-east-1); check --service and -v"),
+            "{message}"
+        );
+    }
 
     #[test]
     fn the_classifiers_words_are_read_from_its_code_not_its_tests() {
