@@ -257,6 +257,43 @@ impl<'a> PathContext<'a, '_> {
         }
     }
 
+    /// Whether the flow goes to "some public address" (no prefix list, no address dialled): a
+    /// route table is then read by its widest public route, and a narrower one may take part of
+    /// the public space elsewhere.
+    pub fn public_address_unknown(&self) -> bool {
+        self.public_destinations().contains(&AddressSet::Public)
+    }
+
+    /// The routes of `table` narrower than `chosen` that take part of the public address space
+    /// elsewhere (another target, or a blackhole), when the flow's public address is unknown:
+    /// which route carries the flow then depends on the address its name resolves to.
+    pub fn public_routes_split<'t>(
+        &self,
+        table: &'t crate::snapshot::RouteTable,
+        chosen: &crate::snapshot::Route,
+    ) -> Vec<&'t crate::snapshot::Route> {
+        use crate::snapshot::{RouteDestination, RouteState};
+        let RouteDestination::Cidr(widest) = &chosen.destination else {
+            return Vec::new();
+        };
+        if !self.public_address_unknown() {
+            return Vec::new();
+        }
+        table
+            .routes
+            .iter()
+            .filter(|route| match &route.destination {
+                RouteDestination::Cidr(block) => {
+                    block.prefix_len() > widest.prefix_len()
+                        && widest.contains(block)
+                        && !block.is_non_public()
+                        && (route.target != chosen.target || route.state == RouteState::Blackhole)
+                }
+                _ => false,
+            })
+            .collect()
+    }
+
     /// The target's subnets, one per Availability Zone (an endpoint takes one subnet per zone).
     pub fn target_subnets_per_zone(&self) -> Vec<&'a str> {
         let mut zones = Vec::new();

@@ -8,7 +8,10 @@ declare_check! {
     /// Checks that the route carrying the flow leads somewhere: it is not a `blackhole` (its
     /// target was deleted), and an internet gateway it names is attached to the task's VPC. The
     /// IPv6 route of ECR's dual-stack registry host (`::/0` to an egress-only or internet
-    /// gateway) is judged the same way.
+    /// gateway) is judged the same way. When the flow's public address is not known (no prefix
+    /// list, no address in a stopped reason) and narrower routes of the table take part of the
+    /// public space elsewhere (`0.0.0.0/1 → …`, a blackhole), the route is unknown, naming them:
+    /// which one carries the flow depends on the address its name resolves to.
     ///
     /// ## Why is this bad
     /// A route whose NAT gateway or ENI was deleted stays in the table as `blackhole` and drops
@@ -31,6 +34,12 @@ pub fn route(context: &PathContext, site: Site) -> Option<Verdict> {
     if route.state == RouteState::Blackhole {
         return Some(blackhole(context, route));
     }
+    if let Some(table) = context.placement.route_table {
+        let split = context.public_routes_split(table, route);
+        if !split.is_empty() {
+            return Some(split_verdict(context, table, route, &split));
+        }
+    }
     Some(Verdict::Pass(format!(
         "{} routes {} to {}",
         context
@@ -41,6 +50,46 @@ pub fn route(context: &PathContext, site: Site) -> Option<Verdict> {
         route.destination,
         route.target
     )))
+}
+
+/// Narrower routes take part of the public space elsewhere: which one carries the flow depends
+/// on the address its name resolves to, which no stopped reason gave. Unknown, naming them.
+fn split_verdict(
+    context: &PathContext,
+    table: &crate::snapshot::RouteTable,
+    chosen: &Route,
+    split: &[&Route],
+) -> Verdict {
+    let routes: Vec<String> = split
+        .iter()
+        .map(|route| {
+            let state = if route.state == RouteState::Blackhole {
+                " (blackhole)"
+            } else {
+                ""
+            };
+            format!("{} → {}{state}", route.destination, route.target)
+        })
+        .collect();
+    Verdict::Unknown(
+        CHECK
+            .finding(format!(
+                "{} sends part of the public address space elsewhere than {} → {}: whether {} goes through it depends on the address it resolves to",
+                table.id, chosen.destination, chosen.target, context.flow.host
+            ))
+            .resources(
+                std::iter::once(table.id.clone())
+                    .chain(split.iter().map(|route| route.target.clone()))
+                    .collect::<Vec<_>>(),
+            )
+            .detail(format!(
+                "{} resolves to public addresses not known here (no stopped reason names one), and {} has narrower routes for public space: {}. An address they cover leaves through them, not through {}.",
+                context.flow.host,
+                table.id,
+                routes.join(", "),
+                chosen.target
+            )),
+    )
 }
 
 fn blackhole(context: &PathContext, route: &Route) -> Verdict {
@@ -116,6 +165,37 @@ mod tests {
     use crate::finding::Severity;
     use crate::rules::test_support::{findings_of, scenario};
     use crate::snapshot::{CollectionGap, RouteState, Snapshot};
+
+    #[test]
+    fn narrower_public_routes_elsewhere_leave_an_unknown_public_host_unknown() {
+        let mut snapshot = scenario("nat-path-healthy");
+        let table = snapshot
+            .route_tables
+            .iter_mut()
+            .find(|table| table.id == "rtb-private")
+            .unwrap();
+        let default = table
+            .routes
+            .iter()
+            .find(|route| route.destination.to_string() == "0.0.0.0/0")
+            .unwrap()
+            .clone();
+        for half in ["0.0.0.0/1", "128.0.0.0/1"] {
+            let mut route = default.clone();
+            route.destination = crate::snapshot::RouteDestination::Cidr(half.parse().unwrap());
+            route.state = RouteState::Blackhole;
+            table.routes.push(route);
+        }
+        let findings = findings_of(&snapshot, "PC303");
+        assert!(
+            findings
+                .iter()
+                .any(|f| f.title.contains("part of the public address space")),
+            "{findings:?}"
+        );
+        // Healthy without them.
+        assert!(findings_of(&scenario("nat-path-healthy"), "PC303").is_empty());
+    }
 
     /// The NAT scenario's service moved to the public subnet with a public IP: its traffic
     /// leaves through igw-0a1.

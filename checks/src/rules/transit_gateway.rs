@@ -21,7 +21,9 @@ declare_check! {
     /// (`0.0.0.0/0`) to a VPC attachment (the egress VPC's), and the egress attachment's route
     /// table must send the task's address back to the task VPC's attachment. Inside the egress
     /// VPC, PC311 and PC304 take over. An attachment of another kind (VPN, Direct Connect,
-    /// peering) or an egress VPC that could not be read is unknown, named.
+    /// peering) or an egress VPC that could not be read is unknown, named; so is a route table
+    /// whose narrower routes take part of the public space elsewhere when the flow's address is
+    /// not known. A route back to the task VPC's own attachment is a loop (an error).
     ///
     /// ## Why is this bad
     /// A transit gateway routes each attachment's traffic by the route table associated with that
@@ -160,6 +162,41 @@ fn judge_egress(context: &PathContext, gateway: &str) -> Verdict {
                 ),
         );
     };
+    if context.public_address_unknown() {
+        let split: Vec<String> = table
+            .routes
+            .iter()
+            .filter(|other| {
+                other.destination.prefix_len() > route.destination.prefix_len()
+                    && route.destination.contains(&other.destination)
+                    && !other.destination.is_non_public()
+                    && (other.attachment_ids != route.attachment_ids
+                        || other.state == RouteState::Blackhole)
+            })
+            .map(|other| match other.attachment_ids.first() {
+                Some(attachment) if other.state != RouteState::Blackhole => {
+                    format!("{} → {attachment}", other.destination)
+                }
+                _ => format!("{} (blackhole)", other.destination),
+            })
+            .collect();
+        if !split.is_empty() {
+            return unknown(
+                format!(
+                    "{} sends part of the public address space elsewhere than {}: whether the traffic to {} takes the egress path depends on the address it resolves to",
+                    table.id, route.destination, context.flow.host
+                ),
+                vec![table.id.clone(), spoke.id.clone()],
+                format!(
+                    "{} resolves to public addresses not known here (no stopped reason names one), and {} has narrower routes for public space: {}.",
+                    context.flow.host,
+                    table.id,
+                    split.join(", ")
+                ),
+                None,
+            );
+        }
+    }
     let target = &route.attachment_ids[0];
     let Some(egress) = snapshot
         .transit_gateway_attachments
@@ -491,6 +528,35 @@ fn leg(
 mod tests {
     use crate::finding::Severity;
     use crate::rules::test_support::{findings_of, scenario};
+
+    #[test]
+    fn narrower_public_routes_elsewhere_leave_the_egress_unknown() {
+        let mut snapshot = scenario("centralized-egress-healthy");
+        for table in &mut snapshot.transit_gateway_route_tables {
+            if table.id == "tgw-rtb-spokes" {
+                let mut half = table.routes[0].clone();
+                half.destination = "0.0.0.0/1".parse().unwrap();
+                half.attachment_ids = vec!["tgw-attach-spoke".into()];
+                table.routes.push(half);
+            }
+        }
+        let findings = findings_of(&snapshot, "PC308");
+        assert!(
+            findings
+                .iter()
+                .any(|f| f.title.contains("part of the public address space")),
+            "{findings:?}"
+        );
+        // The flows to names of unknown addresses are unknown; S3's prefix list lies in
+        // 0.0.0.0/1, which goes back to the spoke: that one loops.
+        for finding in &findings {
+            if finding.title.contains("part of the public address space") {
+                assert_eq!(finding.severity, Severity::Warning, "{finding:?}");
+            } else {
+                assert!(finding.title.contains("loops"), "{finding:?}");
+            }
+        }
+    }
 
     #[test]
     fn a_route_back_to_the_task_vpcs_own_attachment_is_a_loop() {
