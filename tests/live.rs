@@ -1386,6 +1386,33 @@ fn a_sweep_reads_every_account_and_region_and_reports_each() {
     assert_eq!(replayed["accounts"].as_array().unwrap().len(), 3);
     let _ = std::fs::remove_dir_all(&directory);
 
+    // A cluster named for the sweep that no account and region holds: a typo, exit 2, in
+    // every format (JSON Lines are decided from the same summary).
+    for format in ["json", "jsonl"] {
+        let typo = emulator.run(&[
+            "diagnose",
+            "--cluster",
+            "prdo",
+            "--regions",
+            "us-east-1,eu-west-1",
+            "--output",
+            format,
+        ]);
+        assert_eq!(typo.status.code(), Some(2), "{format}");
+        assert_one_line_error(
+            &typo,
+            "cluster prdo is in none of the accounts and regions swept",
+        );
+    }
+    let found = emulator.run(&[
+        "diagnose",
+        "--cluster",
+        "prod",
+        "--regions",
+        "us-east-1,eu-west-1",
+    ]);
+    assert_eq!(found.status.code(), Some(1), "{}", support::stderr(&found));
+
     // Roles that cannot be assumed: one line each, the sweep goes on.
     let refusing = Proxy::start(
         &emulator,

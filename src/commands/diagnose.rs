@@ -4,6 +4,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use ecr_pathcheck_checks::facts::Selection;
 use ecr_pathcheck_checks::snapshot::{self, Snapshot};
+use sha2::Digest as _;
 
 use super::{Globals, live};
 use crate::cli::{DiagnoseArgs, OutputFormat};
@@ -92,26 +93,24 @@ fn sweep_live(
                 .context("cannot write the report")
         })?;
         let summary = writer.finish(&mut out).context("cannot write the report")?;
-        let code = sweep_exit(&summary, partial_with_gaps);
-        return Ok(named_cluster_found(
-            sweep,
-            summary.totals.targets == 0 && !summary.read_nothing(),
-        )
-        .unwrap_or(code));
+        return Ok(sweep_exit(
+            &summary,
+            partial_with_gaps,
+            named_cluster(sweep),
+        ));
     }
     let mut scopes = Vec::new();
     live::run_sweep(sweep, connection, &args.target, globals.debug, |scope| {
         scopes.push(scope);
         Ok(())
     })?;
-    let found_nothing = scopes.iter().all(|scope| {
-        scope
-            .outcome
-            .as_ref()
-            .is_ok_and(|s| s.services.is_empty() && s.tasks.is_empty())
-    });
-    let code = write_sweep(scopes, &sweep_names(sweep), globals, selection, &mut out)?;
-    Ok(named_cluster_found(sweep, found_nothing).unwrap_or(code))
+    let (summary, partial_with_gaps) =
+        write_sweep(scopes, &sweep_names(sweep), globals, selection, &mut out)?;
+    Ok(sweep_exit(
+        &summary,
+        partial_with_gaps,
+        named_cluster(sweep),
+    ))
 }
 
 /// The names a sweep looks for in every account and region.
@@ -126,23 +125,13 @@ pub fn sweep_names(sweep: &crate::collect::sweep::Sweep) -> Vec<(&'static str, &
     }
 }
 
-/// A cluster named for a sweep that no account and region holds is a mistake (a typo), not a
-/// clean bill: exit 2 with one line.
-fn named_cluster_found(
-    sweep: &crate::collect::sweep::Sweep,
-    found_nothing: bool,
-) -> Option<ExitCode> {
+/// The cluster a sweep was told to look for in every account and region, if one.
+fn named_cluster(sweep: &crate::collect::sweep::Sweep) -> Option<&str> {
     use crate::collect::sweep::Workload;
-    let cluster = match &sweep.workload {
-        Workload::Cluster(cluster) | Workload::Service { cluster, .. } => cluster,
-        Workload::AllClusters => return None,
-    };
-    found_nothing.then(|| {
-        output::error_line(&format!(
-            "cluster {cluster} is in none of the accounts and regions swept; check --cluster, --regions and --accounts"
-        ));
-        ExitCode::from(EXIT_FAILURE)
-    })
+    match &sweep.workload {
+        Workload::Cluster(cluster) | Workload::Service { cluster, .. } => Some(cluster),
+        Workload::AllClusters => None,
+    }
 }
 
 /// Several snapshots (or a directory of them) diagnosed as one sweep.
@@ -164,25 +153,49 @@ fn sweep_offline(
             check_region(globals, snapshot)?;
         }
     }
-    write_sweep(
+    let (summary, partial_with_gaps) = write_sweep(
         scopes,
         &[],
         globals,
         selection,
         &mut output::report_writer(),
-    )
+    )?;
+    Ok(sweep_exit(&summary, partial_with_gaps, None))
 }
 
 /// The same snapshot given twice (the same file, or a copy under another name) is read once,
 /// so nothing is counted twice; two snapshots of one account and region (two clusters) are
 /// both kept. A failure for an account and region a snapshot holds is a contradiction.
+/// Bytes written into a SHA-256.
+struct Digest(sha2::Sha256);
+
+impl std::io::Write for Digest {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        sha2::Digest::update(&mut self.0, bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 fn unique_scopes(scopes: Vec<SweepScope>) -> anyhow::Result<Vec<SweepScope>> {
     let mut seen = std::collections::HashSet::new();
     let mut kept = Vec::new();
     for scope in scopes {
-        let identity = match &scope.outcome {
-            Ok(snapshot) => serde_json::to_string(snapshot)?,
-            Err(why) => format!("{}\n{:?}\n{why}", scope.account_id, scope.region),
+        // A digest of the snapshot's JSON, not the text: a sweep of large accounts would hold
+        // a second copy of every one.
+        let identity: [u8; 32] = match &scope.outcome {
+            Ok(snapshot) => {
+                let mut digest = Digest(sha2::Sha256::new());
+                serde_json::to_writer(&mut digest, snapshot)?;
+                digest.0.finalize().into()
+            }
+            Err(why) => sha2::Sha256::digest(
+                format!("{}\n{:?}\n{why}", scope.account_id, scope.region).as_bytes(),
+            )
+            .into(),
         };
         if seen.insert(identity) {
             kept.push(scope);
@@ -233,13 +246,14 @@ fn unique_scopes(scopes: Vec<SweepScope>) -> anyhow::Result<Vec<SweepScope>> {
 }
 
 /// `names`: what the sweep was given to look for (`--cluster`, `--service`), for `--redact`.
+/// Returns the report's summary, and whether checks left out meet failed reads.
 fn write_sweep(
     scopes: Vec<SweepScope>,
     names: &[(&'static str, &str)],
     globals: &Globals,
     selection: &Selection,
     out: &mut impl std::io::Write,
-) -> anyhow::Result<ExitCode> {
+) -> anyhow::Result<(SweepSummary, bool)> {
     let mut scopes = unique_scopes(scopes)?;
     // Sorted before the redaction too, so its placeholders follow the accounts' order, not the
     // order the collections ended in.
@@ -249,7 +263,7 @@ fn write_sweep(
     let partial_with_gaps = selection.is_partial() && scopes.iter().any(has_gaps);
     let summary = report::sweep::write(&scopes, selection, globals.format, globals.colour, out)
         .context("cannot write the report")?;
-    Ok(sweep_exit(&summary, partial_with_gaps))
+    Ok((summary, partial_with_gaps))
 }
 
 fn has_gaps(scope: &SweepScope) -> bool {
@@ -259,9 +273,20 @@ fn has_gaps(scope: &SweepScope) -> bool {
         .is_ok_and(|snapshot| !snapshot.gaps.is_empty())
 }
 
-/// 2 when nothing at all could be read; else as for one account, with an account or region
-/// not read counting as undecided (3).
-fn sweep_exit(summary: &SweepSummary, partial_with_gaps: bool) -> ExitCode {
+/// 2 when nothing at all could be read, or when the cluster the sweep was told to look for
+/// (`named`) is in none of the accounts and regions, all read (a typo, not a clean bill); else
+/// as for one account, with an account or region not read counting as undecided (3).
+fn sweep_exit(summary: &SweepSummary, partial_with_gaps: bool, named: Option<&str>) -> ExitCode {
+    if let Some(cluster) = named
+        && summary.totals.targets == 0
+        && summary.account_regions_failed == 0
+        && !summary.read_nothing()
+    {
+        output::error_line(&format!(
+            "cluster {cluster} is in none of the accounts and regions swept; check --cluster, --regions and --accounts"
+        ));
+        return ExitCode::from(EXIT_FAILURE);
+    }
     if summary.read_nothing() {
         output::error_line(
             "no account and region could be read; the report says why for each (fix the first, or narrow --accounts/--regions)",
