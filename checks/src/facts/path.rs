@@ -284,12 +284,32 @@ impl<'a> PathContext<'a, '_> {
             .iter()
             .filter(|route| match &route.destination {
                 RouteDestination::Cidr(block) => {
-                    block.prefix_len() > widest.prefix_len()
-                        && widest.contains(block)
-                        && !block.is_non_public()
+                    narrower_public(widest, block)
                         && (route.target != chosen.target || route.state == RouteState::Blackhole)
                 }
                 _ => false,
+            })
+            .collect()
+    }
+
+    /// [`PathContext::public_routes_split`] for a transit gateway route table: the routes
+    /// narrower than `chosen` that send part of the public space to other attachments or drop
+    /// it.
+    pub fn public_tgw_routes_split<'t>(
+        &self,
+        table: &'t crate::snapshot::TransitGatewayRouteTable,
+        chosen: &crate::snapshot::TransitGatewayRoute,
+    ) -> Vec<&'t crate::snapshot::TransitGatewayRoute> {
+        if !self.public_address_unknown() {
+            return Vec::new();
+        }
+        table
+            .routes
+            .iter()
+            .filter(|route| {
+                narrower_public(&chosen.destination, &route.destination)
+                    && (route.attachment_ids != chosen.attachment_ids
+                        || route.state == crate::snapshot::RouteState::Blackhole)
             })
             .collect()
     }
@@ -386,4 +406,9 @@ impl<'a> PathContext<'a, '_> {
     pub fn subnet_id(&self) -> &'a str {
         &self.placement.subnet.id
     }
+}
+
+/// Whether `block` is narrower than `widest`, inside it, and holds public addresses.
+fn narrower_public(widest: &crate::net::Ipv4Cidr, block: &crate::net::Ipv4Cidr) -> bool {
+    block.prefix_len() > widest.prefix_len() && widest.contains(block) && !block.is_non_public()
 }

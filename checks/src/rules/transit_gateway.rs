@@ -162,40 +162,31 @@ fn judge_egress(context: &PathContext, gateway: &str) -> Verdict {
                 ),
         );
     };
-    if context.public_address_unknown() {
-        let split: Vec<String> = table
-            .routes
-            .iter()
-            .filter(|other| {
-                other.destination.prefix_len() > route.destination.prefix_len()
-                    && route.destination.contains(&other.destination)
-                    && !other.destination.is_non_public()
-                    && (other.attachment_ids != route.attachment_ids
-                        || other.state == RouteState::Blackhole)
-            })
-            .map(|other| match other.attachment_ids.first() {
-                Some(attachment) if other.state != RouteState::Blackhole => {
-                    format!("{} → {attachment}", other.destination)
-                }
-                _ => format!("{} (blackhole)", other.destination),
-            })
-            .collect();
-        if !split.is_empty() {
-            return unknown(
-                format!(
-                    "{} sends part of the public address space elsewhere than {}: whether the traffic to {} takes the egress path depends on the address it resolves to",
-                    table.id, route.destination, context.flow.host
-                ),
-                vec![table.id.clone(), spoke.id.clone()],
-                format!(
-                    "{} resolves to public addresses not known here (no stopped reason names one), and {} has narrower routes for public space: {}.",
-                    context.flow.host,
-                    table.id,
-                    split.join(", ")
-                ),
-                None,
-            );
-        }
+    let split: Vec<String> = context
+        .public_tgw_routes_split(table, route)
+        .iter()
+        .map(|other| match other.attachment_ids.first() {
+            Some(attachment) if other.state != RouteState::Blackhole => {
+                format!("{} → {attachment}", other.destination)
+            }
+            _ => format!("{} (blackhole)", other.destination),
+        })
+        .collect();
+    if !split.is_empty() {
+        return unknown(
+            format!(
+                "{} sends part of the public address space elsewhere than {}: whether the traffic to {} takes the egress path depends on the address it resolves to",
+                table.id, route.destination, context.flow.host
+            ),
+            vec![table.id.clone(), spoke.id.clone()],
+            format!(
+                "{} resolves to public addresses not known here (no stopped reason names one), and {} has narrower routes for public space: {}.",
+                context.flow.host,
+                table.id,
+                split.join(", ")
+            ),
+            None,
+        );
     }
     let target = &route.attachment_ids[0];
     let Some(egress) = snapshot
